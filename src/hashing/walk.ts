@@ -1,0 +1,165 @@
+import { lstat, readdir, realpath, stat } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { basename, join, relative, sep } from 'node:path';
+import { InputError, ioErrorFrom } from '../errors.js';
+
+/**
+ * Paths model_signing always leaves out of a directory's manifest (top level only): version
+ * control metadata is not part of a model.
+ */
+export const DEFAULT_IGNORED_PATHS: readonly string[] = ['.git', '.gitattributes', '.github', '.gitignore'];
+
+/** The resource name of a single-file artifact (OMS: the file is the whole model). */
+export const SINGLE_FILE_RESOURCE_NAME = '.';
+
+export interface WalkOptions {
+  /** POSIX paths relative to the artifact root; each matches whole path components. */
+  readonly ignorePaths: readonly string[];
+  /** Hash a symlink's target under the link's own name instead of refusing it. */
+  readonly allowSymlinks: boolean;
+  /**
+   * Also follow links whose target is outside the artifact (a Hugging Face cache snapshot links
+   * every file into `../../blobs`). Off by default: a link to `/etc/shadow` must not be signed
+   * or verified as part of a model by accident.
+   */
+  readonly allowExternalSymlinks?: boolean;
+}
+
+export interface ArtifactFile {
+  /** POSIX path relative to the artifact root, or "." for a single-file artifact. */
+  readonly name: string;
+  /** Where the bytes are read from (a symlink's resolved target). */
+  readonly sourcePath: string;
+  readonly size: number;
+  /** Modification time at walk time, to detect a file that changes while it is hashed. */
+  readonly mtimeMs: number;
+}
+
+export interface ArtifactListing {
+  readonly kind: 'file' | 'directory';
+  /** The artifact's name: the folder or file name, used as the statement subject name. */
+  readonly name: string;
+  /** Files in OMS resource order (see `compareResourcePaths`). */
+  readonly files: readonly ArtifactFile[];
+}
+
+/**
+ * Orders paths the way model_signing orders its manifest items: by path components, each
+ * compared by code point, so "a/b" sorts before "a.b" (component "a" < "a.b").
+ */
+export function compareResourcePaths(left: string, right: string): number {
+  const leftParts = left.split('/');
+  const rightParts = right.split('/');
+  const common = Math.min(leftParts.length, rightParts.length);
+  for (let index = 0; index < common; index++) {
+    const a = leftParts[index] ?? '';
+    const b = rightParts[index] ?? '';
+    if (a !== b) return a < b ? -1 : 1;
+  }
+  return leftParts.length - rightParts.length;
+}
+
+/** True when `path` is `ignored` or lies below it (whole components, no globs). */
+export function isIgnoredPath(path: string, ignorePaths: readonly string[]): boolean {
+  return ignorePaths.some((ignored) => path === ignored || path.startsWith(`${ignored}/`));
+}
+
+function toPosix(path: string): string {
+  return sep === '/' ? path : path.split(sep).join('/');
+}
+
+function isInside(root: string, candidate: string): boolean {
+  const rel = relative(root, candidate);
+  return rel === '' || (!rel.startsWith('..') && !rel.startsWith('/') && rel !== '..');
+}
+
+function describeSpecialFile(stats: Stats): string | undefined {
+  if (stats.isFIFO()) return 'a FIFO';
+  if (stats.isSocket()) return 'a socket';
+  if (stats.isBlockDevice() || stats.isCharacterDevice()) return 'a device';
+  return undefined;
+}
+
+/**
+ * Lists the files of an artifact deterministically. Every file is included (dotfiles too) except
+ * ignored paths; anything that is not a regular file or directory is refused, because its
+ * content is not a stable thing to sign.
+ */
+export async function walkArtifact(artifactPath: string, options: WalkOptions): Promise<ArtifactListing> {
+  let rootStats: Stats;
+  let rootReal: string;
+  try {
+    // The artifact path itself is followed: the user named it (a cache snapshot file is a link).
+    rootStats = await stat(artifactPath);
+    rootReal = await realpath(artifactPath);
+  } catch (error) {
+    throw ioErrorFrom(error, artifactPath, 'read artifact');
+  }
+  const name = basename(rootReal);
+  if (rootStats.isFile()) {
+    return {
+      kind: 'file',
+      name: basename(artifactPath) || name,
+      files: [{ name: SINGLE_FILE_RESOURCE_NAME, sourcePath: rootReal, size: rootStats.size, mtimeMs: rootStats.mtimeMs }],
+    };
+  }
+  if (!rootStats.isDirectory()) {
+    throw new InputError('UNSUPPORTED_FILE_TYPE', `${artifactPath} is ${describeSpecialFile(rootStats) ?? 'not a regular file'}; only files and directories can be signed`, { path: artifactPath });
+  }
+
+  const files: ArtifactFile[] = [];
+  // Real paths of directories entered, so a link cycle (a -> ..) cannot recurse forever.
+  const visitedDirectories = new Set<string>([rootReal]);
+
+  const visit = async (directoryPath: string, relativeDirectory: string): Promise<void> => {
+    let entries;
+    try {
+      entries = await readdir(directoryPath, { withFileTypes: true });
+    } catch (error) {
+      throw ioErrorFrom(error, relativeDirectory || '.', 'list directory');
+    }
+    for (const entry of entries) {
+      const relativePath = relativeDirectory === '' ? entry.name : `${relativeDirectory}/${toPosix(entry.name)}`;
+      if (isIgnoredPath(relativePath, options.ignorePaths)) continue;
+      const absolutePath = join(directoryPath, entry.name);
+      let entryStats: Stats;
+      try {
+        entryStats = await lstat(absolutePath);
+      } catch (error) {
+        throw ioErrorFrom(error, relativePath, 'read');
+      }
+      let sourcePath = absolutePath;
+      if (entryStats.isSymbolicLink()) {
+        if (!options.allowSymlinks) {
+          throw new InputError('SYMLINK_REFUSED', `${relativePath} is a symbolic link; pass --allow-symlinks to hash its target under its name`, { path: relativePath });
+        }
+        try {
+          sourcePath = await realpath(absolutePath);
+          entryStats = await stat(sourcePath);
+        } catch (error) {
+          throw ioErrorFrom(error, relativePath, 'follow symbolic link');
+        }
+        if (options.allowExternalSymlinks !== true && !isInside(rootReal, sourcePath)) {
+          throw new InputError('SYMLINK_ESCAPES_ARTIFACT', `${relativePath} links outside the artifact; pass --allow-external-symlinks to follow it`, { path: relativePath });
+        }
+      }
+      if (entryStats.isDirectory()) {
+        const real = sourcePath === absolutePath ? await realpath(absolutePath) : sourcePath;
+        if (visitedDirectories.has(real)) {
+          throw new InputError('SYMLINK_CYCLE', `${relativePath} leads back to a directory already walked (symbolic link cycle)`, { path: relativePath });
+        }
+        visitedDirectories.add(real);
+        await visit(sourcePath, relativePath);
+        visitedDirectories.delete(real);
+      } else if (entryStats.isFile()) {
+        files.push({ name: relativePath, sourcePath, size: entryStats.size, mtimeMs: entryStats.mtimeMs });
+      } else {
+        throw new InputError('UNSUPPORTED_FILE_TYPE', `${relativePath} is ${describeSpecialFile(entryStats) ?? 'not a regular file'}; only regular files can be signed`, { path: relativePath });
+      }
+    }
+  };
+
+  await visit(rootReal, '');
+  files.sort((a, b) => compareResourcePaths(a.name, b.name));
+  return { kind: 'directory', name, files };
+}

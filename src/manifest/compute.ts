@@ -1,0 +1,78 @@
+import { InputError } from '../errors.js';
+import { DEFAULT_SHARD_SIZE, planHashJobs, type HashProgress } from '../hashing/hash-jobs.js';
+import { hashJobs } from '../hashing/pool.js';
+import type { HashType } from '../hashing/hash-type.js';
+import { DEFAULT_IGNORED_PATHS, walkArtifact, type ArtifactListing } from '../hashing/walk.js';
+import { compareResources, resourceAlgorithm, type Manifest, type Resource, type Serialization, type SerializationMethod } from './manifest.js';
+
+export interface ManifestOptions {
+  readonly method?: SerializationMethod;
+  readonly hashType?: HashType;
+  readonly shardSize?: number;
+  /** Extra paths to leave out, relative to the artifact (whole components). */
+  readonly ignorePaths?: readonly string[];
+  readonly allowSymlinks?: boolean;
+  readonly allowExternalSymlinks?: boolean;
+  readonly onProgress?: (progress: HashProgress & { readonly totalBytes: number; readonly totalFiles: number }) => void;
+  readonly signal?: AbortSignal;
+}
+
+/** Normalises a user-given ignore path to the POSIX relative form recorded in the manifest. */
+export function normalizeIgnorePath(path: string): string {
+  const trimmed = path.replace(/\\/g, '/').replace(/^\.\/+/, '').replace(/\/+$/, '');
+  if (trimmed === '' || trimmed.startsWith('/') || trimmed.split('/').includes('..')) {
+    throw new InputError('BAD_IGNORE_PATH', `ignore path ${JSON.stringify(path)} must be relative to the artifact and stay inside it`);
+  }
+  return trimmed;
+}
+
+/** Resolves options into the serialization parameters recorded in a signature. */
+export function resolveSerialization(options: ManifestOptions, extraIgnores: readonly string[] = []): Serialization {
+  const method = options.method ?? 'files';
+  const shardSize = options.shardSize ?? DEFAULT_SHARD_SIZE;
+  if (method === 'shards' && (!Number.isSafeInteger(shardSize) || shardSize <= 0)) {
+    throw new InputError('BAD_SHARD_SIZE', `shard size must be a positive integer, got ${String(options.shardSize)}`);
+  }
+  const ignorePaths = [...new Set([...DEFAULT_IGNORED_PATHS, ...(options.ignorePaths ?? []).map(normalizeIgnorePath), ...extraIgnores.map(normalizeIgnorePath)])].sort();
+  return {
+    method,
+    hashType: options.hashType ?? 'sha256',
+    allowSymlinks: options.allowSymlinks ?? false,
+    ignorePaths,
+    ...(method === 'shards' ? { shardSize } : {}),
+  };
+}
+
+/** Walks and hashes an artifact into a manifest with the given serialization. */
+export async function computeManifestWith(artifactPath: string, serialization: Serialization, options: Pick<ManifestOptions, 'allowExternalSymlinks' | 'onProgress' | 'signal'> = {}): Promise<Manifest> {
+  const listing = await walkArtifact(artifactPath, {
+    ignorePaths: serialization.ignorePaths,
+    allowSymlinks: serialization.allowSymlinks,
+    ...(options.allowExternalSymlinks === undefined ? {} : { allowExternalSymlinks: options.allowExternalSymlinks }),
+  });
+  return hashListing(listing, serialization, options);
+}
+
+async function hashListing(listing: ArtifactListing, serialization: Serialization, options: Pick<ManifestOptions, 'onProgress' | 'signal'>): Promise<Manifest> {
+  const jobs = planHashJobs(listing.files, serialization.method === 'shards' ? serialization.shardSize : undefined);
+  const totalBytes = jobs.reduce((sum, job) => sum + (job.end - job.start), 0);
+  const onProgress = options.onProgress;
+  const digests = await hashJobs(jobs, {
+    hashType: serialization.hashType,
+    ...(onProgress === undefined ? {} : { onProgress: (progress: HashProgress) => { onProgress({ ...progress, totalBytes, totalFiles: listing.files.length }); } }),
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+  });
+  const algorithm = resourceAlgorithm(serialization);
+  const resources: Resource[] = jobs.map((job, index) => ({
+    name: serialization.method === 'shards' ? `${job.file.name}:${String(job.start)}:${String(job.end)}` : job.file.name,
+    algorithm,
+    digest: (digests[index] ?? Buffer.alloc(0)).toString('hex'),
+  }));
+  resources.sort(compareResources(serialization.method));
+  return { name: listing.name, serialization, resources };
+}
+
+/** Computes the manifest of a file or directory (the OMS serialization). */
+export async function computeManifest(artifactPath: string, options: ManifestOptions = {}): Promise<Manifest> {
+  return computeManifestWith(artifactPath, resolveSerialization(options), options);
+}
