@@ -44,8 +44,9 @@ export interface ArtifactListing {
 }
 
 /**
- * Orders paths the way model_signing orders its manifest items: by path components, each
- * compared by code point, so "a/b" sorts before "a.b" (component "a" < "a.b").
+ * Orders paths the way model_signing orders its manifest items (PurePosixPath order): by path
+ * components, each compared by Unicode code point, so "a/b" sorts before "a-b/c". UTF-8 byte
+ * order is code point order; JavaScript's `<` compares UTF-16 units and differs above U+D7FF.
  */
 export function compareResourcePaths(left: string, right: string): number {
   const leftParts = left.split('/');
@@ -54,9 +55,22 @@ export function compareResourcePaths(left: string, right: string): number {
   for (let index = 0; index < common; index++) {
     const a = leftParts[index] ?? '';
     const b = rightParts[index] ?? '';
-    if (a !== b) return a < b ? -1 : 1;
+    if (a !== b) return compareCodePoints(a, b);
   }
   return leftParts.length - rightParts.length;
+}
+
+function compareCodePoints(a: string, b: string): number {
+  const length = Math.min(a.length, b.length);
+  for (let index = 0; index < length; index++) {
+    const x = a.charCodeAt(index);
+    const y = b.charCodeAt(index);
+    if (x === y) continue;
+    // Only surrogate halves (astral characters) compare differently as code points.
+    if (x < 0xd800 && y < 0xd800) return x - y;
+    return (a.codePointAt(index) ?? 0) - (b.codePointAt(index) ?? 0);
+  }
+  return a.length - b.length;
 }
 
 /** True when `path` is `ignored` or lies below it (whole components, no globs). */

@@ -43,13 +43,20 @@ export function resolveSerialization(options: ManifestOptions, extraIgnores: rea
   };
 }
 
+export interface ComputeOptions extends Pick<ManifestOptions, 'allowExternalSymlinks' | 'onProgress' | 'signal'> {
+  /** Decides which listed files are hashed (the verifier skips unsigned ones when asked to). */
+  readonly selectFiles?: (name: string) => boolean;
+}
+
 /** Walks and hashes an artifact into a manifest with the given serialization. */
-export async function computeManifestWith(artifactPath: string, serialization: Serialization, options: Pick<ManifestOptions, 'allowExternalSymlinks' | 'onProgress' | 'signal'> = {}): Promise<Manifest> {
-  const listing = await walkArtifact(artifactPath, {
+export async function computeManifestWith(artifactPath: string, serialization: Serialization, options: ComputeOptions = {}): Promise<Manifest> {
+  const walked = await walkArtifact(artifactPath, {
     ignorePaths: serialization.ignorePaths,
     allowSymlinks: serialization.allowSymlinks,
     ...(options.allowExternalSymlinks === undefined ? {} : { allowExternalSymlinks: options.allowExternalSymlinks }),
   });
+  const { selectFiles } = options;
+  const listing = selectFiles === undefined ? walked : { ...walked, files: walked.files.filter((file) => selectFiles(file.name)) };
   return hashListing(listing, serialization, options);
 }
 

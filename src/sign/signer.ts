@@ -1,0 +1,41 @@
+import { sign as cryptoSign, X509Certificate, type KeyObject } from 'node:crypto';
+import { InputError } from '../errors.js';
+import { BUNDLE_V03_MEDIA_TYPE, type BundleJson } from '../verify/bundle.js';
+import { preAuthEncoding } from './dsse.js';
+import { hashForKey, publicKeyHint } from './keys.js';
+
+/** How an artifact is signed: with a key, or with a key and its X.509 certificate chain. */
+export type SigningMethod =
+  | { readonly kind: 'key'; readonly privateKey: KeyObject }
+  | {
+      readonly kind: 'certificate';
+      readonly privateKey: KeyObject;
+      /** Leaf first, then intermediates (and optionally the root), as written into the bundle. */
+      readonly certificateChain: readonly X509Certificate[];
+    };
+
+/**
+ * Signs a DSSE envelope over `payload` and wraps it in a Sigstore bundle v0.3 with no
+ * transparency-log entry, in the exact shape model_signing's strict reader accepts.
+ */
+export function signDsseBundle(payload: Buffer, payloadType: string, method: SigningMethod): BundleJson {
+  const signature = cryptoSign(hashForKey(method.privateKey), preAuthEncoding(payloadType, payload), { key: method.privateKey, dsaEncoding: 'der' });
+  const dsseEnvelope = {
+    payload: payload.toString('base64'),
+    payloadType,
+    signatures: [{ sig: signature.toString('base64'), keyid: '' }],
+  };
+  switch (method.kind) {
+    case 'key':
+      return { mediaType: BUNDLE_V03_MEDIA_TYPE, verificationMaterial: { publicKey: { hint: publicKeyHint(method.privateKey) }, tlogEntries: [] }, dsseEnvelope };
+    case 'certificate': {
+      const [leaf] = method.certificateChain;
+      if (leaf === undefined) throw new InputError('CERTIFICATE_CHAIN_EMPTY', 'a certificate is required to sign with a certificate');
+      if (!leaf.checkPrivateKey(method.privateKey)) {
+        throw new InputError('CERTIFICATE_KEY_MISMATCH', 'the signing key does not belong to the certificate');
+      }
+      const certificates = method.certificateChain.map((certificate) => ({ rawBytes: certificate.raw.toString('base64') }));
+      return { mediaType: BUNDLE_V03_MEDIA_TYPE, verificationMaterial: { x509CertificateChain: { certificates }, tlogEntries: [] }, dsseEnvelope };
+    }
+  }
+}

@@ -1,0 +1,120 @@
+import { z } from 'zod';
+import { InputError, VerificationError } from '../errors.js';
+import { HASH_TYPES } from '../hashing/hash-type.js';
+import { DEFAULT_IGNORED_PATHS } from '../hashing/walk.js';
+import { checkResourceNames, computeRootDigest, type Manifest, type Resource, type Serialization } from '../manifest/manifest.js';
+import { describeZodError, IN_TOTO_STATEMENT_V1, type Statement } from './statement.js';
+
+/** OpenSSF Model Signing v1.0 predicate: one subject (the model's root digest) plus resources. */
+export const OMS_SIGNATURE_V1 = 'https://model_signing/signature/v1.0';
+/** model_signing v0.2 predicate: one subject per file, no serialization parameters. */
+export const OMS_LEGACY_DIGESTS_V01 = 'https://model_signing/Digests/v0.1';
+
+const hex = z.string().regex(/^[0-9a-f]+$/, 'must be lowercase hex');
+
+const SerializationSchema = z.strictObject({
+  method: z.enum(['files', 'shards']),
+  hash_type: z.enum(HASH_TYPES),
+  allow_symlinks: z.boolean(),
+  ignore_paths: z.array(z.string()).optional(),
+  // Python writes a float (8.0): accept any number, require it to be a positive integer.
+  shard_size: z.number().positive().refine(Number.isSafeInteger, 'must be an integer').optional(),
+});
+
+const ResourceSchema = z.strictObject({ name: z.string(), algorithm: z.string(), digest: hex });
+
+const OmsPredicateSchema = z.strictObject({
+  serialization: SerializationSchema,
+  resources: z.array(ResourceSchema),
+});
+
+const LegacySubjectSchema = z.strictObject({
+  name: z.string(),
+  digest: z.strictObject({ sha256: hex.length(64) }),
+  annotations: z.strictObject({ actual_hash_algorithm: z.literal('file-sha256') }).optional(),
+});
+
+/** Builds the OMS v1.0 statement for a manifest (subject = artifact name and root digest). */
+export function buildOmsStatement(manifest: Manifest): Statement {
+  const { serialization } = manifest;
+  return {
+    _type: IN_TOTO_STATEMENT_V1,
+    subject: [{ name: manifest.name, digest: { sha256: computeRootDigest(manifest.resources) } }],
+    predicateType: OMS_SIGNATURE_V1,
+    predicate: {
+      serialization: {
+        method: serialization.method,
+        hash_type: serialization.hashType,
+        allow_symlinks: serialization.allowSymlinks,
+        ignore_paths: [...serialization.ignorePaths],
+        ...(serialization.shardSize === undefined ? {} : { shard_size: serialization.shardSize }),
+      },
+      resources: manifest.resources.map((resource) => ({ name: resource.name, algorithm: resource.algorithm, digest: resource.digest })),
+    },
+  };
+}
+
+export interface SignedManifest extends Manifest {
+  readonly predicateType: typeof OMS_SIGNATURE_V1 | typeof OMS_LEGACY_DIGESTS_V01;
+  /** The subject digest the signer committed to. */
+  readonly rootDigest: string;
+}
+
+/**
+ * Reads the manifest out of a verified OMS statement and checks that it is self-consistent: the
+ * subject digest must equal the root recomputed from the resources (otherwise the resources could
+ * be swapped while the subject an attestation points at stays the same), and no resource name may
+ * point outside the artifact.
+ */
+export function manifestFromStatement(statement: Statement, signatureIgnorePaths: readonly string[]): SignedManifest {
+  if (statement.predicateType === OMS_LEGACY_DIGESTS_V01) return legacyManifest(statement, signatureIgnorePaths);
+  if (statement.predicateType !== OMS_SIGNATURE_V1) {
+    throw new InputError('UNSUPPORTED_PREDICATE_TYPE', `predicate type ${JSON.stringify(statement.predicateType)} is not a model signature (${OMS_SIGNATURE_V1})`);
+  }
+  if (statement.subject.length !== 1) {
+    throw new InputError('STATEMENT_INVALID', `a model signature has exactly one subject, found ${String(statement.subject.length)}`);
+  }
+  const parsed = OmsPredicateSchema.safeParse(statement.predicate);
+  if (!parsed.success) throw new InputError('PREDICATE_INVALID', `model signature predicate: ${describeZodError(parsed.error)}`, { cause: parsed.error });
+  const { serialization: raw, resources } = parsed.data;
+  if (raw.method === 'shards' && raw.shard_size === undefined) {
+    throw new InputError('PREDICATE_INVALID', 'model signature predicate: serialization.shard_size is required for the shards method');
+  }
+  const serialization: Serialization = {
+    method: raw.method,
+    hashType: raw.hash_type,
+    allowSymlinks: raw.allow_symlinks,
+    // Bundles from model_signing < 1.0.1 record no ignore paths: the defaults and the signature
+    // file itself were ignored when they were made.
+    ignorePaths: raw.ignore_paths ?? [...DEFAULT_IGNORED_PATHS, ...signatureIgnorePaths],
+    ...(raw.method === 'shards' && raw.shard_size !== undefined ? { shardSize: raw.shard_size } : {}),
+  };
+  checkResourceNames(resources, serialization.method);
+  const subject = statement.subject[0];
+  const subjectDigest = subject?.digest['sha256'];
+  if (subject === undefined || subjectDigest === undefined) {
+    throw new InputError('STATEMENT_INVALID', 'the model signature subject has no sha256 digest');
+  }
+  const rootDigest = computeRootDigest(resources);
+  if (rootDigest !== subjectDigest) {
+    throw new VerificationError('SUBJECT_DIGEST_MISMATCH', `the subject digest ${subjectDigest} is not the root of the signed resources (${rootDigest})`);
+  }
+  return { predicateType: OMS_SIGNATURE_V1, name: subject.name, serialization, resources, rootDigest };
+}
+
+/** model_signing v0.2: every file is its own subject; resources are read from the subjects. */
+function legacyManifest(statement: Statement, signatureIgnorePaths: readonly string[]): SignedManifest {
+  const resources: Resource[] = statement.subject.map((subject, index) => {
+    const parsed = LegacySubjectSchema.safeParse(subject);
+    if (!parsed.success) throw new InputError('STATEMENT_INVALID', `legacy subject ${String(index)}: ${describeZodError(parsed.error)}`, { cause: parsed.error });
+    return { name: parsed.data.name, algorithm: 'sha256', digest: parsed.data.digest.sha256 };
+  });
+  checkResourceNames(resources, 'files');
+  const serialization: Serialization = {
+    method: 'files',
+    hashType: 'sha256',
+    allowSymlinks: false,
+    ignorePaths: [...DEFAULT_IGNORED_PATHS, ...signatureIgnorePaths],
+  };
+  return { predicateType: OMS_LEGACY_DIGESTS_V01, name: '', serialization, resources, rootDigest: computeRootDigest(resources) };
+}

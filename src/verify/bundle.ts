@@ -1,0 +1,104 @@
+import { z } from 'zod';
+import { InputError } from '../errors.js';
+import { describeZodError } from '../statement/statement.js';
+
+/**
+ * Sigstore bundle media types (protobuf-specs sigstore_bundle.proto). aiprov writes v0.3; it
+ * reads every released version.
+ */
+export const BUNDLE_V03_MEDIA_TYPE = 'application/vnd.dev.sigstore.bundle.v0.3+json';
+export const BUNDLE_MEDIA_TYPES = [
+  'application/vnd.dev.sigstore.bundle+json;version=0.1',
+  'application/vnd.dev.sigstore.bundle+json;version=0.2',
+  'application/vnd.dev.sigstore.bundle+json;version=0.3',
+  BUNDLE_V03_MEDIA_TYPE,
+] as const;
+
+/** A bundle larger than this is refused before parsing (a signature is kilobytes). */
+export const MAX_BUNDLE_BYTES = 64 * 1024 * 1024;
+
+/** Standard, padded base64 (RFC 4648 §4), as protobuf JSON and model_signing's reader require. */
+const base64 = z.string().refine((value) => value.length % 4 === 0 && /^[A-Za-z0-9+/]*={0,2}$/.test(value), 'must be standard padded base64');
+const int64 = z.string().regex(/^(0|-?[1-9][0-9]*)$/, 'must be a decimal integer string');
+
+const X509CertificateSchema = z.strictObject({ rawBytes: base64 });
+
+const TransparencyLogEntrySchema = z.strictObject({
+  logIndex: int64,
+  logId: z.strictObject({ keyId: base64 }),
+  kindVersion: z.strictObject({ kind: z.string(), version: z.string() }),
+  integratedTime: int64.optional(),
+  inclusionPromise: z.strictObject({ signedEntryTimestamp: base64 }).optional(),
+  inclusionProof: z
+    .strictObject({
+      logIndex: int64,
+      rootHash: base64,
+      treeSize: int64,
+      hashes: z.array(base64),
+      checkpoint: z.strictObject({ envelope: z.string() }),
+    })
+    .optional(),
+  canonicalizedBody: base64,
+});
+
+const PublicKeyMaterialSchema = z.union([
+  z.strictObject({ hint: z.string() }),
+  // model_signing v0.3.1 embedded the PEM instead of a hint; the key itself still comes from
+  // the verifier, and the embedded one must be the same key.
+  z.strictObject({ rawBytes: base64, keyDetails: z.string() }),
+]);
+
+const VerificationMaterialSchema = z
+  .strictObject({
+    publicKey: PublicKeyMaterialSchema.optional(),
+    x509CertificateChain: z.strictObject({ certificates: z.array(X509CertificateSchema) }).optional(),
+    certificate: X509CertificateSchema.optional(),
+    tlogEntries: z.array(TransparencyLogEntrySchema).optional(),
+    timestampVerificationData: z.strictObject({ rfc3161Timestamps: z.array(z.strictObject({ signedTimestamp: base64 })).optional() }).optional(),
+  })
+  .refine((material) => [material.publicKey, material.x509CertificateChain, material.certificate].filter((item) => item !== undefined).length === 1, 'exactly one of publicKey, x509CertificateChain, certificate is required');
+
+const EnvelopeSchema = z.strictObject({
+  payload: base64,
+  payloadType: z.string(),
+  signatures: z.array(z.strictObject({ sig: base64, keyid: z.string().nullable().optional() })),
+});
+
+const MessageSignatureSchema = z.strictObject({
+  messageDigest: z.strictObject({ algorithm: z.string(), digest: base64 }).optional(),
+  signature: base64,
+});
+
+export const BundleSchema = z
+  .strictObject({
+    mediaType: z.enum(BUNDLE_MEDIA_TYPES),
+    verificationMaterial: VerificationMaterialSchema,
+    dsseEnvelope: EnvelopeSchema.optional(),
+    messageSignature: MessageSignatureSchema.optional(),
+  })
+  .refine((bundle) => (bundle.dsseEnvelope === undefined) !== (bundle.messageSignature === undefined), 'exactly one of dsseEnvelope, messageSignature is required');
+
+export type BundleJson = z.infer<typeof BundleSchema>;
+
+/** Parses bundle bytes, refusing oversized, non-JSON and off-schema input (unknown fields too). */
+export function parseBundle(bytes: Uint8Array, source = 'bundle'): BundleJson {
+  if (bytes.byteLength > MAX_BUNDLE_BYTES) {
+    throw new InputError('BUNDLE_TOO_LARGE', `${source} is ${String(bytes.byteLength)} bytes, more than the ${String(MAX_BUNDLE_BYTES)} accepted`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(Buffer.from(bytes).toString('utf8'));
+  } catch (error) {
+    throw new InputError('BUNDLE_NOT_JSON', `${source} is not valid JSON (${(error as Error).message})`, { cause: error });
+  }
+  return parseBundleJson(json, source);
+}
+
+export function parseBundleJson(json: unknown, source = 'bundle'): BundleJson {
+  if (typeof json === 'object' && json !== null && 'mediaType' in json && !(BUNDLE_MEDIA_TYPES as readonly unknown[]).includes(json.mediaType)) {
+    throw new InputError('BUNDLE_UNSUPPORTED_MEDIA_TYPE', `${source} has media type ${JSON.stringify(json.mediaType)}, which is not a Sigstore bundle version aiprov reads`);
+  }
+  const parsed = BundleSchema.safeParse(json);
+  if (!parsed.success) throw new InputError('BUNDLE_INVALID', `${source} is not a valid Sigstore bundle: ${describeZodError(parsed.error)}`, { cause: parsed.error });
+  return parsed.data;
+}

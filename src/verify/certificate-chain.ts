@@ -1,0 +1,79 @@
+import { X509Certificate } from 'node:crypto';
+import { X509Certificate as SigstoreX509 } from '@sigstore/core';
+import { InputError, VerificationError } from '../errors.js';
+
+/** id-kp-codeSigning (RFC 5280 §4.2.1.12). */
+const EKU_CODE_SIGNING = '1.3.6.1.5.5.7.3.3';
+/** A chain longer than this is refused rather than walked (bounds the work an attacker causes). */
+const MAX_CHAIN_DEPTH = 10;
+
+/** Parses every PEM certificate in a file (a chain file may hold several). */
+export function parseCertificates(pem: string, source: string): X509Certificate[] {
+  const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  if (blocks.length === 0) throw new InputError('CERTIFICATE_INVALID', `${source} holds no PEM certificate`, { path: source });
+  return blocks.map((block) => {
+    try {
+      return new X509Certificate(block);
+    } catch (error) {
+      throw new InputError('CERTIFICATE_INVALID', `${source} holds a certificate that cannot be parsed`, { path: source, cause: error });
+    }
+  });
+}
+
+export function certificateFromDer(der: Buffer): X509Certificate {
+  try {
+    return new X509Certificate(der);
+  } catch (error) {
+    throw new InputError('CERTIFICATE_INVALID', 'the bundle holds a certificate that cannot be parsed', { cause: error });
+  }
+}
+
+function isSelfSigned(certificate: X509Certificate): boolean {
+  return certificate.checkIssued(certificate) && certificate.verify(certificate.publicKey);
+}
+
+function isCertificateAuthority(certificate: X509Certificate): boolean {
+  return SigstoreX509.parse(certificate.raw).isCA;
+}
+
+function validAt(certificate: X509Certificate, time: Date): boolean {
+  return new Date(certificate.validFrom) <= time && time <= new Date(certificate.validTo);
+}
+
+/**
+ * Checks that `leaf` may sign code and chains, through the bundle's untrusted intermediates, to a
+ * self-signed certificate the verifier trusts (model_signing's rule: the chain files must hold the
+ * root). Every certificate must be valid at `time`, every issuer must be a CA, and every link's
+ * signature must verify: a bundle cannot smuggle in its own root or a non-CA issuer.
+ */
+export function verifyCertificateChain(leaf: X509Certificate, intermediates: readonly X509Certificate[], trusted: readonly X509Certificate[], time: Date): X509Certificate[] {
+  checkSigningUsage(leaf);
+  const isTrusted = (certificate: X509Certificate): boolean => trusted.some((anchor) => anchor.raw.equals(certificate.raw));
+  const chain: X509Certificate[] = [leaf];
+  let current = leaf;
+  for (let depth = 0; depth <= MAX_CHAIN_DEPTH; depth++) {
+    if (!validAt(current, time)) {
+      throw new VerificationError('CERTIFICATE_EXPIRED', `certificate "${current.subject}" is not valid at ${time.toISOString()} (valid ${current.validFrom} to ${current.validTo})`);
+    }
+    if (isTrusted(current) && isSelfSigned(current)) return chain;
+    // Trusted issuers first: a trusted path is preferred over one through bundle-supplied certs.
+    const issuer = [...trusted, ...intermediates].find((candidate) => !candidate.raw.equals(current.raw) && current.checkIssued(candidate) && current.verify(candidate.publicKey));
+    if (issuer === undefined) {
+      throw new VerificationError('CERTIFICATE_CHAIN_INVALID', `certificate "${current.subject}" does not chain to a trusted root`);
+    }
+    if (!isCertificateAuthority(issuer)) {
+      throw new VerificationError('CERTIFICATE_CHAIN_INVALID', `certificate "${issuer.subject}" issued "${current.subject}" but is not a certificate authority`);
+    }
+    chain.push(issuer);
+    current = issuer;
+  }
+  throw new VerificationError('CERTIFICATE_CHAIN_INVALID', `certificate chain is longer than ${String(MAX_CHAIN_DEPTH)}`);
+}
+
+/** The leaf must allow digital signatures (KeyUsage) or code signing (ExtendedKeyUsage). */
+function checkSigningUsage(leaf: X509Certificate): void {
+  const keyUsage = SigstoreX509.parse(leaf.raw).extKeyUsage;
+  if (keyUsage?.digitalSignature === true) return;
+  if ((leaf.keyUsage ?? []).includes(EKU_CODE_SIGNING)) return;
+  throw new VerificationError('CERTIFICATE_USAGE_INVALID', `certificate "${leaf.subject}" is not allowed to sign (neither KeyUsage digitalSignature nor ExtendedKeyUsage codeSigning)`);
+}

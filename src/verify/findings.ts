@@ -1,0 +1,14 @@
+/**
+ * Findings are data: verification returns them, `--json` prints them as they are, and human text
+ * is rendered from them in one place (src/cli/render.ts).
+ */
+export type Severity = 'error' | 'warning' | 'info';
+
+export interface Finding {
+  /** Stable SCREAMING_SNAKE code. */
+  readonly code: string;
+  readonly severity: Severity;
+  /** The file or resource concerned, relative to the artifact. */
+  readonly path?: string;
+  readonly detail: string;
+}

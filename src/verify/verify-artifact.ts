@@ -1,0 +1,241 @@
+import { createPublicKey, verify as cryptoVerify, type KeyObject, type X509Certificate } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { AiprovError, InputError, ioErrorFrom, VerificationError } from '../errors.js';
+import { computeManifestWith, type ManifestOptions } from '../manifest/compute.js';
+import { diffManifests, resourcePath, type ManifestDiff, type Serialization } from '../manifest/manifest.js';
+import { legacyModelSigningPae, preAuthEncoding } from '../sign/dsse.js';
+import { curveOf, hashForKey, publicKeyHint, type CurveName } from '../sign/keys.js';
+import { defaultSignaturePath, pathInsideArtifact } from '../sign/sign-artifact.js';
+import { manifestFromStatement, OMS_LEGACY_DIGESTS_V01, type SignedManifest } from '../statement/oms.js';
+import { IN_TOTO_PAYLOAD_TYPE, parseStatement } from '../statement/statement.js';
+import { BUNDLE_V03_MEDIA_TYPE, MAX_BUNDLE_BYTES, parseBundle, type BundleJson } from './bundle.js';
+import { certificateFromDer, verifyCertificateChain } from './certificate-chain.js';
+import type { Finding } from './findings.js';
+
+/** What the verifier trusts: one public key, or a set of CA certificates (roots). */
+export type ArtifactTrust =
+  | { readonly kind: 'key'; readonly publicKey: KeyObject }
+  | { readonly kind: 'certificate'; readonly trustedCertificates: readonly X509Certificate[] };
+
+/** Who signed, as established by verification. */
+export type VerifiedSigner =
+  | { readonly kind: 'key'; readonly keyHint: string; readonly curve: CurveName }
+  | {
+      readonly kind: 'certificate';
+      readonly subject: string;
+      readonly issuer: string;
+      readonly subjectAltName: string | undefined;
+      readonly notBefore: string;
+      readonly notAfter: string;
+      /** Subjects from the leaf up to the trusted root. */
+      readonly chain: readonly string[];
+    };
+
+export interface VerifyArtifactOptions extends Pick<ManifestOptions, 'allowExternalSymlinks' | 'onProgress' | 'signal'> {
+  readonly trust: ArtifactTrust;
+  /** Defaults to `model.sig` in a directory, `<file>.sig` beside a file. */
+  readonly signaturePath?: string;
+  /** Accept files on disk that the signature does not list (they are reported, not hashed). */
+  readonly ignoreUnsignedFiles?: boolean;
+  /** Paths inside the artifact that are not part of it (e.g. an attestations file). */
+  readonly extraIgnorePaths?: readonly string[];
+  /** Reference time for certificate validity; defaults to now. */
+  readonly now?: Date;
+}
+
+export interface VerifyArtifactResult {
+  /** True only when the signature is authentic and every signed file matches. */
+  readonly verified: boolean;
+  readonly artifactPath: string;
+  readonly signaturePath: string;
+  readonly name: string;
+  readonly predicateType: string;
+  /** The root digest the signer committed to. */
+  readonly signedRootDigest: string;
+  readonly serialization: Serialization;
+  readonly signer: VerifiedSigner;
+  readonly resourceCount: number;
+  readonly diff: ManifestDiff;
+  readonly findings: readonly Finding[];
+}
+
+/** Reads and parses a signature file, refusing oversized files before reading them. */
+export async function readBundleFile(path: string): Promise<BundleJson> {
+  let bytes: Buffer;
+  try {
+    const { size } = await stat(path);
+    if (size > MAX_BUNDLE_BYTES) throw new InputError('BUNDLE_TOO_LARGE', `${path} is ${String(size)} bytes, more than the ${String(MAX_BUNDLE_BYTES)} accepted`, { path });
+    bytes = await readFile(path);
+  } catch (error) {
+    throw ioErrorFrom(error, path, 'read signature');
+  }
+  return parseBundle(bytes, path);
+}
+
+/**
+ * Verifies an artifact against its OMS signature: authenticate the bundle, check the statement,
+ * recompute the root, re-hash the artifact with the bundle's own serialization parameters and
+ * report every extra, missing and changed file.
+ */
+export async function verifyArtifact(artifactPath: string, options: VerifyArtifactOptions): Promise<VerifyArtifactResult> {
+  const signaturePath = options.signaturePath === undefined ? await defaultSignaturePath(artifactPath) : resolve(options.signaturePath);
+  const bundle = await readBundleFile(signaturePath);
+  const findings: Finding[] = [];
+  const { payload, signer } = authenticateBundle(bundle, options.trust, options.now ?? new Date(), findings);
+
+  const signatureInside = pathInsideArtifact(artifactPath, signaturePath);
+  const signed: SignedManifest = manifestFromStatement(parseStatement(payload), signatureInside === undefined ? [] : [signatureInside]);
+  if (signed.predicateType === OMS_LEGACY_DIGESTS_V01) {
+    findings.push({ code: 'LEGACY_SIGNATURE_FORMAT', severity: 'warning', detail: 'signed by model_signing v0.2 (per-file subjects, no serialization parameters); re-sign to get an OMS v1.0 signature' });
+  }
+
+  // The bundle's own parameters decide how to re-hash; the signature file and any attestation
+  // file beside it are never part of the artifact.
+  const ignorePaths = [...new Set([...signed.serialization.ignorePaths, ...(signatureInside === undefined ? [] : [signatureInside]), ...(options.extraIgnorePaths ?? [])])];
+  const signedPaths = new Set(signed.resources.map((resource) => resourcePath(resource.name, signed.serialization.method)));
+  const actual = await recomputeManifest(artifactPath, { ...signed.serialization, ignorePaths }, options, options.ignoreUnsignedFiles === true ? signedPaths : undefined, findings);
+  const diff = diffManifests(signed, actual);
+
+  for (const path of diff.changed) findings.push({ code: 'FILE_CHANGED', severity: 'error', path, detail: `${path} differs from the signed content` });
+  for (const path of diff.missing) findings.push({ code: 'FILE_MISSING', severity: 'error', path, detail: `${path} is signed but missing` });
+  for (const path of diff.extra) findings.push({ code: 'FILE_UNSIGNED', severity: 'error', path, detail: `${path} is not covered by the signature` });
+
+  return {
+    verified: !findings.some((finding) => finding.severity === 'error'),
+    artifactPath: resolve(artifactPath),
+    signaturePath,
+    name: signed.name,
+    predicateType: signed.predicateType,
+    signedRootDigest: signed.rootDigest,
+    serialization: signed.serialization,
+    signer,
+    resourceCount: signed.resources.length,
+    diff,
+    findings,
+  };
+}
+
+async function recomputeManifest(artifactPath: string, serialization: Serialization, options: VerifyArtifactOptions, onlyPaths: ReadonlySet<string> | undefined, findings: Finding[]): ReturnType<typeof computeManifestWith> {
+  try {
+    return await computeManifestWith(artifactPath, serialization, {
+      ...(options.allowExternalSymlinks === undefined ? {} : { allowExternalSymlinks: options.allowExternalSymlinks }),
+      ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+      ...(onlyPaths === undefined
+        ? {}
+        : {
+            selectFiles: (name: string) => {
+              if (onlyPaths.has(name)) return true;
+              findings.push({ code: 'UNSIGNED_FILE_IGNORED', severity: 'info', path: name, detail: `${name} is not covered by the signature (ignored as asked)` });
+              return false;
+            },
+          }),
+    });
+  } catch (error) {
+    // A symlink where the signer had a file (or a special file) means the artifact is not what
+    // was signed: a verification failure, not a usage error.
+    if (error instanceof AiprovError && ['SYMLINK_REFUSED', 'SYMLINK_ESCAPES_ARTIFACT', 'UNSUPPORTED_FILE_TYPE'].includes(error.code) && error.path !== undefined) {
+      throw new VerificationError(error.code, error.message, { path: error.path, cause: error });
+    }
+    throw error;
+  }
+}
+
+interface AuthenticatedBundle {
+  readonly payload: Buffer;
+  readonly signer: VerifiedSigner;
+}
+
+/**
+ * Authenticates a key or certificate bundle: checks its shape, the trust anchor, and the DSSE
+ * signature over the exact payload bytes. Nothing in the payload is trusted before this returns.
+ */
+function authenticateBundle(bundle: BundleJson, trust: ArtifactTrust, now: Date, findings: Finding[]): AuthenticatedBundle {
+  if (bundle.mediaType !== BUNDLE_V03_MEDIA_TYPE) {
+    throw new InputError('BUNDLE_UNSUPPORTED_MEDIA_TYPE', `a model signature is a ${BUNDLE_V03_MEDIA_TYPE} bundle, found ${bundle.mediaType}`);
+  }
+  const envelope = bundle.dsseEnvelope;
+  if (envelope === undefined) throw new InputError('BUNDLE_INVALID', 'a model signature carries a DSSE envelope, this bundle has a message signature');
+  if (envelope.payloadType !== IN_TOTO_PAYLOAD_TYPE) {
+    throw new InputError('BUNDLE_INVALID', `DSSE payload type is ${JSON.stringify(envelope.payloadType)}, expected ${IN_TOTO_PAYLOAD_TYPE}`);
+  }
+  const [signatureEntry, ...others] = envelope.signatures;
+  if (signatureEntry === undefined || others.length > 0) {
+    throw new InputError('BUNDLE_INVALID', `a model signature has exactly one DSSE signature, found ${String(envelope.signatures.length)}`);
+  }
+  const payload = Buffer.from(envelope.payload, 'base64');
+  const signature = Buffer.from(signatureEntry.sig, 'base64');
+  const material = bundle.verificationMaterial;
+
+  switch (trust.kind) {
+    case 'key': {
+      if (material.publicKey === undefined) {
+        throw new VerificationError('VERIFICATION_MATERIAL_MISMATCH', 'the bundle was signed with a certificate; verify it with --certificate-chain');
+      }
+      const hint = publicKeyHint(trust.publicKey);
+      if ('hint' in material.publicKey) {
+        if (material.publicKey.hint !== '' && material.publicKey.hint !== hint) {
+          throw new VerificationError('KEY_MISMATCH', `the bundle was signed with another key (hint ${material.publicKey.hint}, the given key is ${hint})`);
+        }
+      } else if (!sameKey(Buffer.from(material.publicKey.rawBytes, 'base64'), trust.publicKey)) {
+        throw new VerificationError('KEY_MISMATCH', 'the bundle embeds another public key than the one given');
+      }
+      verifyDsseSignature(payload, signature, trust.publicKey, hashForKey(trust.publicKey), findings);
+      return { payload, signer: { kind: 'key', keyHint: hint, curve: curveOf(trust.publicKey) } };
+    }
+    case 'certificate': {
+      const certificates = material.x509CertificateChain?.certificates ?? (material.certificate === undefined ? undefined : [material.certificate]);
+      if (certificates === undefined) {
+        throw new VerificationError('VERIFICATION_MATERIAL_MISMATCH', 'the bundle was signed with a bare key; verify it with --key');
+      }
+      const [leafJson, ...intermediateJson] = certificates;
+      if (leafJson === undefined) throw new InputError('CERTIFICATE_CHAIN_EMPTY', 'the bundle has an empty certificate chain');
+      const leaf = certificateFromDer(Buffer.from(leafJson.rawBytes, 'base64'));
+      const chain = verifyCertificateChain(leaf, intermediateJson.map((item) => certificateFromDer(Buffer.from(item.rawBytes, 'base64'))), trust.trustedCertificates, now);
+      // model_signing v0.2 hashed with SHA-256 whatever the curve when signing with a certificate.
+      verifyDsseSignature(payload, signature, leaf.publicKey, hashForKey(leaf.publicKey), findings, 'sha256');
+      return {
+        payload,
+        signer: { kind: 'certificate', subject: leaf.subject, issuer: leaf.issuer, subjectAltName: leaf.subjectAltName, notBefore: leaf.validFrom, notAfter: leaf.validTo, chain: chain.map((certificate) => certificate.subject) },
+      };
+    }
+  }
+}
+
+function sameKey(embeddedPem: Buffer, key: KeyObject): boolean {
+  try {
+    return createPublicKey(embeddedPem).export({ type: 'spki', format: 'der' }).equals(key.export({ type: 'spki', format: 'der' }));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Checks the DSSE signature over the PAE. Only a payload with the legacy v0.1 predicate may fall
+ * back to model_signing v0.2.0's malformed PAE (which model_signing itself still accepts): a
+ * current statement signed that way is rejected, so the fallback cannot widen what v1.0 accepts.
+ */
+function verifyDsseSignature(payload: Buffer, signature: Buffer, key: KeyObject, hash: string, findings: Finding[], legacyHash: string = hash): void {
+  const verifies = (data: Buffer, algorithm: string): boolean => {
+    try {
+      return cryptoVerify(algorithm, data, { key, dsaEncoding: 'der' }, signature);
+    } catch {
+      return false;
+    }
+  };
+  if (verifies(preAuthEncoding(IN_TOTO_PAYLOAD_TYPE, payload), hash)) return;
+  if (declaresLegacyPredicate(payload) && verifies(legacyModelSigningPae(IN_TOTO_PAYLOAD_TYPE, payload), legacyHash)) {
+    findings.push({ code: 'LEGACY_DSSE_ENCODING', severity: 'warning', detail: 'the signature covers model_signing v0.2.0\'s malformed DSSE encoding (accepted for that legacy format only)' });
+    return;
+  }
+  throw new VerificationError('SIGNATURE_INVALID', 'the signature does not verify with the given key or certificate: the bundle was signed by another key or its payload was altered');
+}
+
+function declaresLegacyPredicate(payload: Buffer): boolean {
+  try {
+    return (JSON.parse(payload.toString('utf8')) as { predicateType?: unknown }).predicateType === OMS_LEGACY_DIGESTS_V01;
+  } catch {
+    return false;
+  }
+}
