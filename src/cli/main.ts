@@ -1,4 +1,60 @@
-export async function main(argv: readonly string[]): Promise<number> {
-  await Promise.resolve(argv);
-  return 0;
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { asAiprovError, EXIT_OK, exitStatusFor, type AiprovError } from '../errors.js';
+import { errorJson, renderError } from './render.js';
+import { registerSignCommands } from './commands/sign.js';
+import { registerVerifyCommands } from './commands/verify.js';
+import type { CliContext } from './context.js';
+
+function packageVersion(): string {
+  const text = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
+  return (JSON.parse(text) as { version: string }).version;
+}
+
+/**
+ * The CLI only parses flags, calls one library function, prints and picks the exit status. Each
+ * command's action imports what it needs when it runs, so `aiprov --version` loads no Sigstore,
+ * crypto or YAML module.
+ */
+export async function main(argv: readonly string[], context: CliContext = processContext()): Promise<number> {
+  const program = new Command('aiprov')
+    .description('Sign and verify AI models, datasets and training recipes with Sigstore')
+    .version(packageVersion(), '-V, --version')
+    .showSuggestionAfterError(true)
+    .configureOutput({
+      writeOut: (text) => context.stdout.write(text),
+      writeErr: (text) => context.stderr.write(text),
+      outputError: (text, write) => {
+        write(`aiprov: USAGE: ${text.replace(/^error: /, '').trim()}\n`);
+      },
+    })
+    .exitOverride();
+  let exitStatus = EXIT_OK;
+  const setExitStatus = (status: number): void => {
+    exitStatus = status;
+  };
+  registerSignCommands(program, context, setExitStatus);
+  registerVerifyCommands(program, context, setExitStatus);
+
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return exitStatus;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version end here with code 0; usage errors were already printed.
+      return error.exitCode === 0 ? EXIT_OK : exitStatusFor('input');
+    }
+    return reportError(asAiprovError(error), context, argv.includes('--json'));
+  }
+}
+
+/** Prints an error as one line (or as JSON with --json) and returns its exit status. */
+export function reportError(error: AiprovError, context: CliContext, json: boolean): number {
+  if (json) context.stdout.write(`${JSON.stringify({ verified: false, error: errorJson(error) }, null, 2)}\n`);
+  context.stderr.write(`${renderError(error)}\n`);
+  return exitStatusFor(error.category);
+}
+
+function processContext(): CliContext {
+  return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, cwd: process.cwd() };
 }

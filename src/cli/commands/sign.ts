@@ -1,0 +1,123 @@
+import { Option, type Command } from 'commander';
+import { InputError } from '../../errors.js';
+import type { CurveName } from '../../sign/keys.js';
+import type { CliContext, SetExitStatus } from '../context.js';
+import { readInputFile } from '../files.js';
+import { addManifestOptions, manifestOptionsFrom, type ManifestFlags } from '../options.js';
+import { passphraseFromEnv, promptSecret } from '../prompt.js';
+
+interface DigestFlags extends ManifestFlags {
+  readonly json?: boolean;
+  readonly quiet?: boolean;
+}
+
+interface KeygenFlags {
+  readonly curve: CurveName;
+  readonly outputPrefix: string;
+  readonly passphraseEnv?: string;
+  readonly passphrasePrompt?: boolean;
+  readonly force?: boolean;
+}
+
+interface SignFlags extends ManifestFlags {
+  readonly key?: string;
+  readonly certificate?: string;
+  readonly certificateChain?: string[];
+  readonly signature?: string;
+  readonly passphraseEnv?: string;
+  readonly json?: boolean;
+  readonly quiet?: boolean;
+}
+
+export function registerSignCommands(program: Command, context: CliContext, _setExitStatus: SetExitStatus): void {
+  const write = (text: string): void => {
+    context.stdout.write(`${text}\n`);
+  };
+
+  addManifestOptions(
+    program
+      .command('digest')
+      .description('print the root digest of a model, dataset or file (the same value as `model_signing digest`)')
+      .argument('<path>', 'artifact directory or file'),
+  )
+    .option('--json', 'print the manifest as JSON')
+    .option('-q, --quiet', 'no progress output')
+    .action(async (path: string, flags: DigestFlags) => {
+      const { computeManifest } = await import('../../manifest/compute.js');
+      const { computeRootDigest } = await import('../../manifest/manifest.js');
+      const manifest = await computeManifest(path, manifestOptionsFrom(flags));
+      const rootDigest = computeRootDigest(manifest.resources);
+      write(flags.json === true ? JSON.stringify({ name: manifest.name, rootDigest: `sha256:${rootDigest}`, serialization: manifest.serialization, resources: manifest.resources }, null, 2) : `sha256:${rootDigest}`);
+    });
+
+  program
+    .command('keygen')
+    .description('write an ECDSA key pair as PEM (private key mode 0600)')
+    .addOption(new Option('--curve <curve>', 'elliptic curve').choices(['P-256', 'P-384', 'P-521']).default('P-256'))
+    .option('--output-prefix <prefix>', 'write <prefix>.key and <prefix>.pub', 'aiprov')
+    .option('--passphrase-env <VAR>', 'encrypt the private key with the passphrase in this environment variable')
+    .option('--passphrase-prompt', 'encrypt the private key with a passphrase typed on the terminal')
+    .option('--force', 'overwrite existing key files')
+    .action(async (flags: KeygenFlags) => {
+      const { generateKeyPair } = await import('../../sign/keys.js');
+      const { writeNewKeyFiles } = await import('../../sign/key-files.js');
+      let passphrase = passphraseFromEnv(context, flags.passphraseEnv);
+      if (passphrase === undefined && flags.passphrasePrompt === true) {
+        passphrase = await promptSecret(context, 'Passphrase for the new private key: ');
+        const again = await promptSecret(context, 'Repeat the passphrase: ');
+        if (again !== passphrase) throw new InputError('PASSPHRASE_MISMATCH', 'the two passphrases differ');
+      }
+      if (passphrase === '') throw new InputError('PASSPHRASE_EMPTY', 'an empty passphrase does not protect a key');
+      const pair = generateKeyPair(flags.curve, passphrase);
+      const written = await writeNewKeyFiles(flags.outputPrefix, pair, flags.force === true);
+      write(`Wrote ${written.privateKeyPath} (private${passphrase === undefined ? ', unencrypted' : ', encrypted'}) and ${written.publicKeyPath}`);
+    });
+
+  addManifestOptions(
+    program
+      .command('sign')
+      .description('sign a model, dataset or file: an OpenSSF Model Signing (OMS v1.0) Sigstore bundle')
+      .argument('<path>', 'artifact directory or file'),
+  )
+    .option('--key <private-key.pem>', 'sign with this ECDSA private key')
+    .option('--certificate <cert.pem>', 'the signing key\'s certificate (writes an x509CertificateChain bundle)')
+    .option('--certificate-chain <chain.pem...>', 'intermediate (and root) certificates to include after the leaf')
+    .option('--signature <file>', 'where to write the bundle (default: model.sig inside a directory, <file>.sig beside a file)')
+    .option('--passphrase-env <VAR>', 'the private key\'s passphrase is in this environment variable')
+    .option('--json', 'print the result as JSON')
+    .option('-q, --quiet', 'no progress output')
+    .action(async (path: string, flags: SignFlags) => {
+      const { signArtifact } = await import('../../sign/sign-artifact.js');
+      const { parsePrivateKey } = await import('../../sign/keys.js');
+      const { parseCertificates } = await import('../../verify/certificate-chain.js');
+      if (flags.key === undefined) {
+        throw new InputError('USAGE', 'sign needs --key (keyless signing is not available in this build)');
+      }
+      const keyPem = await readInputFile(flags.key, 'private key');
+      let passphrase = passphraseFromEnv(context, flags.passphraseEnv);
+      if (passphrase === undefined && keyPem.includes('ENCRYPTED') && context.stdin.isTTY === true) {
+        passphrase = await promptSecret(context, `Passphrase for ${flags.key}: `);
+      }
+      const privateKey = parsePrivateKey(keyPem, flags.key, passphrase);
+      if (flags.certificate === undefined && flags.certificateChain !== undefined) {
+        throw new InputError('USAGE', '--certificate-chain needs --certificate');
+      }
+      const signingMethod =
+        flags.certificate === undefined
+          ? ({ kind: 'key', privateKey } as const)
+          : {
+              kind: 'certificate' as const,
+              privateKey,
+              certificateChain: [
+                ...parseCertificates(await readInputFile(flags.certificate, 'certificate'), flags.certificate).slice(0, 1),
+                ...(await Promise.all((flags.certificateChain ?? []).map(async (file) => parseCertificates(await readInputFile(file, 'certificate chain'), file)))).flat(),
+              ],
+            };
+      const result = await signArtifact(path, { ...manifestOptionsFrom(flags), signingMethod, ...(flags.signature === undefined ? {} : { signaturePath: flags.signature }) });
+      write(
+        flags.json === true
+          ? JSON.stringify({ signaturePath: result.signaturePath, name: result.manifest.name, rootDigest: `sha256:${result.rootDigest}`, resourceCount: result.manifest.resources.length }, null, 2)
+          : `Signed ${result.manifest.name} sha256:${result.rootDigest} (${String(result.manifest.resources.length)} resources) -> ${result.signaturePath}`,
+      );
+    });
+}

@@ -1,0 +1,11 @@
+/** What a command may touch of the process: injected so the CLI can run inside tests too. */
+export interface CliContext {
+  readonly stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  readonly stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  readonly stdin: NodeJS.ReadableStream & { isTTY?: boolean };
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly cwd: string;
+}
+
+/** Lets an action set the process exit status without throwing (e.g. "verified: no"). */
+export type SetExitStatus = (status: number) => void;

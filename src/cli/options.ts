@@ -1,0 +1,44 @@
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import type { HashType } from '../hashing/hash-type.js';
+import type { ManifestOptions } from '../manifest/compute.js';
+import type { SerializationMethod } from '../manifest/manifest.js';
+
+export function positiveInteger(value: string): number {
+  const number = Number(value);
+  if (!/^[0-9]+$/.test(value) || !Number.isSafeInteger(number) || number <= 0) {
+    throw new InvalidArgumentError('must be a positive integer');
+  }
+  return number;
+}
+
+export interface ManifestFlags {
+  readonly hash: HashType;
+  readonly method?: SerializationMethod;
+  readonly shardSize?: number;
+  readonly ignorePaths?: string[];
+  readonly allowSymlinks?: boolean;
+  readonly allowExternalSymlinks?: boolean;
+}
+
+/** The serialization flags shared by `digest` and `sign` (model_signing's names, kebab-case). */
+export function addManifestOptions(command: Command): Command {
+  return command
+    .addOption(new Option('--hash <type>', 'content hash').choices(['sha256', 'blake2b', 'blake3']).default('sha256'))
+    .addOption(new Option('--method <method>', 'hash whole files or fixed-size shards').choices(['files', 'shards']))
+    .option('--shard-size <bytes>', 'shard size in bytes (implies --method shards; default 1000000000)', positiveInteger)
+    .option('--ignore-paths <path...>', 'paths inside the artifact to leave out (whole components)')
+    .option('--allow-symlinks', 'hash a symbolic link\'s target under the link\'s name')
+    .option('--allow-external-symlinks', 'also follow links that leave the artifact (e.g. a Hugging Face cache snapshot)');
+}
+
+export function manifestOptionsFrom(flags: ManifestFlags): ManifestOptions {
+  const method = flags.method ?? (flags.shardSize === undefined ? 'files' : 'shards');
+  return {
+    hashType: flags.hash,
+    method,
+    ...(flags.shardSize === undefined ? {} : { shardSize: flags.shardSize }),
+    ...(flags.ignorePaths === undefined ? {} : { ignorePaths: flags.ignorePaths }),
+    allowSymlinks: flags.allowSymlinks === true || flags.allowExternalSymlinks === true,
+    allowExternalSymlinks: flags.allowExternalSymlinks === true,
+  };
+}

@@ -1,0 +1,124 @@
+import { X509Certificate } from 'node:crypto';
+import { RFC3161Timestamp } from '@sigstore/core';
+import { parseShardName } from '../manifest/manifest.js';
+import { readCertificateClaims, type CertificateClaims } from './certificate-claims.js';
+import type { BundleJson } from './bundle.js';
+
+/** What a bundle claims, before any verification: nothing here is trusted. */
+export interface BundleInspection {
+  readonly verified: false;
+  readonly mediaType: string;
+  readonly signer: InspectedSigner;
+  readonly transparencyLogEntries: readonly {
+    readonly logIndex: string;
+    readonly logId: string;
+    readonly kind: string;
+    readonly version: string;
+    readonly integratedTime: string | undefined;
+  }[];
+  readonly timestamps: readonly { readonly signingTime: string | undefined; readonly error?: string }[];
+  readonly content: InspectedContent;
+}
+
+export type InspectedSigner =
+  | { readonly kind: 'public-key'; readonly hint: string | undefined; readonly keyDetails?: string }
+  | {
+      readonly kind: 'certificate';
+      readonly subject: string;
+      readonly issuer: string;
+      readonly subjectAltName: string | undefined;
+      readonly notBefore: string;
+      readonly notAfter: string;
+      readonly chainLength: number;
+      readonly claims: CertificateClaims;
+    };
+
+export type InspectedContent =
+  | { readonly kind: 'message-signature'; readonly digestAlgorithm: string | undefined; readonly digest: string | undefined }
+  | {
+      readonly kind: 'dsse';
+      readonly payloadType: string;
+      readonly statementType: string | undefined;
+      readonly predicateType: string | undefined;
+      readonly subjects: readonly { readonly name: string; readonly digest: Readonly<Record<string, string>> }[];
+      readonly resourceCount: number | undefined;
+      /** Sum of the shard sizes for a shard manifest; a file manifest does not record sizes. */
+      readonly totalBytes: number | undefined;
+      readonly parseError?: string;
+    };
+
+/** Describes a parsed bundle without verifying it (clearly marked `verified: false`). */
+export function inspectBundle(bundle: BundleJson): BundleInspection {
+  return {
+    verified: false,
+    mediaType: bundle.mediaType,
+    signer: inspectSigner(bundle),
+    transparencyLogEntries: (bundle.verificationMaterial.tlogEntries ?? []).map((entry) => ({
+      logIndex: entry.logIndex,
+      logId: Buffer.from(entry.logId.keyId, 'base64').toString('hex'),
+      kind: entry.kindVersion.kind,
+      version: entry.kindVersion.version,
+      integratedTime: entry.integratedTime === undefined || entry.integratedTime === '0' ? undefined : new Date(Number(entry.integratedTime) * 1000).toISOString(),
+    })),
+    timestamps: (bundle.verificationMaterial.timestampVerificationData?.rfc3161Timestamps ?? []).map((timestamp) => {
+      try {
+        return { signingTime: RFC3161Timestamp.parse(Buffer.from(timestamp.signedTimestamp, 'base64')).signingTime.toISOString() };
+      } catch (error) {
+        return { signingTime: undefined, error: `unparseable RFC 3161 timestamp: ${(error as Error).message}` };
+      }
+    }),
+    content: inspectContent(bundle),
+  };
+}
+
+function inspectSigner(bundle: BundleJson): InspectedSigner {
+  const material = bundle.verificationMaterial;
+  if (material.publicKey !== undefined) {
+    return 'hint' in material.publicKey ? { kind: 'public-key', hint: material.publicKey.hint === '' ? undefined : material.publicKey.hint } : { kind: 'public-key', hint: undefined, keyDetails: material.publicKey.keyDetails };
+  }
+  const certificates = material.x509CertificateChain?.certificates ?? (material.certificate === undefined ? [] : [material.certificate]);
+  const leafJson = certificates[0];
+  if (leafJson === undefined) return { kind: 'public-key', hint: undefined };
+  const der = Buffer.from(leafJson.rawBytes, 'base64');
+  const leaf = new X509Certificate(der);
+  return {
+    kind: 'certificate',
+    subject: leaf.subject,
+    issuer: leaf.issuer,
+    subjectAltName: leaf.subjectAltName,
+    notBefore: new Date(leaf.validFrom).toISOString(),
+    notAfter: new Date(leaf.validTo).toISOString(),
+    chainLength: certificates.length,
+    claims: readCertificateClaims(der),
+  };
+}
+
+function inspectContent(bundle: BundleJson): InspectedContent {
+  if (bundle.dsseEnvelope === undefined) {
+    const digest = bundle.messageSignature?.messageDigest;
+    return { kind: 'message-signature', digestAlgorithm: digest?.algorithm, digest: digest === undefined ? undefined : Buffer.from(digest.digest, 'base64').toString('hex') };
+  }
+  const { payloadType, payload } = bundle.dsseEnvelope;
+  try {
+    const statement = JSON.parse(Buffer.from(payload, 'base64').toString('utf8')) as {
+      _type?: unknown;
+      predicateType?: unknown;
+      subject?: { name?: unknown; digest?: Record<string, string> }[];
+      predicate?: { resources?: { name?: unknown }[] };
+    };
+    const resources = Array.isArray(statement.predicate?.resources) ? statement.predicate.resources : undefined;
+    const shardBytes = resources?.map((resource) => (typeof resource.name === 'string' ? parseShardName(resource.name) : undefined));
+    const totalBytes = shardBytes !== undefined && shardBytes.length > 0 && shardBytes.every((shard) => shard !== undefined) ? shardBytes.reduce((sum, shard) => sum + shard.end - shard.start, 0) : undefined;
+    return {
+      kind: 'dsse',
+      payloadType,
+      statementType: typeof statement._type === 'string' ? statement._type : undefined,
+      predicateType: typeof statement.predicateType === 'string' ? statement.predicateType : undefined,
+      subjects: (Array.isArray(statement.subject) ? statement.subject : []).map((subject) => ({ name: typeof subject.name === 'string' ? subject.name : '', digest: subject.digest ?? {} })),
+      resourceCount: resources?.length,
+      totalBytes,
+    };
+  } catch (error) {
+    return { kind: 'dsse', payloadType, statementType: undefined, predicateType: undefined, subjects: [], resourceCount: undefined, totalBytes: undefined, parseError: `payload is not JSON: ${(error as Error).message}` };
+  }
+}
