@@ -74,6 +74,8 @@ export function verifyCertificateChain(leaf: X509Certificate, intermediates: rea
 function checkSigningUsage(leaf: X509Certificate): void {
   const keyUsage = SigstoreX509.parse(leaf.raw).extKeyUsage;
   if (keyUsage?.digitalSignature === true) return;
-  if ((leaf.keyUsage ?? []).includes(EKU_CODE_SIGNING)) return;
+  // Node returns undefined when the certificate has no ExtendedKeyUsage, whatever its types say.
+  const extendedKeyUsage = leaf.keyUsage as readonly string[] | undefined;
+  if (extendedKeyUsage?.includes(EKU_CODE_SIGNING) === true) return;
   throw new VerificationError('CERTIFICATE_USAGE_INVALID', `certificate "${leaf.subject}" is not allowed to sign (neither KeyUsage digitalSignature nor ExtendedKeyUsage codeSigning)`);
 }
