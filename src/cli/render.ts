@@ -28,6 +28,10 @@ export function renderSigner(signer: VerifiedSigner): string {
       return `key ${signer.keyHint} (ECDSA ${signer.curve})`;
     case 'certificate':
       return `certificate "${signer.subject.replace(/\n/g, ', ')}"${signer.subjectAltName === undefined ? '' : ` (${signer.subjectAltName})`}, chain to "${(signer.chain[signer.chain.length - 1] ?? '').replace(/\n/g, ', ')}"`;
+    case 'sigstore': {
+      const times = signer.timestamps.map((timestamp) => `${timestamp.kind === 'transparency-log' ? 'logged' : 'timestamped'} ${timestamp.time}`);
+      return `${signer.identity ?? '(no identity)'} via ${signer.issuer ?? '(no issuer)'} (Sigstore ${signer.trustRoot}${times.length === 0 ? '' : `; ${times.join(', ')}`})`;
+    }
   }
 }
 

@@ -1,11 +1,12 @@
 import { sign as cryptoSign, X509Certificate, type KeyObject } from 'node:crypto';
 import { InputError } from '../errors.js';
-import { BUNDLE_V03_MEDIA_TYPE, type BundleJson } from '../verify/bundle.js';
+import { BUNDLE_V03_MEDIA_TYPE, parseBundleJson, type BundleJson } from '../verify/bundle.js';
 import { preAuthEncoding } from './dsse.js';
 import { hashForKey, publicKeyHint } from './keys.js';
+import type { SigningServices } from './keyless.js';
 
-/** How an artifact is signed: with a key, or with a key and its X.509 certificate chain. */
-export type SigningMethod =
+/** A signing key, alone or with its X.509 certificate chain. */
+export type KeySigningMethod =
   | { readonly kind: 'key'; readonly privateKey: KeyObject }
   | {
       readonly kind: 'certificate';
@@ -14,11 +15,37 @@ export type SigningMethod =
       readonly certificateChain: readonly X509Certificate[];
     };
 
+/** How an artifact or attestation is signed: with a key, a certificate, or keyless (Fulcio + Rekor). */
+export type SigningMethod =
+  | KeySigningMethod
+  | {
+      readonly kind: 'keyless';
+      readonly services: SigningServices;
+      /** The OIDC identity token; never printed, never part of an error. */
+      readonly identityToken: string;
+    };
+
+/** Signs a DSSE envelope over `payload` with any signing method and returns the bundle. */
+export async function signDssePayload(payload: Buffer, payloadType: string, method: SigningMethod): Promise<BundleJson> {
+  switch (method.kind) {
+    case 'key':
+    case 'certificate':
+      return signDsseBundle(payload, payloadType, method);
+    case 'keyless': {
+      // Loaded only here: @sigstore/sign is heavy and key signing never needs it.
+      const { signDsseKeyless } = await import('./keyless.js');
+      const bundle = await signDsseKeyless({ ...method.services, payload, payloadType, identityToken: method.identityToken });
+      // Re-read through aiprov's strict schema: never write a bundle our own verifier would refuse.
+      return parseBundleJson(bundle, 'the keyless signing result');
+    }
+  }
+}
+
 /**
  * Signs a DSSE envelope over `payload` and wraps it in a Sigstore bundle v0.3 with no
  * transparency-log entry, in the exact shape model_signing's strict reader accepts.
  */
-export function signDsseBundle(payload: Buffer, payloadType: string, method: SigningMethod): BundleJson {
+export function signDsseBundle(payload: Buffer, payloadType: string, method: KeySigningMethod): BundleJson {
   const signature = cryptoSign(hashForKey(method.privateKey), preAuthEncoding(payloadType, payload), { key: method.privateKey, dsaEncoding: 'der' });
   const dsseEnvelope = {
     payload: payload.toString('base64'),

@@ -1,7 +1,7 @@
 import { X509Certificate } from 'node:crypto';
-import { RFC3161Timestamp } from '@sigstore/core';
+import { RFC3161Timestamp, X509Certificate as SigstoreX509 } from '@sigstore/core';
 import { parseShardName } from '../manifest/manifest.js';
-import { readCertificateClaims, type CertificateClaims } from './certificate-claims.js';
+import { readCertificateIdentity, type CertificateIdentity } from './identity.js';
 import type { BundleJson } from './bundle.js';
 
 /** What a bundle claims, before any verification: nothing here is trusted. */
@@ -30,7 +30,8 @@ export type InspectedSigner =
       readonly notBefore: string;
       readonly notAfter: string;
       readonly chainLength: number;
-      readonly claims: CertificateClaims;
+      /** The OIDC issuer and CI claims (Fulcio extensions). */
+      readonly claims: CertificateIdentity['extensions'];
     };
 
 export type InspectedContent =
@@ -89,8 +90,17 @@ function inspectSigner(bundle: BundleJson): InspectedSigner {
     notBefore: new Date(leaf.validFrom).toISOString(),
     notAfter: new Date(leaf.validTo).toISOString(),
     chainLength: certificates.length,
-    claims: readCertificateClaims(der),
+    claims: readClaims(der),
   };
+}
+
+function readClaims(der: Buffer): CertificateIdentity['extensions'] {
+  try {
+    return readCertificateIdentity(SigstoreX509.parse(Buffer.from(der))).extensions;
+  } catch {
+    // Inspection describes; an unreadable extension is simply not shown.
+    return {};
+  }
 }
 
 function inspectContent(bundle: BundleJson): InspectedContent {

@@ -6,17 +6,25 @@ import { computeManifestWith, type ManifestOptions } from '../manifest/compute.j
 import { diffManifests, resourcePath, type ManifestDiff, type Serialization } from '../manifest/manifest.js';
 import { legacyModelSigningPae, preAuthEncoding } from '../sign/dsse.js';
 import { curveOf, hashForKey, publicKeyHint, type CurveName } from '../sign/keys.js';
-import { defaultSignaturePath, pathInsideArtifact } from '../sign/sign-artifact.js';
+import { artifactFiles, type ArtifactKind } from '../sign/artifact-kind.js';
+import { metadataIgnorePaths, pathInsideArtifact } from '../sign/sign-artifact.js';
 import { manifestFromStatement, OMS_LEGACY_DIGESTS_V01, type SignedManifest } from '../statement/oms.js';
 import { IN_TOTO_PAYLOAD_TYPE, parseStatement } from '../statement/statement.js';
 import { BUNDLE_V03_MEDIA_TYPE, MAX_BUNDLE_BYTES, parseBundle, type BundleJson } from './bundle.js';
 import { certificateFromDer, verifyCertificateChain } from './certificate-chain.js';
 import type { Finding } from './findings.js';
+import { isEmptyPolicy, type CertificateIdentity, type IdentityPolicy } from './identity.js';
+import { verifySigstoreBundle, type VerifiedTimestamp } from './sigstore-bundle.js';
+import { toVerifierTrustMaterial, type SigstoreTrustRoot } from './trust.js';
 
-/** What the verifier trusts: one public key, or a set of CA certificates (roots). */
+/**
+ * What the verifier trusts: one public key, a set of CA certificates (roots), or a Sigstore
+ * instance's trust root together with the identity that must have signed.
+ */
 export type ArtifactTrust =
   | { readonly kind: 'key'; readonly publicKey: KeyObject }
-  | { readonly kind: 'certificate'; readonly trustedCertificates: readonly X509Certificate[] };
+  | { readonly kind: 'certificate'; readonly trustedCertificates: readonly X509Certificate[] }
+  | { readonly kind: 'sigstore'; readonly trustRoot: SigstoreTrustRoot; readonly identity: IdentityPolicy };
 
 /** Who signed, as established by verification. */
 export type VerifiedSigner =
@@ -30,11 +38,26 @@ export type VerifiedSigner =
       readonly notAfter: string;
       /** Subjects from the leaf up to the trusted root. */
       readonly chain: readonly string[];
+    }
+  | {
+      readonly kind: 'sigstore';
+      /** The certificate's SAN: the OIDC identity Fulcio vouched for. */
+      readonly identity: string | undefined;
+      readonly issuer: string | undefined;
+      /** Fulcio CI claims (source repository, ref, workflow, runner…). */
+      readonly claims: CertificateIdentity['extensions'];
+      /** Verified times: transparency-log integration and RFC 3161 timestamps. */
+      readonly timestamps: readonly VerifiedTimestamp[];
+      readonly tlogEntries: readonly { readonly logIndex: string; readonly integratedTime?: string }[];
+      /** Which trust root vouched for the certificate. */
+      readonly trustRoot: string;
     };
 
 export interface VerifyArtifactOptions extends Pick<ManifestOptions, 'allowExternalSymlinks' | 'onProgress' | 'signal'> {
   readonly trust: ArtifactTrust;
-  /** Defaults to `model.sig` in a directory, `<file>.sig` beside a file. */
+  /** Names the default signature and attestation files; default model. */
+  readonly kind?: ArtifactKind;
+  /** Defaults to `<kind>.sig` in a directory, `<file>.sig` beside a file. */
   readonly signaturePath?: string;
   /** Accept files on disk that the signature does not list (they are reported, not hashed). */
   readonly ignoreUnsignedFiles?: boolean;
@@ -79,7 +102,8 @@ export async function readBundleFile(path: string): Promise<BundleJson> {
  * report every extra, missing and changed file.
  */
 export async function verifyArtifact(artifactPath: string, options: VerifyArtifactOptions): Promise<VerifyArtifactResult> {
-  const signaturePath = options.signaturePath === undefined ? await defaultSignaturePath(artifactPath) : resolve(options.signaturePath);
+  const files = await artifactFiles(artifactPath, options.kind);
+  const signaturePath = options.signaturePath === undefined ? files.signaturePath : resolve(options.signaturePath);
   const bundle = await readBundleFile(signaturePath);
   const findings: Finding[] = [];
   const { payload, signer } = authenticateBundle(bundle, options.trust, options.now ?? new Date(), findings);
@@ -90,9 +114,9 @@ export async function verifyArtifact(artifactPath: string, options: VerifyArtifa
     findings.push({ code: 'LEGACY_SIGNATURE_FORMAT', severity: 'warning', detail: 'signed by model_signing v0.2 (per-file subjects, no serialization parameters); re-sign to get an OMS v1.0 signature' });
   }
 
-  // The bundle's own parameters decide how to re-hash; the signature file and any attestation
+  // The bundle's own parameters decide how to re-hash; the signature file and the attestations
   // file beside it are never part of the artifact.
-  const ignorePaths = [...new Set([...signed.serialization.ignorePaths, ...(signatureInside === undefined ? [] : [signatureInside]), ...(options.extraIgnorePaths ?? [])])];
+  const ignorePaths = [...new Set([...signed.serialization.ignorePaths, ...metadataIgnorePaths(artifactPath, signaturePath, files.attestationsPath), ...(options.extraIgnorePaths ?? [])])];
   const signedPaths = new Set(signed.resources.map((resource) => resourcePath(resource.name, signed.serialization.method)));
   const actual = await recomputeManifest(artifactPath, { ...signed.serialization, ignorePaths }, options, options.ignoreUnsignedFiles === true ? signedPaths : undefined, findings);
   const diff = diffManifests(signed, actual);
@@ -169,6 +193,31 @@ function authenticateBundle(bundle: BundleJson, trust: ArtifactTrust, now: Date,
   const material = bundle.verificationMaterial;
 
   switch (trust.kind) {
+    case 'sigstore': {
+      // Keyless: Fulcio certificate chain, SCTs, transparency-log inclusion and timestamps are
+      // checked against the given trust root, the identity exactly as asked. A bundle proves
+      // nothing until the identity is pinned: anyone can get a certificate for themselves.
+      if (isEmptyPolicy(trust.identity)) {
+        throw new InputError('IDENTITY_REQUIRED', 'verifying a keyless signature needs the expected identity and OIDC issuer');
+      }
+      const verified = verifySigstoreBundle({ bundleJson: bundle, trustMaterial: toVerifierTrustMaterial(trust.trustRoot), identity: trust.identity });
+      if (verified.signer.kind !== 'certificate' || verified.dsse === undefined) {
+        throw new VerificationError('VERIFICATION_MATERIAL_MISMATCH', 'the bundle is not a keyless DSSE signature; verify it with --key or --certificate-chain');
+      }
+      const { identity } = verified.signer;
+      return {
+        payload: verified.dsse.payload,
+        signer: {
+          kind: 'sigstore',
+          identity: identity.subjectAlternativeName,
+          issuer: identity.issuer,
+          claims: identity.extensions,
+          timestamps: verified.timestamps,
+          tlogEntries: verified.tlogEntries.map((entry) => ({ logIndex: entry.logIndex, ...(entry.integratedTime === undefined ? {} : { integratedTime: entry.integratedTime }) })),
+          trustRoot: trust.trustRoot.source,
+        },
+      };
+    }
     case 'key': {
       if (material.publicKey === undefined) {
         throw new VerificationError('VERIFICATION_MATERIAL_MISMATCH', 'the bundle was signed with a certificate; verify it with --certificate-chain');
