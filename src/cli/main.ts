@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { asAiprovError, EXIT_OK, exitStatusFor, type AiprovError } from '../errors.js';
 import { errorJson, renderError } from './render.js';
+import { registerAttestCommands } from './commands/attest.js';
+import { registerConformanceCommands } from './commands/conformance.js';
 import { registerSignCommands } from './commands/sign.js';
 import { registerVerifyCommands } from './commands/verify.js';
 import type { CliContext } from './context.js';
@@ -35,6 +37,8 @@ export async function main(argv: readonly string[], context: CliContext = proces
   };
   registerSignCommands(program, context, setExitStatus);
   registerVerifyCommands(program, context, setExitStatus);
+  registerAttestCommands(program, context, setExitStatus);
+  registerConformanceCommands(program, context, setExitStatus);
 
   try {
     await program.parseAsync([...argv], { from: 'user' });

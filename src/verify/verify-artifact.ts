@@ -105,8 +105,7 @@ export async function verifyArtifact(artifactPath: string, options: VerifyArtifa
   const files = await artifactFiles(artifactPath, options.kind);
   const signaturePath = options.signaturePath === undefined ? files.signaturePath : resolve(options.signaturePath);
   const bundle = await readBundleFile(signaturePath);
-  const findings: Finding[] = [];
-  const { payload, signer } = authenticateBundle(bundle, options.trust, options.now ?? new Date(), findings);
+  const { payload, signer, findings } = authenticateDsseBundle(bundle, options.trust, options.now ?? new Date());
 
   const signatureInside = pathInsideArtifact(artifactPath, signaturePath);
   const signed: SignedManifest = manifestFromStatement(parseStatement(payload), signatureInside === undefined ? [] : [signatureInside]);
@@ -166,27 +165,32 @@ async function recomputeManifest(artifactPath: string, serialization: Serializat
   }
 }
 
-interface AuthenticatedBundle {
+export interface AuthenticatedBundle {
+  /** The DSSE payload, exactly the signed bytes: parse the statement only from here. */
   readonly payload: Buffer;
   readonly signer: VerifiedSigner;
+  /** Warnings about the bundle (legacy encodings). */
+  readonly findings: Finding[];
 }
 
 /**
- * Authenticates a key or certificate bundle: checks its shape, the trust anchor, and the DSSE
- * signature over the exact payload bytes. Nothing in the payload is trusted before this returns.
+ * Authenticates a DSSE bundle holding an in-toto statement (a model signature or an attestation):
+ * checks its shape, the trust anchor, and the signature over the exact payload bytes. Nothing in
+ * the payload is trusted before this returns.
  */
-function authenticateBundle(bundle: BundleJson, trust: ArtifactTrust, now: Date, findings: Finding[]): AuthenticatedBundle {
+export function authenticateDsseBundle(bundle: BundleJson, trust: ArtifactTrust, now: Date): AuthenticatedBundle {
+  const findings: Finding[] = [];
   if (bundle.mediaType !== BUNDLE_V03_MEDIA_TYPE) {
-    throw new InputError('BUNDLE_UNSUPPORTED_MEDIA_TYPE', `a model signature is a ${BUNDLE_V03_MEDIA_TYPE} bundle, found ${bundle.mediaType}`);
+    throw new InputError('BUNDLE_UNSUPPORTED_MEDIA_TYPE', `signatures and attestations are ${BUNDLE_V03_MEDIA_TYPE} bundles, found ${bundle.mediaType}`);
   }
   const envelope = bundle.dsseEnvelope;
-  if (envelope === undefined) throw new InputError('BUNDLE_INVALID', 'a model signature carries a DSSE envelope, this bundle has a message signature');
+  if (envelope === undefined) throw new InputError('BUNDLE_INVALID', 'expected a DSSE envelope, this bundle has a message signature');
   if (envelope.payloadType !== IN_TOTO_PAYLOAD_TYPE) {
     throw new InputError('BUNDLE_INVALID', `DSSE payload type is ${JSON.stringify(envelope.payloadType)}, expected ${IN_TOTO_PAYLOAD_TYPE}`);
   }
   const [signatureEntry, ...others] = envelope.signatures;
   if (signatureEntry === undefined || others.length > 0) {
-    throw new InputError('BUNDLE_INVALID', `a model signature has exactly one DSSE signature, found ${String(envelope.signatures.length)}`);
+    throw new InputError('BUNDLE_INVALID', `expected exactly one DSSE signature, found ${String(envelope.signatures.length)}`);
   }
   const payload = Buffer.from(envelope.payload, 'base64');
   const signature = Buffer.from(signatureEntry.sig, 'base64');
@@ -207,6 +211,7 @@ function authenticateBundle(bundle: BundleJson, trust: ArtifactTrust, now: Date,
       const { identity } = verified.signer;
       return {
         payload: verified.dsse.payload,
+        findings,
         signer: {
           kind: 'sigstore',
           identity: identity.subjectAlternativeName,
@@ -231,7 +236,7 @@ function authenticateBundle(bundle: BundleJson, trust: ArtifactTrust, now: Date,
         throw new VerificationError('KEY_MISMATCH', 'the bundle embeds another public key than the one given');
       }
       verifyDsseSignature(payload, signature, trust.publicKey, hashForKey(trust.publicKey), findings);
-      return { payload, signer: { kind: 'key', keyHint: hint, curve: curveOf(trust.publicKey) } };
+      return { payload, findings, signer: { kind: 'key', keyHint: hint, curve: curveOf(trust.publicKey) } };
     }
     case 'certificate': {
       const certificates = material.x509CertificateChain?.certificates ?? (material.certificate === undefined ? undefined : [material.certificate]);
@@ -246,6 +251,7 @@ function authenticateBundle(bundle: BundleJson, trust: ArtifactTrust, now: Date,
       verifyDsseSignature(payload, signature, leaf.publicKey, hashForKey(leaf.publicKey), findings, 'sha256');
       return {
         payload,
+        findings,
         signer: { kind: 'certificate', subject: leaf.subject, issuer: leaf.issuer, subjectAltName: leaf.subjectAltName, notBefore: leaf.validFrom, notAfter: leaf.validTo, chain: chain.map((certificate) => certificate.subject) },
       };
     }

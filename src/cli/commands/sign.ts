@@ -1,10 +1,11 @@
 import { Option, type Command } from 'commander';
 import { InputError } from '../../errors.js';
+import type { ArtifactKind } from '../../sign/artifact-kind.js';
 import type { CurveName } from '../../sign/keys.js';
 import type { CliContext, SetExitStatus } from '../context.js';
-import { readInputFile } from '../files.js';
 import { addManifestOptions, manifestOptionsFrom, type ManifestFlags } from '../options.js';
 import { passphraseFromEnv, promptSecret } from '../prompt.js';
+import { addSigningOptions, signingMethodFromFlags, type SigningFlags } from '../signing.js';
 
 interface DigestFlags extends ManifestFlags {
   readonly json?: boolean;
@@ -19,12 +20,9 @@ interface KeygenFlags {
   readonly force?: boolean;
 }
 
-interface SignFlags extends ManifestFlags {
-  readonly key?: string;
-  readonly certificate?: string;
-  readonly certificateChain?: string[];
+interface SignFlags extends ManifestFlags, SigningFlags {
+  readonly kind: ArtifactKind;
   readonly signature?: string;
-  readonly passphraseEnv?: string;
   readonly json?: boolean;
   readonly quiet?: boolean;
 }
@@ -73,47 +71,22 @@ export function registerSignCommands(program: Command, context: CliContext, _set
       write(`Wrote ${written.privateKeyPath} (private${passphrase === undefined ? ', unencrypted' : ', encrypted'}) and ${written.publicKeyPath}`);
     });
 
-  addManifestOptions(
-    program
-      .command('sign')
-      .description('sign a model, dataset or file: an OpenSSF Model Signing (OMS v1.0) Sigstore bundle')
-      .argument('<path>', 'artifact directory or file'),
+  addSigningOptions(
+    addManifestOptions(
+      program
+        .command('sign')
+        .description('sign a model, dataset, recipe or file: an OpenSSF Model Signing (OMS v1.0) Sigstore bundle')
+        .argument('<path>', 'artifact directory or file'),
+    ),
   )
-    .option('--key <private-key.pem>', 'sign with this ECDSA private key')
-    .option('--certificate <cert.pem>', 'the signing key\'s certificate (writes an x509CertificateChain bundle)')
-    .option('--certificate-chain <chain.pem...>', 'intermediate (and root) certificates to include after the leaf')
-    .option('--signature <file>', 'where to write the bundle (default: model.sig inside a directory, <file>.sig beside a file)')
-    .option('--passphrase-env <VAR>', 'the private key\'s passphrase is in this environment variable')
+    .addOption(new Option('--kind <kind>', 'what the artifact is; names the signature file (<kind>.sig in a directory)').choices(['model', 'dataset', 'recipe']).default('model'))
+    .option('--signature <file>', 'where to write the bundle (default: <kind>.sig inside a directory, <file>.sig beside a file)')
     .option('--json', 'print the result as JSON')
     .option('-q, --quiet', 'no progress output')
     .action(async (path: string, flags: SignFlags) => {
       const { signArtifact } = await import('../../sign/sign-artifact.js');
-      const { parsePrivateKey } = await import('../../sign/keys.js');
-      const { parseCertificates } = await import('../../verify/certificate-chain.js');
-      if (flags.key === undefined) {
-        throw new InputError('USAGE', 'sign needs --key (keyless signing is not available in this build)');
-      }
-      const keyPem = await readInputFile(flags.key, 'private key');
-      let passphrase = passphraseFromEnv(context, flags.passphraseEnv);
-      if (passphrase === undefined && keyPem.includes('ENCRYPTED') && context.stdin.isTTY === true) {
-        passphrase = await promptSecret(context, `Passphrase for ${flags.key}: `);
-      }
-      const privateKey = parsePrivateKey(keyPem, flags.key, passphrase);
-      if (flags.certificate === undefined && flags.certificateChain !== undefined) {
-        throw new InputError('USAGE', '--certificate-chain needs --certificate');
-      }
-      const signingMethod =
-        flags.certificate === undefined
-          ? ({ kind: 'key', privateKey } as const)
-          : {
-              kind: 'certificate' as const,
-              privateKey,
-              certificateChain: [
-                ...parseCertificates(await readInputFile(flags.certificate, 'certificate'), flags.certificate).slice(0, 1),
-                ...(await Promise.all((flags.certificateChain ?? []).map(async (file) => parseCertificates(await readInputFile(file, 'certificate chain'), file)))).flat(),
-              ],
-            };
-      const result = await signArtifact(path, { ...manifestOptionsFrom(flags), signingMethod, ...(flags.signature === undefined ? {} : { signaturePath: flags.signature }) });
+      const signingMethod = await signingMethodFromFlags(flags, context);
+      const result = await signArtifact(path, { ...manifestOptionsFrom(flags), signingMethod, kind: flags.kind, ...(flags.signature === undefined ? {} : { signaturePath: flags.signature }) });
       write(
         flags.json === true
           ? JSON.stringify({ signaturePath: result.signaturePath, name: result.manifest.name, rootDigest: `sha256:${result.rootDigest}`, resourceCount: result.manifest.resources.length }, null, 2)

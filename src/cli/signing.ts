@@ -1,0 +1,96 @@
+import type { Command } from 'commander';
+import { InputError } from '../errors.js';
+import type { SigningMethod } from '../sign/signer.js';
+import type { CliContext } from './context.js';
+import { readInputFile } from './files.js';
+import { passphraseFromEnv, promptSecret } from './prompt.js';
+
+/** The signing flags shared by `sign`, `attest …` and `sign-bundle`. */
+export interface SigningFlags {
+  readonly key?: string;
+  readonly certificate?: string;
+  readonly certificateChain?: string[];
+  readonly passphraseEnv?: string;
+  readonly identityToken?: string;
+  readonly staging?: boolean;
+  readonly signingConfig?: string;
+  readonly fulcioUrl?: string;
+  readonly rekorUrl?: string;
+  readonly tsaUrl?: string;
+  readonly oidcIssuer?: string;
+}
+
+export function addSigningOptions(command: Command): Command {
+  return command
+    .option('--key <private-key.pem>', 'sign with this ECDSA private key (default: keyless, with Sigstore)')
+    .option('--certificate <cert.pem>', 'the signing key\'s certificate (writes an x509CertificateChain bundle)')
+    .option('--certificate-chain <chain.pem...>', 'intermediate (and root) certificates to include after the leaf')
+    .option('--passphrase-env <VAR>', 'the private key\'s passphrase is in this environment variable')
+    .option('--identity-token <token|@file>', 'keyless: the OIDC identity token (else SIGSTORE_ID_TOKEN, GitHub Actions, or a browser sign-in)')
+    .option('--staging', 'keyless: use Sigstore\'s staging instance')
+    .option('--signing-config <file>', 'keyless: a Sigstore SigningConfig v0.2 naming Fulcio, Rekor and the TSA')
+    .option('--fulcio-url <url>', 'keyless: Fulcio URL')
+    .option('--rekor-url <url>', 'keyless: Rekor URL')
+    .option('--tsa-url <url>', 'keyless: RFC 3161 timestamp authority URL')
+    .option('--oidc-issuer <url>', 'keyless: OIDC issuer for the browser sign-in');
+}
+
+/** Turns signing flags into a signing method: a key, a certificate, or keyless Sigstore. */
+export async function signingMethodFromFlags(flags: SigningFlags, context: CliContext): Promise<SigningMethod> {
+  if (flags.key !== undefined) return keySigningMethod(flags, flags.key, context);
+  if (flags.certificate !== undefined || flags.certificateChain !== undefined) {
+    throw new InputError('USAGE', '--certificate and --certificate-chain need --key');
+  }
+  const { loadSigningConfig, PUBLIC_GOOD_SERVICES, STAGING_SERVICES } = await import('../sign/keyless.js');
+  const { resolveIdentityToken } = await import('../sign/identity-token.js');
+  let services = flags.staging === true ? STAGING_SERVICES : PUBLIC_GOOD_SERVICES;
+  if (flags.signingConfig !== undefined) {
+    let json: unknown;
+    try {
+      json = JSON.parse(await readInputFile(flags.signingConfig, 'signing config'));
+    } catch (error) {
+      if (error instanceof SyntaxError) throw new InputError('SIGNING_CONFIG_INVALID', `${flags.signingConfig} is not JSON`, { path: flags.signingConfig });
+      throw error;
+    }
+    services = loadSigningConfig(json);
+  }
+  services = {
+    ...services,
+    ...(flags.fulcioUrl === undefined ? {} : { fulcioUrl: flags.fulcioUrl }),
+    ...(flags.rekorUrl === undefined ? {} : { rekorUrl: flags.rekorUrl }),
+    ...(flags.tsaUrl === undefined ? {} : { tsaUrl: flags.tsaUrl }),
+    ...(flags.oidcIssuer === undefined ? {} : { oidcIssuer: flags.oidcIssuer }),
+  };
+  const interactive = context.stdin.isTTY === true && context.stderr.isTTY === true;
+  const token = await resolveIdentityToken({
+    ...(flags.identityToken === undefined ? {} : { explicit: flags.identityToken }),
+    env: context.env,
+    interactive: interactive
+      ? {
+          ...(services.oidcIssuer === undefined ? {} : { issuer: services.oidcIssuer }),
+          openUrl: (url: string) => {
+            context.stderr.write(`Open this URL in a browser to sign in:\n  ${url}\n`);
+          },
+        }
+      : false,
+  });
+  return { kind: 'keyless', services, identityToken: token.token };
+}
+
+async function keySigningMethod(flags: SigningFlags, keyPath: string, context: CliContext): Promise<SigningMethod> {
+  const { parsePrivateKey } = await import('../sign/keys.js');
+  const { parseCertificates } = await import('../verify/certificate-chain.js');
+  const keyPem = await readInputFile(keyPath, 'private key');
+  let passphrase = passphraseFromEnv(context, flags.passphraseEnv);
+  if (passphrase === undefined && keyPem.includes('ENCRYPTED') && context.stdin.isTTY === true) {
+    passphrase = await promptSecret(context, `Passphrase for ${keyPath}: `);
+  }
+  const privateKey = parsePrivateKey(keyPem, keyPath, passphrase);
+  if (flags.certificate === undefined) {
+    if (flags.certificateChain !== undefined) throw new InputError('USAGE', '--certificate-chain needs --certificate');
+    return { kind: 'key', privateKey };
+  }
+  const leaf = parseCertificates(await readInputFile(flags.certificate, 'certificate'), flags.certificate).slice(0, 1);
+  const chain = await Promise.all((flags.certificateChain ?? []).map(async (file) => parseCertificates(await readInputFile(file, 'certificate chain'), file)));
+  return { kind: 'certificate', privateKey, certificateChain: [...leaf, ...chain.flat()] };
+}

@@ -1,0 +1,118 @@
+import { basename } from 'node:path';
+import { AiprovError } from '../errors.js';
+import { computeManifestWith, resolveSerialization } from '../manifest/compute.js';
+import { computeRootDigest, type Serialization } from '../manifest/manifest.js';
+import { buildDatasetCardStatement, type DatasetCard } from '../statement/dataset-card.js';
+import { manifestFromStatement } from '../statement/oms.js';
+import { buildTrainingProvenance, type JsonValue, type TrainingProvenanceInput } from '../statement/provenance.js';
+import { IN_TOTO_PAYLOAD_TYPE, parseStatement } from '../statement/statement.js';
+import type { BundleJson } from '../verify/bundle.js';
+import { readBundleFile } from '../verify/verify-artifact.js';
+import { artifactFiles, type ArtifactKind } from './artifact-kind.js';
+import { appendAttestation } from './attestation-file.js';
+import { metadataIgnorePaths, pathInsideArtifact } from './sign-artifact.js';
+import { signDssePayload, type SigningMethod } from './signer.js';
+
+/** An artifact named by its root digest, the way every attestation names it. */
+export interface ArtifactIdentity {
+  readonly path: string;
+  readonly name: string;
+  /** sha256 hex of the manifest root. */
+  readonly rootDigest: string;
+  readonly serialization: Serialization;
+}
+
+/**
+ * Computes an artifact's root digest the way its own signature did, when it has one: the same
+ * hash, method, shard size and ignore paths, so that an attestation names exactly the digest a
+ * verifier of that signature recomputes. The signature is only read for its parameters here;
+ * lineage verification authenticates it later. Without a signature, the defaults of `sign`.
+ */
+export async function identifyArtifact(path: string, kind: ArtifactKind): Promise<ArtifactIdentity> {
+  const files = await artifactFiles(path, kind);
+  const ignores = metadataIgnorePaths(path, files.signaturePath, files.attestationsPath);
+  let serialization: Serialization;
+  try {
+    const bundle = await readBundleFile(files.signaturePath);
+    const signatureInside = pathInsideArtifact(path, files.signaturePath);
+    const signed = manifestFromStatement(parseStatement(Buffer.from(bundle.dsseEnvelope?.payload ?? '', 'base64')), signatureInside === undefined ? [] : [signatureInside]);
+    serialization = { ...signed.serialization, ignorePaths: [...new Set([...signed.serialization.ignorePaths, ...ignores])].sort() };
+  } catch (error) {
+    if (!(error instanceof AiprovError && error.code === 'FILE_NOT_FOUND')) throw error;
+    serialization = resolveSerialization({}, ignores);
+  }
+  const manifest = await computeManifestWith(path, serialization);
+  return { path, name: manifest.name, rootDigest: computeRootDigest(manifest.resources), serialization };
+}
+
+export interface AttestationResult {
+  readonly attestationsPath: string;
+  readonly predicateType: string;
+  readonly subject: { readonly name: string; readonly digest: string };
+  readonly bundle: BundleJson;
+}
+
+async function signAndStore(statement: { readonly predicateType: string; readonly subject: readonly { readonly name: string; readonly digest: { readonly sha256: string } }[] }, attestationsPath: string, signingMethod: SigningMethod): Promise<AttestationResult> {
+  const bundle = await signDssePayload(Buffer.from(JSON.stringify(statement), 'utf8'), IN_TOTO_PAYLOAD_TYPE, signingMethod);
+  await appendAttestation(attestationsPath, bundle);
+  const [subject] = statement.subject;
+  return { attestationsPath, predicateType: statement.predicateType, subject: { name: subject?.name ?? '', digest: `sha256:${subject?.digest.sha256 ?? ''}` }, bundle };
+}
+
+/** Signs a dataset card whose subject is the dataset's root digest and stores it beside the dataset. */
+export async function attestDataset(datasetPath: string, card: DatasetCard, signingMethod: SigningMethod): Promise<AttestationResult> {
+  const dataset = await identifyArtifact(datasetPath, 'dataset');
+  const statement = buildDatasetCardStatement(card, { name: dataset.name, rootDigest: dataset.rootDigest });
+  return signAndStore(statement, (await artifactFiles(datasetPath, 'dataset')).attestationsPath, signingMethod);
+}
+
+export interface TrainingInputs {
+  readonly model: string;
+  readonly recipe: string;
+  readonly datasets: readonly string[];
+  readonly baseModel?: string;
+  /** Where each input can be fetched, by its path as given (default: a `file:` name). */
+  readonly uris?: Readonly<Record<string, string>>;
+  readonly code?: { readonly uri: string; readonly gitCommit: string };
+  readonly container?: { readonly uri: string; readonly sha256: string };
+  readonly hyperparameters?: Readonly<Record<string, JsonValue>>;
+  readonly entrypoint?: string;
+  readonly builderId: string;
+  readonly invocationId?: string;
+  readonly startedOn?: string;
+  readonly finishedOn?: string;
+  readonly byproducts?: readonly { readonly name: string; readonly sha256: string }[];
+}
+
+/**
+ * Records how a model was trained: SLSA Provenance v1 whose subject is the model's root digest and
+ * whose dependencies name the recipe, each dataset and the base model by their root digests.
+ */
+export async function attestTraining(inputs: TrainingInputs, signingMethod: SigningMethod): Promise<AttestationResult> {
+  const [model, recipe, datasets, baseModel] = await Promise.all([
+    identifyArtifact(inputs.model, 'model'),
+    identifyArtifact(inputs.recipe, 'recipe'),
+    Promise.all(inputs.datasets.map((path) => identifyArtifact(path, 'dataset'))),
+    inputs.baseModel === undefined ? Promise.resolve(undefined) : identifyArtifact(inputs.baseModel, 'model'),
+  ]);
+  const source = (artifact: ArtifactIdentity): { name: string; rootDigest: string; uri?: string } => {
+    const uri = inputs.uris?.[artifact.path];
+    return { name: artifact.name || basename(artifact.path), rootDigest: artifact.rootDigest, ...(uri === undefined ? {} : { uri }) };
+  };
+  const provenanceInput: TrainingProvenanceInput = {
+    model: { name: model.name, rootDigest: model.rootDigest },
+    recipe: source(recipe),
+    datasets: datasets.map(source),
+    ...(baseModel === undefined ? {} : { baseModel: source(baseModel) }),
+    ...(inputs.code === undefined ? {} : { code: inputs.code }),
+    ...(inputs.container === undefined ? {} : { container: inputs.container }),
+    ...(inputs.hyperparameters === undefined ? {} : { hyperparameters: inputs.hyperparameters }),
+    ...(inputs.entrypoint === undefined ? {} : { entrypoint: inputs.entrypoint }),
+    builderId: inputs.builderId,
+    ...(inputs.invocationId === undefined ? {} : { invocationId: inputs.invocationId }),
+    ...(inputs.startedOn === undefined ? {} : { startedOn: inputs.startedOn }),
+    ...(inputs.finishedOn === undefined ? {} : { finishedOn: inputs.finishedOn }),
+    ...(inputs.byproducts === undefined ? {} : { byproducts: inputs.byproducts }),
+  };
+  return signAndStore(buildTrainingProvenance(provenanceInput), (await artifactFiles(inputs.model, 'model')).attestationsPath, signingMethod);
+}

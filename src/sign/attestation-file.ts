@@ -1,0 +1,51 @@
+import { readFile, stat } from 'node:fs/promises';
+import { InputError, ioErrorFrom } from '../errors.js';
+import { MAX_BUNDLE_BYTES, parseBundle, type BundleJson } from '../verify/bundle.js';
+import { writeFileAtomic } from './atomic-write.js';
+
+/** An attestations file holds a few bundles per artifact; a much larger one is refused unread. */
+export const MAX_ATTESTATIONS_FILE_BYTES = 256 * 1024 * 1024;
+
+export interface StoredAttestation {
+  /** 1-based line in the file, for messages. */
+  readonly line: number;
+  readonly bundle: BundleJson;
+}
+
+/**
+ * Reads a JSON Lines file of Sigstore bundles (the layout of `gh attestation download`). A missing
+ * file is an empty list; a malformed line is an error naming the line, never silently skipped.
+ */
+export async function readAttestations(path: string): Promise<StoredAttestation[]> {
+  let text: string;
+  try {
+    const { size } = await stat(path);
+    if (size > MAX_ATTESTATIONS_FILE_BYTES) {
+      throw new InputError('ATTESTATIONS_FILE_TOO_LARGE', `${path} is ${String(size)} bytes, more than the ${String(MAX_ATTESTATIONS_FILE_BYTES)} accepted`, { path });
+    }
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw ioErrorFrom(error, path, 'read attestations');
+  }
+  const attestations: StoredAttestation[] = [];
+  text.split('\n').forEach((content, index) => {
+    if (content.trim() === '') return;
+    const bytes = Buffer.from(content, 'utf8');
+    if (bytes.byteLength > MAX_BUNDLE_BYTES) throw new InputError('BUNDLE_TOO_LARGE', `${path}:${String(index + 1)}: bundle larger than ${String(MAX_BUNDLE_BYTES)} bytes`, { path });
+    attestations.push({ line: index + 1, bundle: parseBundle(bytes, `${path}:${String(index + 1)}`) });
+  });
+  return attestations;
+}
+
+/** Appends one bundle as a line; the file is rewritten atomically so a reader never sees half a line. */
+export async function appendAttestation(path: string, bundle: BundleJson): Promise<void> {
+  let existing = '';
+  try {
+    existing = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw ioErrorFrom(error, path, 'read attestations');
+  }
+  const prefix = existing === '' || existing.endsWith('\n') ? existing : `${existing}\n`;
+  await writeFileAtomic(path, `${prefix}${JSON.stringify(bundle)}\n`);
+}
