@@ -3,7 +3,9 @@ import { Command, CommanderError } from 'commander';
 import { asAiprovError, EXIT_OK, exitStatusFor, type AiprovError } from '../errors.js';
 import { errorJson, renderError } from './render.js';
 import { registerAttestCommands } from './commands/attest.js';
+import { registerBomCommands } from './commands/bom.js';
 import { registerConformanceCommands } from './commands/conformance.js';
+import { registerPolicyCommands } from './commands/policy.js';
 import { registerSignCommands } from './commands/sign.js';
 import { registerVerifyCommands } from './commands/verify.js';
 import type { CliContext } from './context.js';
@@ -23,6 +25,7 @@ export async function main(argv: readonly string[], context: CliContext = proces
     .description('Sign and verify AI models, datasets and training recipes with Sigstore')
     .version(packageVersion(), '-V, --version')
     .showSuggestionAfterError(true)
+    .enablePositionalOptions()
     .configureOutput({
       writeOut: (text) => context.stdout.write(text),
       writeErr: (text) => context.stderr.write(text),
@@ -38,6 +41,8 @@ export async function main(argv: readonly string[], context: CliContext = proces
   registerSignCommands(program, context, setExitStatus);
   registerVerifyCommands(program, context, setExitStatus);
   registerAttestCommands(program, context, setExitStatus);
+  registerPolicyCommands(program, context, setExitStatus);
+  registerBomCommands(program, context, setExitStatus);
   registerConformanceCommands(program, context, setExitStatus);
 
   try {

@@ -13,8 +13,8 @@ export function blockNetwork(): void {
   };
   const net = require('node:net') as typeof import('node:net');
   const dns = require('node:dns') as typeof import('node:dns');
-  net.Socket.prototype.connect = refuse('open a network connection') as typeof net.Socket.prototype.connect;
+  net.Socket.prototype.connect = refuse('open a network connection');
   dns.lookup = refuse('resolve a host name') as unknown as typeof dns.lookup;
-  dns.promises.lookup = refuse('resolve a host name') as typeof dns.promises.lookup;
-  globalThis.fetch = (() => Promise.reject(new IOError('OFFLINE_NETWORK_BLOCKED', '--offline: refused to fetch'))) as typeof fetch;
+  dns.promises.lookup = refuse('resolve a host name');
+  globalThis.fetch = () => Promise.reject(new IOError('OFFLINE_NETWORK_BLOCKED', '--offline: refused to fetch'));
 }

@@ -294,27 +294,30 @@ async function verifyNode(input: NodeInput, options: VerifyLineageOptions, locat
 
   // 3. Dataset card: licence and forbidden content.
   if (role === 'dataset') {
+    const errorsBefore = findings.length;
     const cards = await verifiedAttestations<DatasetCard>(files.attestationsPath, DATASET_CARD_V1, rootDigest, role, options, (statement) => {
       const parsed = parseDatasetCardStatement(statement);
       return { value: parsed.card, subjectDigest: parsed.dataset.rootDigest };
     }, findings);
     const card = cards[0];
     if (card === undefined) {
-      if (rolePolicy.requireAttestations.includes('dataset-card') || rolePolicy.allowedLicenses !== undefined || rolePolicy.forbid.length > 0) {
+      // A card that failed verification was already reported; "missing" would only repeat it.
+      const required = rolePolicy.requireAttestations.includes('dataset-card') || rolePolicy.allowedLicenses !== undefined || rolePolicy.forbid.length > 0;
+      if (required && findings.length === errorsBefore) {
         findings.push(failure('MISSING_DATASET_CARD', `the dataset ${input.name} has no dataset card signed by a trusted signer`, 'policy'));
       }
       return { ...node, attestations, findings, children: [] };
     }
-    attestations.push({ predicateType: DATASET_CARD_V1, signer: card.signer, details: { license: card.value.license ?? 'none stated' } });
-    if (rolePolicy.allowedLicenses !== undefined && (card.value.license === undefined || !licenseAllowed(card.value.license, rolePolicy.allowedLicenses))) {
-      findings.push(failure('LICENSE_NOT_ALLOWED', `the dataset ${input.name} is licensed ${card.value.license ?? '(none stated)'}, which the policy does not allow (${rolePolicy.allowedLicenses.join(', ')})`, 'policy'));
+    attestations.push({ predicateType: DATASET_CARD_V1, signer: card.signer, details: { license: card.value.license } });
+    if (rolePolicy.allowedLicenses !== undefined && !licenseAllowed(card.value.license, rolePolicy.allowedLicenses)) {
+      findings.push(failure('LICENSE_NOT_ALLOWED', `the dataset ${input.name} is licensed ${card.value.license}, which the policy does not allow (${rolePolicy.allowedLicenses.join(', ')})`, 'policy'));
     }
     if (rolePolicy.forbid.includes('sensitive-personal-information') && card.value.hasSensitivePersonalInformation !== 'no') {
       findings.push(failure('FORBIDDEN_DATA', `the dataset ${input.name} declares sensitive personal information "${card.value.hasSensitivePersonalInformation ?? 'not stated'}"; the policy requires "no"`, 'policy'));
     }
     return {
       ...node,
-      card: { ...(card.value.license === undefined ? {} : { license: card.value.license }), ...(card.value.version === undefined ? {} : { version: card.value.version }), ...(card.value.description === undefined ? {} : { description: card.value.description }), ...(card.value.hasSensitivePersonalInformation === undefined ? {} : { hasSensitivePersonalInformation: card.value.hasSensitivePersonalInformation }) },
+      card: { license: card.value.license, ...(card.value.version === undefined ? {} : { version: card.value.version }), ...(card.value.description === undefined ? {} : { description: card.value.description }), ...(card.value.hasSensitivePersonalInformation === undefined ? {} : { hasSensitivePersonalInformation: card.value.hasSensitivePersonalInformation }) },
       attestations,
       findings,
       children: [],
@@ -327,13 +330,14 @@ async function verifyNode(input: NodeInput, options: VerifyLineageOptions, locat
     findings.push(failure('BASE_MODEL_CYCLE', `${input.name} (sha256:${rootDigest}) is its own ancestor`, 'verification'));
     return { ...node, attestations, findings, children: [] };
   }
+  const errorsBefore = findings.length;
   const provenances = await verifiedAttestations<TrainingProvenance>(files.attestationsPath, SLSA_PROVENANCE_V1, rootDigest, role, options, (statement) => {
     const parsed = parseTrainingProvenance(statement);
     return { value: parsed, subjectDigest: parsed.model.rootDigest };
   }, findings);
   const [provenance, ...others] = provenances;
   if (provenance === undefined) {
-    if (rolePolicy.requireAttestations.includes('training-provenance')) {
+    if (rolePolicy.requireAttestations.includes('training-provenance') && findings.length === errorsBefore) {
       findings.push(failure('MISSING_PROVENANCE', `the ${role} ${input.name} has no training provenance signed by a trusted signer`, 'policy'));
     }
     return { ...node, attestations, findings, children: [] };

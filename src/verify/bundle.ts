@@ -23,15 +23,16 @@ const int64 = z.string().regex(/^(0|-?[1-9][0-9]*)$/, 'must be a decimal integer
 
 const X509CertificateSchema = z.strictObject({ rawBytes: base64 });
 
+// Protobuf JSON leaves out fields equal to their default, so an entry at index 0 has no logIndex.
 const TransparencyLogEntrySchema = z.strictObject({
-  logIndex: int64,
+  logIndex: int64.optional(),
   logId: z.strictObject({ keyId: base64 }),
   kindVersion: z.strictObject({ kind: z.string(), version: z.string() }),
   integratedTime: int64.optional(),
   inclusionPromise: z.strictObject({ signedEntryTimestamp: base64 }).optional(),
   inclusionProof: z
     .strictObject({
-      logIndex: int64,
+      logIndex: int64.optional(),
       rootHash: base64,
       treeSize: int64,
       hashes: z.array(base64),

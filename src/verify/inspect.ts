@@ -55,7 +55,7 @@ export function inspectBundle(bundle: BundleJson): BundleInspection {
     mediaType: bundle.mediaType,
     signer: inspectSigner(bundle),
     transparencyLogEntries: (bundle.verificationMaterial.tlogEntries ?? []).map((entry) => ({
-      logIndex: entry.logIndex,
+      logIndex: entry.logIndex ?? '0',
       logId: Buffer.from(entry.logId.keyId, 'base64').toString('hex'),
       kind: entry.kindVersion.kind,
       version: entry.kindVersion.version,

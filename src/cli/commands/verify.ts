@@ -60,6 +60,8 @@ export function registerVerifyCommands(program: Command, context: CliContext, se
     .option('--allow-external-symlinks', 'follow symbolic links that leave the artifact (only if the signature allows symlinks)')
     .option('--json', 'print the result as JSON')
     .option('-q, --quiet', 'no progress output')
+    // `verify lineage … --json`: options after the subcommand name belong to the subcommand.
+    .enablePositionalOptions()
     .action(async (path: string, flags: VerifyFlags) => {
       if (flags.offline === true) blockNetwork();
       const { verifyArtifact } = await import('../../verify/verify-artifact.js');

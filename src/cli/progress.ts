@@ -1,0 +1,128 @@
+import { createRequire } from 'node:module';
+import type { Options, SingleBar } from 'cli-progress';
+
+/**
+ * A progress bar for long hashing runs, on stderr. It stays silent unless asked for and the
+ * stream is a terminal (a CI log or a pipe must not fill with redraws), and it only appears once
+ * the work has lasted a moment, so quick commands print exactly what they printed before.
+ */
+
+export interface ProgressUpdate {
+  readonly bytesHashed: number;
+  readonly jobsDone: number;
+  readonly totalBytes: number;
+  readonly totalFiles: number;
+}
+
+export interface ProgressReporter {
+  onProgress(progress: ProgressUpdate): void;
+  /** Removes the bar (if it was shown); idempotent. Call before printing the result. */
+  stop(): void;
+}
+
+export interface ProgressReporterOptions {
+  readonly stream: NodeJS.WritableStream & { readonly isTTY?: boolean; readonly columns?: number };
+  /** False for `--quiet`, `--json` and the like. */
+  readonly enabled: boolean;
+  /** What is being hashed, e.g. "Hashing model". */
+  readonly label: string;
+  /** How long work must last before the bar appears. */
+  readonly delayMs?: number;
+  /** Milliseconds clock; injectable so tests need no real waiting. */
+  readonly now?: () => number;
+}
+
+/** Work shorter than this shows no bar: a flash of bar for a fast command is noise. */
+export const DEFAULT_PROGRESS_DELAY_MS = 300;
+
+const SILENT: ProgressReporter = {
+  onProgress: () => undefined,
+  stop: () => undefined,
+};
+
+export function createProgressReporter(options: ProgressReporterOptions): ProgressReporter {
+  if (!options.enabled || options.stream.isTTY !== true) return SILENT;
+  const now = options.now ?? Date.now;
+  const delayMs = options.delayMs ?? DEFAULT_PROGRESS_DELAY_MS;
+  const startedAt = now();
+  let latest: ProgressUpdate | undefined;
+  let bar: SingleBar | undefined;
+  let stopped = false;
+
+  const render = (): void => {
+    if (latest === undefined) return;
+    const payload = describeProgress(latest, now() - startedAt);
+    if (bar === undefined) {
+      bar = newBar(options);
+      bar.start(latest.totalBytes, latest.bytesHashed, payload);
+    } else {
+      bar.update(latest.bytesHashed, payload);
+    }
+  };
+  // Shows the bar on time even if the next update is late (one large file on few threads).
+  const timer = setTimeout(render, delayMs);
+  // A pending bar must never keep the process alive.
+  timer.unref();
+
+  return {
+    onProgress(progress) {
+      if (stopped) return;
+      latest = progress;
+      if (bar !== undefined || now() - startedAt >= delayMs) render();
+    },
+    stop() {
+      if (stopped) return;
+      stopped = true;
+      clearTimeout(timer);
+      bar?.stop();
+    },
+  };
+}
+
+function newBar(options: ProgressReporterOptions): SingleBar {
+  // Loaded only when a bar is shown: most runs never need it, and start-up time matters.
+  const { SingleBar: Bar } = createRequire(import.meta.url)('cli-progress') as { SingleBar: new (options: Options) => SingleBar };
+  return new Bar({
+    stream: options.stream,
+    format: `${options.label} [{bar}] {percentage}% | {files} files | {bytes} | {rate} | {left}`,
+    barCompleteChar: '\u2588',
+    barIncompleteChar: '\u2591',
+    barsize: 30,
+    // The result is printed where the bar was.
+    clearOnComplete: true,
+    hideCursor: false,
+    fps: 10,
+  });
+}
+
+/** The bar's text fields: counts, sizes in binary units, rate and time left at the mean rate. */
+export function describeProgress(progress: ProgressUpdate, elapsedMs: number): { files: string; bytes: string; rate: string; left: string } {
+  const bytesPerSecond = elapsedMs > 0 ? (progress.bytesHashed * 1000) / elapsedMs : 0;
+  const remaining = Math.max(0, progress.totalBytes - progress.bytesHashed);
+  return {
+    files: `${progress.jobsDone.toLocaleString('en-US')}/${progress.totalFiles.toLocaleString('en-US')}`,
+    bytes: `${formatBytes(progress.bytesHashed)}/${formatBytes(progress.totalBytes)}`,
+    rate: `${formatBytes(bytesPerSecond)}/s`,
+    left: bytesPerSecond > 0 ? `${formatDuration(remaining / bytesPerSecond)} left` : '--',
+  };
+}
+
+const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'] as const;
+
+export function formatBytes(bytes: number): string {
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < UNITS.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${unit === 0 ? String(Math.round(value)) : value.toFixed(value < 10 ? 2 : 1)} ${UNITS[unit] ?? 'B'}`;
+}
+
+export function formatDuration(seconds: number): string {
+  const whole = Math.ceil(seconds);
+  if (whole < 60) return `${String(whole)}s`;
+  const minutes = Math.floor(whole / 60);
+  if (minutes < 60) return `${String(minutes)}m${String(whole % 60).padStart(2, '0')}s`;
+  return `${String(Math.floor(minutes / 60))}h${String(minutes % 60).padStart(2, '0')}m`;
+}

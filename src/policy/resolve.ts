@@ -1,0 +1,334 @@
+/**
+ * Turns a parsed policy into trust material: public keys, CA certificates, keyless identity
+ * policies and Sigstore trusted roots, loaded from the files the policy names (relative to the
+ * policy file). Everything is loaded up front, before any artifact is looked at, so that a
+ * missing key is a usage problem reported once, not a verification failure reported per artifact.
+ */
+import type { KeyObject, X509Certificate } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
+import { dirname, isAbsolute, join } from 'node:path';
+import parseSpdxExpression from 'spdx-expression-parse';
+import { asAiprovError, InputError, ioErrorFrom, type AiprovError } from '../errors.js';
+import { ARTIFACT_ROLES, type ArtifactRole } from '../lineage/types.js';
+import { parsePublicKey } from '../sign/keys.js';
+import { parseCertificates } from '../verify/certificate-chain.js';
+import { compileIdentityPolicy, type IdentityPolicy } from '../verify/identity.js';
+import { loadTrustRoot, type SigstoreTrustRoot, type TrustRootChoice } from '../verify/trust.js';
+import { formatPolicyPath, KEYLESS_CLAIM_NAMES, locatePolicyPath, parsePolicy, PolicyValidationError, readPolicyFile, readPolicyText, type AttestationKind, type DatasetRestriction, type KeylessSignerConfig, type Policy, type PolicyProblem, type SignerConfig } from './schema.js';
+
+/** Key and certificate files are a few kilobytes; anything this large is refused unread. */
+export const MAX_TRUST_FILE_BYTES = 1024 * 1024;
+
+export type ResolvedSigner =
+  | { readonly name: string; readonly kind: 'key'; readonly publicKey: KeyObject; /** The key file, resolved. */ readonly source: string }
+  | { readonly name: string; readonly kind: 'certificate'; readonly trustedCertificates: X509Certificate[]; /** The CA files, resolved. */ readonly sources: readonly string[] }
+  | { readonly name: string; readonly kind: 'keyless'; readonly identity: IdentityPolicy };
+
+/**
+ * What the policy requires of one role, with defaults applied. A role the policy leaves out has
+ * no signers: nothing of that role is acceptable.
+ */
+export interface ResolvedRolePolicy {
+  /** Names of the signers (keys of `ResolvedPolicy.signers`) trusted for this role. */
+  readonly signers: string[];
+  readonly requireAttestations: AttestationKind[];
+  /** SPDX ids; undefined: any license. Check with `licenseAllowed`. */
+  readonly allowedLicenses?: string[];
+  readonly forbid: DatasetRestriction[];
+  /** Accepted training-provenance builder ids, exactly; undefined: any builder. */
+  readonly builderIds?: string[];
+  /** base-model only: how many base-model levels may be followed (default 1; 0 when the role is left out). 0 for other roles. */
+  readonly maxDepth: number;
+}
+
+export interface ResolvedPolicy {
+  readonly signers: Map<string, ResolvedSigner>;
+  /** The Sigstore trusted roots keyless signatures may chain to (public-good when the policy names none). */
+  readonly trustRoots: SigstoreTrustRoot[];
+  readonly roles: Record<ArtifactRole, ResolvedRolePolicy>;
+}
+
+/** How files are read; injected by tests, with real defaults. */
+export interface PolicyLoaders {
+  /** Reads a key or certificate file (an absolute path). */
+  readonly readText: (path: string, what: string) => Promise<string>;
+  readonly loadTrustRoot: (choice: TrustRootChoice) => Promise<SigstoreTrustRoot>;
+}
+
+export const DEFAULT_POLICY_LOADERS: PolicyLoaders = { readText: readTrustFile, loadTrustRoot };
+
+/** One reference of the policy that could not be loaded, with the policy key it came from. */
+export interface PolicyResolveFailure {
+  /** The key path in the policy, e.g. `['signers', 'data-team', 'key']`. */
+  readonly path: readonly (string | number)[];
+  readonly error: AiprovError;
+}
+
+export type PolicyResolution = { readonly ok: true; readonly policy: ResolvedPolicy } | { readonly ok: false; readonly failures: readonly PolicyResolveFailure[] };
+
+/**
+ * Loads everything the policy refers to. Throws the first failure, in policy order, unchanged:
+ * FILE_NOT_FOUND / FILE_UNREADABLE / IO_ERROR (IOError) for a file that cannot be read,
+ * KEY_INVALID, UNSUPPORTED_KEY_TYPE, CERTIFICATE_INVALID, TRUST_ROOT_INVALID (InputError) for
+ * one that cannot be used.
+ */
+export async function resolvePolicy(policy: Policy, baseDir: string, loaders: PolicyLoaders = DEFAULT_POLICY_LOADERS): Promise<ResolvedPolicy> {
+  const resolution = await tryResolvePolicy(policy, baseDir, loaders);
+  if (resolution.ok) return resolution.policy;
+  throw resolution.failures[0]?.error ?? new InputError('POLICY_INVALID', 'the policy cannot be resolved');
+}
+
+/** Reads, validates and resolves a policy file; its paths are relative to its own directory. */
+export async function loadPolicy(path: string, loaders: PolicyLoaders = DEFAULT_POLICY_LOADERS): Promise<ResolvedPolicy> {
+  return resolvePolicy(await readPolicyFile(path), dirname(path), loaders);
+}
+
+/**
+ * A path written in the policy, relative to the policy file's directory. Joined, not resolved
+ * against the process's working directory: the library never reads `process`, and messages
+ * then show the path the way the user wrote the policy's own path.
+ */
+export function policyRelativePath(baseDir: string, path: string): string {
+  return isAbsolute(path) ? path : join(baseDir, path);
+}
+
+/** Like `resolvePolicy`, but tries every reference and returns every failure (for `policy check`). */
+export async function tryResolvePolicy(policy: Policy, baseDir: string, loaders: PolicyLoaders = DEFAULT_POLICY_LOADERS): Promise<PolicyResolution> {
+  const failures: PolicyResolveFailure[] = [];
+  const attempt = async <T>(path: readonly (string | number)[], load: () => Promise<T>): Promise<T | undefined> => {
+    try {
+      return await load();
+    } catch (error) {
+      failures.push({ path, error: asAiprovError(error) });
+      return undefined;
+    }
+  };
+
+  const signerEntries = Object.entries(policy.signers);
+  const [signers, trustRoots] = await Promise.all([
+    Promise.all(signerEntries.map(([name, config]) => resolveSigner(name, config, baseDir, loaders, attempt))),
+    Promise.all((policy.trust?.sigstore ?? ['public-good']).map((entry, index) => attempt(['trust', 'sigstore', index], () => loaders.loadTrustRoot(trustRootChoice(entry, baseDir))))),
+  ]);
+  if (failures.length > 0) {
+    // Concurrent loads finish in any order; report in the order of the file.
+    const order = (failure: PolicyResolveFailure): number => (failure.path[0] === 'signers' ? signerEntries.findIndex(([name]) => name === failure.path[1]) : 1e6 + Number(failure.path[2] ?? 0));
+    return { ok: false, failures: failures.sort((a, b) => order(a) - order(b)) };
+  }
+
+  const byName = new Map<string, ResolvedSigner>();
+  for (const signer of signers) if (signer !== undefined) byName.set(signer.name, signer);
+  return {
+    ok: true,
+    policy: {
+      signers: byName,
+      trustRoots: distinctRoots(trustRoots),
+      roles: Object.fromEntries(ARTIFACT_ROLES.map((role) => [role, resolveRole(policy, role)])) as Record<ArtifactRole, ResolvedRolePolicy>,
+    },
+  };
+}
+
+/** The same root named twice (e.g. `staging` and a copy of it in a file) counts once, first name kept. */
+function distinctRoots(roots: readonly (SigstoreTrustRoot | undefined)[]): SigstoreTrustRoot[] {
+  const seen = new Set<string>();
+  const distinct: SigstoreTrustRoot[] = [];
+  for (const root of roots) {
+    if (root === undefined || seen.has(root.sha256)) continue;
+    seen.add(root.sha256);
+    distinct.push(root);
+  }
+  return distinct;
+}
+
+type Attempt = <T>(path: readonly (string | number)[], load: () => Promise<T>) => Promise<T | undefined>;
+
+async function resolveSigner(name: string, config: SignerConfig, baseDir: string, loaders: PolicyLoaders, attempt: Attempt): Promise<ResolvedSigner | undefined> {
+  // The schema guarantees exactly one kind; the order here only picks which one it is.
+  if (config.keyless !== undefined) {
+    const identity = identityPolicyOf(config.keyless);
+    return attempt(['signers', name, 'keyless'], () => {
+      compileIdentityPolicy(identity);
+      return Promise.resolve({ name, kind: 'keyless' as const, identity });
+    });
+  }
+  if (config.key !== undefined) {
+    const source = policyRelativePath(baseDir, config.key);
+    return attempt(['signers', name, 'key'], async () => ({ name, kind: 'key' as const, publicKey: parsePublicKey(await loaders.readText(source, 'public key'), source), source }));
+  }
+  if (config.certificateAuthority !== undefined) {
+    const sources = config.certificateAuthority.map((path) => policyRelativePath(baseDir, path));
+    const loaded = await Promise.all(sources.map((source, index) => attempt(['signers', name, 'certificateAuthority', ...(sources.length > 1 ? [index] : [])], async () => parseCertificates(await loaders.readText(source, 'CA certificates'), source))));
+    if (loaded.some((certificates) => certificates === undefined)) return undefined;
+    return { name, kind: 'certificate', trustedCertificates: loaded.flatMap((certificates) => certificates ?? []), sources };
+  }
+  throw new InputError('POLICY_INVALID', `signer ${name} has no kind of trust (keyless, key or certificateAuthority)`);
+}
+
+/** Maps a keyless signer onto identity.ts's policy: exact strings stay exact, regexps get anchored there. */
+export function identityPolicyOf(config: KeylessSignerConfig): IdentityPolicy {
+  const extensions = Object.fromEntries(KEYLESS_CLAIM_NAMES.flatMap((name) => (config[name] === undefined ? [] : [[name, config[name]]])));
+  return {
+    ...(config.identity === undefined ? {} : { certificateIdentity: config.identity }),
+    ...(config.identityRegexp === undefined ? {} : { certificateIdentityRegExp: config.identityRegexp }),
+    ...(config.issuer === undefined ? {} : { certificateOidcIssuer: config.issuer }),
+    ...(config.issuerRegexp === undefined ? {} : { certificateOidcIssuerRegExp: config.issuerRegexp }),
+    ...(Object.keys(extensions).length === 0 ? {} : { extensions }),
+  };
+}
+
+/** `public-good` and `staging` are the built-in roots; anything else is a file next to the policy. */
+function trustRootChoice(entry: string, baseDir: string): TrustRootChoice {
+  if (entry === 'public-good') return {};
+  if (entry === 'staging') return { staging: true };
+  return { trustedRoot: policyRelativePath(baseDir, entry) };
+}
+
+function resolveRole(policy: Policy, role: ArtifactRole): ResolvedRolePolicy {
+  const none: ResolvedRolePolicy = { signers: [], requireAttestations: [], forbid: [], maxDepth: 0 };
+  switch (role) {
+    case 'model': {
+      const config = policy.roles.model;
+      if (config === undefined) return none;
+      return { ...none, signers: unique(config.signers), requireAttestations: unique(config.requireAttestations ?? []), ...(config.builderIds === undefined ? {} : { builderIds: unique(config.builderIds) }) };
+    }
+    case 'base-model': {
+      const config = policy.roles['base-model'];
+      if (config === undefined) return none;
+      return { ...none, signers: unique(config.signers), requireAttestations: unique(config.requireAttestations ?? []), ...(config.builderIds === undefined ? {} : { builderIds: unique(config.builderIds) }), maxDepth: config.maxDepth ?? 1 };
+    }
+    case 'dataset': {
+      const config = policy.roles.dataset;
+      if (config === undefined) return none;
+      return { ...none, signers: unique(config.signers), requireAttestations: unique(config.requireAttestations ?? []), ...(config.allowedLicenses === undefined ? {} : { allowedLicenses: unique(config.allowedLicenses) }), forbid: unique(config.forbid ?? []) };
+    }
+    case 'recipe': {
+      const config = policy.roles.recipe;
+      return config === undefined ? none : { ...none, signers: unique(config.signers) };
+    }
+  }
+}
+
+function unique<T>(values: readonly T[]): T[] {
+  return [...new Set(values)];
+}
+
+async function readTrustFile(path: string, what: string): Promise<string> {
+  try {
+    const { size } = await stat(path);
+    if (size > MAX_TRUST_FILE_BYTES) throw new InputError('TRUST_FILE_TOO_LARGE', `${path} is ${String(size)} bytes, more than the ${String(MAX_TRUST_FILE_BYTES)} a ${what} file may have`, { path });
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    throw ioErrorFrom(error, path, `read ${what}`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Checking a policy file (`aiprov policy check`)
+// ---------------------------------------------------------------------------------------------
+
+/** A problem found by `checkPolicyFile`: a schema problem (POLICY_INVALID) or a file that cannot be loaded. */
+export interface PolicyCheckProblem extends PolicyProblem {
+  readonly code: string;
+}
+
+export interface PolicySignerSummary {
+  readonly name: string;
+  readonly kind: ResolvedSigner['kind'];
+  /** The key or CA files, or the keyless identity and issuer. */
+  readonly detail: string;
+}
+
+export interface PolicyCheckResult {
+  readonly valid: boolean;
+  readonly file: string;
+  /** Every problem, in file order; empty when valid. */
+  readonly problems: readonly PolicyCheckProblem[];
+  /** Present when valid. */
+  readonly summary?: {
+    readonly signers: readonly PolicySignerSummary[];
+    /** Roles the policy defines, with their signers (a role left out accepts nothing). */
+    readonly roles: Readonly<Partial<Record<ArtifactRole, ResolvedRolePolicy>>>;
+    readonly trustRoots: readonly { readonly source: string; readonly sha256: string }[];
+  };
+}
+
+/**
+ * Validates a policy file and loads every file it refers to, collecting every problem with its
+ * line. Throws only when the policy file itself cannot be read (IOError) or is too large.
+ */
+export async function checkPolicyFile(path: string, loaders: PolicyLoaders = DEFAULT_POLICY_LOADERS): Promise<PolicyCheckResult> {
+  const text = await readPolicyText(path);
+  let policy: Policy;
+  try {
+    policy = parsePolicy(text, path);
+  } catch (error) {
+    if (!(error instanceof PolicyValidationError)) throw error;
+    return { valid: false, file: path, problems: error.problems.map((problem) => ({ code: error.code, ...problem })) };
+  }
+  const resolution = await tryResolvePolicy(policy, dirname(path), loaders);
+  if (!resolution.ok) {
+    const problems = resolution.failures.map(({ path: keyPath, error }) => ({ code: error.code, path: formatPolicyPath(keyPath), ...locatePolicyPath(text, keyPath), message: error.message }));
+    return { valid: false, file: path, problems };
+  }
+  const resolved = resolution.policy;
+  return {
+    valid: true,
+    file: path,
+    problems: [],
+    summary: {
+      signers: [...resolved.signers.values()].map((signer) => ({ name: signer.name, kind: signer.kind, detail: describeSigner(signer) })),
+      roles: Object.fromEntries(ARTIFACT_ROLES.filter((role) => policy.roles[role] !== undefined).map((role) => [role, resolved.roles[role]])),
+      trustRoots: resolved.trustRoots.map((root) => ({ source: root.source, sha256: root.sha256 })),
+    },
+  };
+}
+
+function describeSigner(signer: ResolvedSigner): string {
+  switch (signer.kind) {
+    case 'key':
+      return signer.source;
+    case 'certificate':
+      return `${signer.sources.join(', ')} (${signer.trustedCertificates.map((certificate) => JSON.stringify(certificate.subject.replace(/\n/g, ', '))).join(', ')})`;
+    case 'keyless': {
+      const { certificateIdentity, certificateIdentityRegExp, certificateOidcIssuer, certificateOidcIssuerRegExp, extensions } = signer.identity;
+      const identity = certificateIdentity ?? `/${certificateIdentityRegExp ?? ''}/`;
+      const issuer = certificateOidcIssuer ?? `/${certificateOidcIssuerRegExp ?? ''}/`;
+      const claims = Object.entries(extensions ?? {}).map(([name, value]) => `${name}=${value}`);
+      return `${identity} from ${issuer}${claims.length === 0 ? '' : `, ${claims.join(', ')}`}`;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Licenses
+// ---------------------------------------------------------------------------------------------
+
+/** SPDX's "no license" and "not stated" (SPDX 2.3 §7.13): acceptable only when listed. */
+const SPECIAL_LICENSE_VALUES = new Set(['NONE', 'NOASSERTION']);
+
+/**
+ * True when the SPDX license expression can be satisfied using only `allowed` licenses:
+ * `A OR B` needs one of them, `A AND B` both, `A WITH exception` needs A, `A+` needs A.
+ * Identifiers compare case-insensitively (SPDX 2.3 Annex D). An expression that does not parse
+ * is never allowed: the gate fails closed.
+ */
+export function licenseAllowed(expression: string, allowed: readonly string[]): boolean {
+  const permitted = new Set(allowed.map((id) => id.toLowerCase()));
+  const trimmed = expression.trim();
+  if (SPECIAL_LICENSE_VALUES.has(trimmed.toUpperCase())) return permitted.has(trimmed.toLowerCase());
+  let tree: parseSpdxExpression.Info;
+  try {
+    tree = parseSpdxExpression(trimmed);
+  } catch {
+    return false;
+  }
+  return satisfiable(tree, permitted);
+}
+
+function satisfiable(node: parseSpdxExpression.Info, permitted: ReadonlySet<string>): boolean {
+  if ('conjunction' in node) {
+    const left = satisfiable(node.left, permitted);
+    const right = satisfiable(node.right, permitted);
+    return node.conjunction === 'and' ? left && right : left || right;
+  }
+  return permitted.has(node.license.toLowerCase());
+}
