@@ -19,6 +19,7 @@ import { dsse } from '@sigstore/core';
 import { HashAlgorithm } from '@sigstore/protobuf-specs';
 import { CreateEntryRequest, Entry, type Verifier } from '@sigstore/protobuf-specs/rekor/v2';
 import { z } from 'zod';
+import { verifyEcdsaDigest } from '../verify/ecdsa-digest.js';
 
 /** A proposed entry the local Rekor refuses; the server answers 400 with the message. */
 export class RejectedEntryError extends Error {}
@@ -122,6 +123,36 @@ export function rekorV2Entry(requestJson: unknown): Record<string, unknown> {
     },
   };
   return Entry.toJSON(entry) as Record<string, unknown>;
+}
+
+const ProposedHashedRekordV001Schema = z.object({
+  apiVersion: z.literal('0.0.1'),
+  kind: z.literal('hashedrekord'),
+  spec: z.object({
+    data: z.object({ hash: z.object({ algorithm: z.literal('sha256'), value: z.string().regex(/^[0-9a-f]{64}$/) }) }),
+    signature: z.object({ content: z.string().min(1), publicKey: z.object({ content: z.string().min(1) }) }),
+  }),
+});
+
+/**
+ * Rekor v1 `hashedrekord` v0.0.1 (a message signature over an artifact digest): the submitted body
+ * is already the canonical one, so it is logged as is, once the signature is checked against the
+ * submitted key over the digest (sigstore/rekor pkg/types/hashedrekord/v0.0.1), as Rekor does.
+ */
+export function checkedHashedRekordV1Entry(proposed: unknown): Record<string, unknown> {
+  const parsed = ProposedHashedRekordV001Schema.safeParse(proposed);
+  if (!parsed.success) throw new RejectedEntryError('not a hashedrekord v0.0.1 entry with a sha256 digest');
+  const { data, signature } = parsed.data.spec;
+  const { key } = parseV1Verifier(signature.publicKey.content);
+  // Rekor only sees the artifact's digest, so the signature is checked over the digest itself.
+  let ok: boolean;
+  try {
+    ok = verifyEcdsaDigest(key, Buffer.from(data.hash.value, 'hex'), Buffer.from(signature.content, 'base64'));
+  } catch {
+    ok = false;
+  }
+  if (!ok) throw new RejectedEntryError('the hashedrekord signature does not verify with its key');
+  return parsed.data;
 }
 
 interface ParsedVerifier {

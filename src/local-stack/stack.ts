@@ -34,7 +34,7 @@ import { InputError, InternalError, ioErrorFrom } from '../errors.js';
 import { proveInclusion, type LogIdentity } from './inclusion-proof.js';
 import { listenOnLoopback, type LoopbackResponse } from './loopback-server.js';
 import { startLocalOidcProvider, type LocalOidcProvider, type LocalOidcProviderOptions } from './oidc-provider.js';
-import { canonicalRekorV1Entry, RejectedEntryError, rekorV2Entry } from './rekor-entries.js';
+import { canonicalRekorV1Entry, checkedHashedRekordV1Entry, RejectedEntryError, rekorV2Entry } from './rekor-entries.js';
 import { localSigningConfig, localTrustedRoot, type JsonDocument } from './trust-material.js';
 
 export interface LocalSigstoreOptions {
@@ -193,7 +193,7 @@ function rekorRoutes(tlog: TLog, log: LogIdentity): (request: { method: string; 
       switch (request.url.pathname) {
         case '/api/v1/log/entries':
           // The mock canonicalizes (JCS) and logs whatever it is given: give it Rekor's body.
-          return withV1InclusionProof(log, fromMock(await v1.fn(JSON.stringify(canonicalRekorV1Entry(proposed)))));
+          return withV1InclusionProof(log, fromMock(await v1.fn(JSON.stringify(isHashedRekord(proposed) ? checkedHashedRekordV1Entry(proposed) : canonicalRekorV1Entry(proposed)))));
         case '/api/v2/log/entries':
           return await logV2(tlog, log, rekorV2Entry(proposed));
         default:
@@ -304,4 +304,9 @@ function ecKeyPair(): KeyPairKeyObjectResult {
 
 function notFound(): LoopbackResponse {
   return { status: 404, body: 'not found' };
+}
+
+/** Message signatures are logged as `hashedrekord` entries; everything else aiprov signs is DSSE. */
+function isHashedRekord(proposed: unknown): boolean {
+  return typeof proposed === 'object' && proposed !== null && (proposed as { kind?: unknown }).kind === 'hashedrekord';
 }

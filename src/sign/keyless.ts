@@ -1,5 +1,5 @@
 /**
- * Keyless signing of a DSSE payload: an ephemeral P-256 key, a short-lived Fulcio certificate
+ * Keyless signing of a DSSE payload or of an artifact's bytes: an ephemeral P-256 key, a short-lived Fulcio certificate
  * binding it to the signer's OIDC identity, a Rekor entry and, optionally, an RFC 3161 timestamp,
  * packaged as a Sigstore bundle v0.3 (`application/vnd.dev.sigstore.bundle.v0.3+json`).
  *
@@ -8,8 +8,8 @@
  * identity token (IDENTITY_TOKEN_PARSE_ERROR embeds it), so no message or cause of ours carries
  * one of its errors verbatim.
  */
-import { bundleToJSON, type SerializedBundle } from '@sigstore/bundle';
-import { DSSEBundleBuilder, FulcioSigner, InternalError as SigstoreInternalError, RekorWitness, TSAWitness, type Witness } from '@sigstore/sign';
+import { bundleToJSON, type Bundle, type SerializedBundle } from '@sigstore/bundle';
+import { DSSEBundleBuilder, FulcioSigner, InternalError as SigstoreInternalError, MessageSignatureBundleBuilder, RekorWitness, TSAWitness, type Witness } from '@sigstore/sign';
 import { z } from 'zod';
 import { InputError, InternalError, IOError, type AiprovError } from '../errors.js';
 import { parseIdentityToken, PUBLIC_GOOD_OIDC_ISSUER, STAGING_OIDC_ISSUER } from './identity-token.js';
@@ -69,6 +69,18 @@ const DEFAULT_RETRIES = 2;
  * the bundle as its JSON object, ready to be written.
  */
 export async function signDsseKeyless(options: KeylessSigningOptions): Promise<SerializedBundle> {
+  return signKeyless(options, 'dsse', (signer, witnesses) => new DSSEBundleBuilder({ signer, witnesses }).create({ data: options.payload, type: options.payloadType }));
+}
+
+/**
+ * Signs an artifact's bytes as a message signature (a `hashedrekord` Rekor entry): the form
+ * `cosign sign-blob` and the Sigstore conformance suite's `sign-bundle` produce.
+ */
+export async function signMessageKeyless(options: Omit<KeylessSigningOptions, 'payload' | 'payloadType'> & { readonly artifact: Buffer }): Promise<SerializedBundle> {
+  return signKeyless(options, undefined, (signer, witnesses) => new MessageSignatureBundleBuilder({ signer, witnesses }).create({ data: options.artifact }));
+}
+
+async function signKeyless(options: SigningServices & { readonly identityToken: string; readonly fetchTimeoutMs?: number; readonly retries?: number }, entryType: 'dsse' | undefined, build: (signer: FulcioSigner, witnesses: Witness[]) => Promise<Bundle>): Promise<SerializedBundle> {
   // Fail on a malformed token before any request, with a message that does not echo it.
   parseIdentityToken(options.identityToken);
   const rekorApiVersion = options.rekorApiVersion ?? 1;
@@ -91,13 +103,13 @@ export async function signDsseKeyless(options: KeylessSigningOptions): Promise<S
     retry,
   });
   const witnesses: Witness[] = [
-    new RekorWitness({ rekorBaseURL: rekorUrl, majorApiVersion: rekorApiVersion, entryType: 'dsse', timeout, retry }),
+    new RekorWitness({ rekorBaseURL: rekorUrl, majorApiVersion: rekorApiVersion, ...(entryType === undefined ? {} : { entryType }), timeout, retry }),
   ];
   if (tsaUrl !== undefined) witnesses.push(new TSAWitness({ tsaBaseURL: tsaUrl, timeout, retry }));
 
   let bundle;
   try {
-    bundle = await new DSSEBundleBuilder({ signer, witnesses }).create({ data: options.payload, type: options.payloadType });
+    bundle = await build(signer, witnesses);
   } catch (error) {
     throw recode(error, { fulcioUrl, rekorUrl, tsaUrl }, token);
   }
