@@ -8,7 +8,7 @@ import { identifyArtifact } from '../sign/attest.js';
 import { readAttestations } from '../sign/attestation-file.js';
 import { DATASET_CARD_V1, parseDatasetCardStatement, type DatasetCard } from '../statement/dataset-card.js';
 import { parseTrainingProvenance, SLSA_PROVENANCE_V1, type ArtifactDependency, type TrainingProvenance } from '../statement/provenance.js';
-import { parseStatement } from '../statement/statement.js';
+import { parseStatement } from '../statement/parse.js';
 import type { Finding } from '../verify/findings.js';
 import { authenticateDsseBundle, readBundleFile, verifyArtifact, type ArtifactTrust, type VerifiedSigner, type VerifyArtifactResult } from '../verify/verify-artifact.js';
 import type { ArtifactRole, AttestationSummary, LineageNode, LineageResult, SignerSummary } from './types.js';

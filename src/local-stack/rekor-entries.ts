@@ -19,7 +19,7 @@ import { dsse } from '@sigstore/core';
 import { HashAlgorithm } from '@sigstore/protobuf-specs';
 import { CreateEntryRequest, Entry, type Verifier } from '@sigstore/protobuf-specs/rekor/v2';
 import { z } from 'zod';
-import { verifyEcdsaDigest } from '../verify/ecdsa-digest.js';
+import { verifyEcdsaDigest } from '../verify/prehashed-signature.js';
 
 /** A proposed entry the local Rekor refuses; the server answers 400 with the message. */
 export class RejectedEntryError extends Error {}

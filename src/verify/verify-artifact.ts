@@ -9,7 +9,8 @@ import { curveOf, hashForKey, publicKeyHint, type CurveName } from '../sign/keys
 import { artifactFiles, type ArtifactKind } from '../sign/artifact-kind.js';
 import { metadataIgnorePaths, pathInsideArtifact } from '../sign/sign-artifact.js';
 import { manifestFromStatement, OMS_LEGACY_DIGESTS_V01, type SignedManifest } from '../statement/oms.js';
-import { IN_TOTO_PAYLOAD_TYPE, parseStatement } from '../statement/statement.js';
+import { parseStatement } from '../statement/parse.js';
+import { IN_TOTO_PAYLOAD_TYPE } from '../statement/statement.js';
 import { BUNDLE_V03_MEDIA_TYPE, MAX_BUNDLE_BYTES, parseBundle, type BundleJson } from './bundle.js';
 import { certificateFromDer, verifyCertificateChain } from './certificate-chain.js';
 import type { Finding } from './findings.js';

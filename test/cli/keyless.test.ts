@@ -125,7 +125,11 @@ describe('keyless signing and verification against the local Sigstore stack', ()
   it('exits 4 when Fulcio is unreachable, without a partial signature or the token in the output', async () => {
     const model = await writeModel(await temporaryDirectory(), SMALL_MODEL);
     const closed: Server = createServer();
-    const port = await new Promise<number>((resolve) => closed.listen(0, '127.0.0.1', () => resolve((closed.address() as { port: number }).port)));
+    const port = await new Promise<number>((resolve) => {
+      closed.listen(0, '127.0.0.1', () => {
+        resolve((closed.address() as { port: number }).port);
+      });
+    });
     await new Promise((resolve) => closed.close(resolve));
     const token = stack.mintIdentityToken(SIGNER);
     const run = await runCli(['sign', model, '--signing-config', stack.signingConfigPath ?? '', '--fulcio-url', `http://127.0.0.1:${String(port)}`, '--identity-token', token]);
