@@ -5,6 +5,8 @@ export interface CliContext {
   readonly stdin: NodeJS.ReadableStream & { isTTY?: boolean };
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly cwd: string;
+  /** Aborted on Ctrl-C: hashing workers stop and nothing is written. */
+  readonly signal: AbortSignal;
 }
 
 /** Lets an action set the process exit status without throwing (e.g. "verified: no"). */

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { asAiprovError, EXIT_OK, exitStatusFor, type AiprovError } from '../errors.js';
+import { asAiprovError, EXIT_OK, exitStatusFor, IOError, type AiprovError } from '../errors.js';
 import { errorJson, renderError } from './render.js';
 import { registerAttestCommands } from './commands/attest.js';
 import { registerBomCommands } from './commands/bom.js';
@@ -53,6 +53,10 @@ export async function main(argv: readonly string[], context: CliContext = proces
       // --help and --version end here with code 0; usage errors were already printed.
       return error.exitCode === 0 ? EXIT_OK : exitStatusFor('input');
     }
+    if (context.signal.aborted) {
+      reportError(asAiprovError(context.signal.reason), context, false);
+      return INTERRUPTED_EXIT_STATUS;
+    }
     return reportError(asAiprovError(error), context, argv.includes('--json'));
   }
 }
@@ -64,6 +68,18 @@ export function reportError(error: AiprovError, context: CliContext, json: boole
   return exitStatusFor(error.category);
 }
 
+/**
+ * The real process. Ctrl-C aborts the running command (hashing workers stop; signatures are only
+ * ever written whole, by rename); a second Ctrl-C exits at once.
+ */
 function processContext(): CliContext {
-  return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, cwd: process.cwd() };
+  const controller = new AbortController();
+  process.once('SIGINT', () => {
+    controller.abort(new IOError('INTERRUPTED', 'interrupted (Ctrl-C); nothing was written'));
+    process.once('SIGINT', () => process.exit(INTERRUPTED_EXIT_STATUS));
+  });
+  return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, cwd: process.cwd(), signal: controller.signal };
 }
+
+/** What shells report for a process ended by SIGINT (128 + 2). */
+const INTERRUPTED_EXIT_STATUS = 130;

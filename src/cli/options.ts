@@ -2,6 +2,8 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { HashType } from '../hashing/hash-type.js';
 import type { ManifestOptions } from '../manifest/compute.js';
 import type { SerializationMethod } from '../manifest/manifest.js';
+import type { CliContext } from './context.js';
+import { createProgressReporter, type ProgressUpdate } from './progress.js';
 
 export function positiveInteger(value: string): number {
   const number = Number(value);
@@ -41,4 +43,17 @@ export function manifestOptionsFrom(flags: ManifestFlags): ManifestOptions {
     allowSymlinks: flags.allowSymlinks === true || flags.allowExternalSymlinks === true,
     allowExternalSymlinks: flags.allowExternalSymlinks === true,
   };
+}
+
+/**
+ * Runs hashing work with a progress bar on stderr (only on a terminal, only for work longer than a
+ * moment, never with --quiet or --json) and Ctrl-C wired to the work's abort signal.
+ */
+export async function withProgress<T>(context: CliContext, flags: { readonly quiet?: boolean; readonly json?: boolean }, label: string, work: (hooks: { onProgress: (progress: ProgressUpdate) => void; signal: AbortSignal }) => Promise<T>): Promise<T> {
+  const reporter = createProgressReporter({ stream: context.stderr, enabled: flags.quiet !== true && flags.json !== true, label });
+  try {
+    return await work({ onProgress: (progress) => { reporter.onProgress(progress); }, signal: context.signal });
+  } finally {
+    reporter.stop();
+  }
 }

@@ -1,8 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli, type CliRun } from '../support/cli.js';
+import { AIPROV_BIN, runCli, type CliRun } from '../support/cli.js';
 import { SMALL_MODEL, temporaryDirectory, writeModel } from '../support/fixtures.js';
 import { MODEL_SIGNING_VECTORS } from '../support/paths.js';
 
@@ -134,5 +135,44 @@ describe('aiprov CLI', () => {
     expect(run.stdout).toContain('predicate    https://model_signing/signature/v1.0');
     const json = JSON.parse((await runCli(['inspect', join(model, 'model.sig'), '--json'])).stdout) as { verified: boolean; content: { resourceCount: number } };
     expect(json).toMatchObject({ verified: false, content: { resourceCount: 4 } });
+  });
+});
+
+describe('aiprov on a terminal and under Ctrl-C', () => {
+  /** A sparse file: large enough to hash for a visible moment, instant to create. */
+  async function bigFile(gibibytes: number): Promise<string> {
+    const { open } = await import('node:fs/promises');
+    const path = join(await temporaryDirectory(), 'weights.bin');
+    const handle = await open(path, 'w');
+    await handle.truncate(gibibytes * 1024 ** 3);
+    await handle.close();
+    return path;
+  }
+
+  it.skipIf(!existsSync('/usr/bin/script'))('shows a progress bar on a terminal, and none when piped or with --quiet', async () => {
+    const file = await bigFile(1);
+    const command = (extra: string): string => `${JSON.stringify(process.execPath)} ${JSON.stringify(AIPROV_BIN)} digest ${JSON.stringify(file)} ${extra}`;
+    const onTerminal = spawnSync('script', ['-qec', command(''), '/dev/null'], { encoding: 'utf8' });
+    expect(onTerminal.stdout).toMatch(/Hashing \[[█░]+\] \d+% \| \d+\/1 files/);
+    expect(onTerminal.stdout).toMatch(/sha256:[0-9a-f]{64}/);
+    const quiet = spawnSync('script', ['-qec', command('--quiet'), '/dev/null'], { encoding: 'utf8' });
+    expect(quiet.stdout).not.toContain('Hashing [');
+    const piped = await runCli(['digest', file]);
+    expect(piped.stderr).toBe('');
+  });
+
+  it('stops on Ctrl-C with exit 130 and writes no signature', async () => {
+    const dir = await temporaryDirectory();
+    await runCli(['keygen', '--output-prefix', join(dir, 'k')]);
+    const file = await bigFile(64);
+    const child = spawn(process.execPath, [AIPROV_BIN, 'sign', file, '--key', join(dir, 'k.key')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    child.kill('SIGINT');
+    const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(status).toBe(130);
+    expect(stderr).toMatch(/^aiprov: INTERRUPTED: /);
+    expect(existsSync(`${file}.sig`)).toBe(false);
   });
 });

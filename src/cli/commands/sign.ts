@@ -3,7 +3,7 @@ import { InputError } from '../../errors.js';
 import type { ArtifactKind } from '../../sign/artifact-kind.js';
 import type { CurveName } from '../../sign/keys.js';
 import type { CliContext, SetExitStatus } from '../context.js';
-import { addManifestOptions, manifestOptionsFrom, type ManifestFlags } from '../options.js';
+import { addManifestOptions, manifestOptionsFrom, withProgress, type ManifestFlags } from '../options.js';
 import { passphraseFromEnv, promptSecret } from '../prompt.js';
 import { addSigningOptions, signingMethodFromFlags, type SigningFlags } from '../signing.js';
 
@@ -43,7 +43,7 @@ export function registerSignCommands(program: Command, context: CliContext, _set
     .action(async (path: string, flags: DigestFlags) => {
       const { computeManifest } = await import('../../manifest/compute.js');
       const { computeRootDigest } = await import('../../manifest/manifest.js');
-      const manifest = await computeManifest(path, manifestOptionsFrom(flags));
+      const manifest = await withProgress(context, flags, 'Hashing', (hooks) => computeManifest(path, { ...manifestOptionsFrom(flags), ...hooks }));
       const rootDigest = computeRootDigest(manifest.resources);
       write(flags.json === true ? JSON.stringify({ name: manifest.name, rootDigest: `sha256:${rootDigest}`, serialization: manifest.serialization, resources: manifest.resources }, null, 2) : `sha256:${rootDigest}`);
     });
@@ -86,7 +86,7 @@ export function registerSignCommands(program: Command, context: CliContext, _set
     .action(async (path: string, flags: SignFlags) => {
       const { signArtifact } = await import('../../sign/sign-artifact.js');
       const signingMethod = await signingMethodFromFlags(flags, context);
-      const result = await signArtifact(path, { ...manifestOptionsFrom(flags), signingMethod, kind: flags.kind, ...(flags.signature === undefined ? {} : { signaturePath: flags.signature }) });
+      const result = await withProgress(context, flags, 'Hashing', (hooks) => signArtifact(path, { ...manifestOptionsFrom(flags), ...hooks, signingMethod, kind: flags.kind, ...(flags.signature === undefined ? {} : { signaturePath: flags.signature }) }));
       write(
         flags.json === true
           ? JSON.stringify({ signaturePath: result.signaturePath, name: result.manifest.name, rootDigest: `sha256:${result.rootDigest}`, resourceCount: result.manifest.resources.length }, null, 2)

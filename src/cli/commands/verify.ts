@@ -6,6 +6,7 @@ import type { CliContext, SetExitStatus } from '../context.js';
 import { readInputFile } from '../files.js';
 import { addIdentityOptions, identityPolicyFrom, type IdentityFlags } from '../identity-flags.js';
 import { blockNetwork } from '../offline.js';
+import { withProgress } from '../options.js';
 
 interface TrustFlags extends IdentityFlags {
   readonly key?: string;
@@ -67,14 +68,15 @@ export function registerVerifyCommands(program: Command, context: CliContext, se
       const { verifyArtifact } = await import('../../verify/verify-artifact.js');
       const { renderVerifyResult } = await import('../render.js');
       const trust = await trustFromFlags(flags);
-      const result = await verifyArtifact(path, {
+      const result = await withProgress(context, flags, 'Verifying', (hooks) => verifyArtifact(path, {
+        ...hooks,
         trust,
         kind: flags.kind,
         ...(flags.signature === undefined ? {} : { signaturePath: flags.signature }),
         ...(flags.ignorePaths === undefined ? {} : { extraIgnorePaths: flags.ignorePaths }),
         ignoreUnsignedFiles: flags.ignoreUnsignedFiles === true,
         allowExternalSymlinks: flags.allowExternalSymlinks === true,
-      });
+      }));
       write(flags.json === true ? JSON.stringify(result, null, 2) : renderVerifyResult(result));
       setExitStatus(result.verified ? EXIT_OK : exitStatusFor('verification'));
     });
