@@ -14,11 +14,12 @@
  * the policy file; they are resolved by `resolve.ts`, which also loads what they point to.
  */
 import { stat, readFile } from 'node:fs/promises';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Range, type YAMLError } from 'yaml';
+import { LineCounter, parseDocument, type Document, type YAMLError } from 'yaml';
 import { z } from 'zod';
 import { InputError, ioErrorFrom } from '../errors.js';
 import { ARTIFACT_ROLES, type ArtifactRole } from '../lineage/types.js';
 import { licenseProblem } from '../statement/dataset-card.js';
+import { sourcePositionOf } from '../statement/source-position.js';
 import { FULCIO_EXTENSION_OIDS, type FulcioExtensionName } from '../verify/identity.js';
 
 /** The only policy format version this aiprov reads. */
@@ -494,29 +495,7 @@ function sortByPosition(problems: PolicyProblem[]): PolicyProblem[] {
   return problems.map((problem, index) => ({ problem, index })).sort((a, b) => key(a.problem) - key(b.problem) || a.index - b.index).map(({ problem }) => problem);
 }
 
-/**
- * Where the key at `path` is in the source: the key of a mapping entry, the item of a sequence,
- * or, for a key that is missing, the mapping that should contain it.
- */
 function positionOf(doc: Document, lineCounter: LineCounter, path: readonly PropertyKey[]): Position {
-  let node: unknown = doc.contents;
-  let at: Range | undefined = (node as Node | null)?.range ?? undefined;
-  for (const segment of path) {
-    if (isMap(node)) {
-      const pair = node.items.find((item) => isScalar(item.key) && String(item.key.value) === String(segment));
-      if (pair === undefined) break;
-      if (isScalar(pair.key)) at = pair.key.range ?? at;
-      node = pair.value;
-    } else if (isSeq(node) && typeof segment === 'number') {
-      const item: unknown = node.items[segment];
-      if (item === undefined || item === null) break;
-      at = (item as Node).range ?? at;
-      node = item;
-    } else {
-      break;
-    }
-  }
-  if (at === undefined) return {};
-  const { line, col } = lineCounter.linePos(at[0]);
-  return { line, column: col };
+  const position = sourcePositionOf(doc, lineCounter, path);
+  return position === undefined ? {} : { line: position.line, column: position.col };
 }

@@ -12,11 +12,12 @@
 import parseSpdxExpression from 'spdx-expression-parse';
 import deprecatedLicenseIds from 'spdx-license-ids/deprecated.json' with { type: 'json' };
 import licenseIds from 'spdx-license-ids/index.json' with { type: 'json' };
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Range } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { InputError } from '../errors.js';
 import { DigestSetSchema, digestProblem, fieldErrors, flattenIssues, formatFieldPath, inputErrorFromIssues, validateStatement, type StatementV1 } from './in-toto.js';
 import type { ArtifactRef } from './provenance.js';
+import { sourcePositionOf } from './source-position.js';
 import { IN_TOTO_STATEMENT_V1 } from './statement.js';
 
 export const DATASET_CARD_V1 = 'https://aiprov.dev/dataset/v1';
@@ -215,7 +216,7 @@ export function parseDatasetCard(text: string, fileName: string): DatasetCard {
   const issues = flattenIssues(parsed.error.issues);
   const first = issues[0];
   if (first === undefined) throw new InputError('DATASET_CARD_INVALID', `${fileName}: invalid dataset card`, { path: fileName, cause: parsed.error });
-  const position = doc.errors.length === 0 ? positionOf(doc, lineCounter, first.path) : undefined;
+  const position = doc.errors.length === 0 ? sourcePositionOf(doc, lineCounter, first.path) : undefined;
   const where = position === undefined ? '' : `${String(position.line)}:${String(position.col)}:`;
   const more = issues.length > 1 ? ` (and ${String(issues.length - 1)} more problem${issues.length > 2 ? 's' : ''})` : '';
   const field = formatFieldPath(first.path);
@@ -230,30 +231,6 @@ function syntaxErrorOf(error: { readonly message: string; readonly linePos?: [{ 
   return new InputError('DATASET_CARD_INVALID', `${fileName}:${where} ${reason}`, { path: fileName, cause: error });
 }
 
-/**
- * Where the field at `path` is in the source: the key of a mapping entry, the item of a sequence,
- * or, for a field that is missing, the mapping that should contain it.
- */
-function positionOf(doc: Document, lineCounter: LineCounter, path: readonly PropertyKey[]): { line: number; col: number } | undefined {
-  let node: unknown = doc.contents;
-  let at: Range | undefined = (node as Node | null)?.range ?? undefined;
-  for (const segment of path) {
-    if (isMap(node)) {
-      const pair = node.items.find((item) => isScalar(item.key) && String(item.key.value) === String(segment));
-      if (pair === undefined) break;
-      if (isScalar(pair.key)) at = pair.key.range ?? at;
-      node = pair.value;
-    } else if (isSeq(node) && typeof segment === 'number') {
-      const item: unknown = node.items[segment];
-      if (item === undefined || item === null) break;
-      at = (item as Node).range ?? at;
-      node = item;
-    } else {
-      break;
-    }
-  }
-  return at === undefined ? undefined : lineCounter.linePos(at[0]);
-}
 
 // ---------------------------------------------------------------------------------------------
 // Statements

@@ -6,14 +6,8 @@ import { parsePrivateKey } from '../../src/sign/keys.js';
 import { signDsseBundle } from '../../src/sign/signer.js';
 import { buildOmsStatement } from '../../src/statement/oms.js';
 import { IN_TOTO_PAYLOAD_TYPE } from '../../src/statement/statement.js';
-import { runCli, type CliRun } from '../support/cli.js';
+import { expectOneLineError, runCli, type CliRun } from '../support/cli.js';
 import { SMALL_MODEL, temporaryDirectory, writeModel } from '../support/fixtures.js';
-
-/** Exit status, one stderr line with the stable code, and never a stack trace. */
-function expectFailure(run: CliRun, status: number, code: string): void {
-  expect({ status: run.status, stderr: run.stderr.trim() }).toMatchObject({ status, stderr: expect.stringMatching(new RegExp(`^aiprov: ${code}: [^\\n]+$`)) as unknown });
-  expect(run.stderr).not.toMatch(/\n\s+at /);
-}
 
 /** Every bad input of the foundation issue, through the CLI as a user meets it. */
 describe('aiprov verify: bad input through the CLI', () => {
@@ -57,7 +51,7 @@ describe('aiprov verify: bad input through the CLI', () => {
   it('a file replaced by a symlink: exit 1', async () => {
     await rm(join(model, 'config.json'));
     await symlink(join(model, '.hidden'), join(model, 'config.json'));
-    expectFailure(await verify(), 1, 'SYMLINK_REFUSED');
+    expectOneLineError(await verify(), 1, 'SYMLINK_REFUSED');
   });
 
   it('a signed payload altered: exit 1', async () => {
@@ -66,14 +60,14 @@ describe('aiprov verify: bad input through the CLI', () => {
       bundle.dsseEnvelope.payload = Buffer.from(Buffer.from(bundle.dsseEnvelope.payload, 'base64').toString().replace('config.json', 'config.jsoN')).toString('base64');
       return JSON.stringify(bundle);
     });
-    expectFailure(await verify(), 1, 'SIGNATURE_INVALID');
+    expectOneLineError(await verify(), 1, 'SIGNATURE_INVALID');
   });
 
   it('a signature from another key, and a key of another curve: exit 1', async () => {
     await runCli(['keygen', '--output-prefix', join(dir, 'other'), '--curve', 'P-521']);
-    expectFailure(await runCli(['verify', model, '--key', join(dir, 'other.pub')]), 1, 'KEY_MISMATCH');
+    expectOneLineError(await runCli(['verify', model, '--key', join(dir, 'other.pub')]), 1, 'KEY_MISMATCH');
     await mutateBundle((text) => text.replace(/"hint":"[0-9a-f]+"/, '"hint":""'));
-    expectFailure(await runCli(['verify', model, '--key', join(dir, 'other.pub')]), 1, 'SIGNATURE_INVALID');
+    expectOneLineError(await runCli(['verify', model, '--key', join(dir, 'other.pub')]), 1, 'SIGNATURE_INVALID');
   });
 
   it.each([
@@ -83,7 +77,7 @@ describe('aiprov verify: bad input through the CLI', () => {
     ['of an unknown media type', (text: string) => text.replace('bundle.v0.3+json', 'bundle.v0.4+json'), 'BUNDLE_UNSUPPORTED_MEDIA_TYPE'],
   ])('a bundle %s: exit 2', async (_label, mutate, code) => {
     await mutateBundle(mutate);
-    expectFailure(await verify(), 2, code);
+    expectOneLineError(await verify(), 2, code);
   });
 
   it.each([['../x'], ['/etc/passwd'], ['weights/\u0000.bin']])('a resource named %j: exit 2 before any file is read', async (name) => {
@@ -92,7 +86,7 @@ describe('aiprov verify: bad input through the CLI', () => {
       predicate.resources.push({ name, algorithm: 'sha256', digest: '00'.repeat(32) });
       return statement;
     });
-    expectFailure(await verify(), 2, 'RESOURCE_PATH_ESCAPES');
+    expectOneLineError(await verify(), 2, 'RESOURCE_PATH_ESCAPES');
   });
 
   it('two resources with the same name: exit 2', async () => {
@@ -101,12 +95,12 @@ describe('aiprov verify: bad input through the CLI', () => {
       predicate.resources.push(predicate.resources[0]);
       return statement;
     });
-    expectFailure(await verify(), 2, 'DUPLICATE_RESOURCE');
+    expectOneLineError(await verify(), 2, 'DUPLICATE_RESOURCE');
   });
 
   it('a subject digest that does not match the resources: exit 1', async () => {
     await signStatement((statement) => ({ ...statement, subject: [{ name: 'model', digest: { sha256: 'ab'.repeat(32) } }] }));
-    expectFailure(await verify(), 1, 'SUBJECT_DIGEST_MISMATCH');
+    expectOneLineError(await verify(), 1, 'SUBJECT_DIGEST_MISMATCH');
   });
 });
 
@@ -117,11 +111,11 @@ describe('attest and policy: bad input through the CLI', () => {
     await runCli(['keygen', '--output-prefix', join(dir, 'k')]);
     await writeFile(join(dir, 'typo.yaml'), 'name: rows\nlicense: MIT\ndatasetType: [text]\nknownBais: [none]\n');
     const typo = await runCli(['attest', 'dataset', dataset, '--card', join(dir, 'typo.yaml'), '--key', join(dir, 'k.key')]);
-    expectFailure(typo, 2, 'DATASET_CARD_INVALID');
+    expectOneLineError(typo, 2, 'DATASET_CARD_INVALID');
     expect(typo.stderr).toMatch(/typo\.yaml:4:\d+: knownBais/);
     await writeFile(join(dir, 'licence.yaml'), 'name: rows\nlicense: MIT-ish\ndatasetType: [text]\n');
     const licence = await runCli(['attest', 'dataset', dataset, '--card', join(dir, 'licence.yaml'), '--key', join(dir, 'k.key')]);
-    expectFailure(licence, 2, 'LICENSE_INVALID');
+    expectOneLineError(licence, 2, 'LICENSE_INVALID');
     expect(licence.stderr).toContain('licence.yaml:2:');
   });
 
@@ -129,7 +123,7 @@ describe('attest and policy: bad input through the CLI', () => {
     const dir = await temporaryDirectory();
     const model = await writeModel(join(dir, 'model'), { w: 'x' });
     await writeFile(join(dir, 'policy.yaml'), 'version: 1\nroles:\n  model:\n    signer: [ci]\n');
-    expectFailure(await runCli(['verify', 'lineage', model, '--policy', join(dir, 'policy.yaml')]), 2, 'POLICY_INVALID');
+    expectOneLineError(await runCli(['verify', 'lineage', model, '--policy', join(dir, 'policy.yaml')]), 2, 'POLICY_INVALID');
     const check = await runCli(['policy', 'check', join(dir, 'policy.yaml')]);
     expect(check.status).toBe(2);
     expect(check.stdout).toMatch(/policy\.yaml:4:5: roles\.model\.signer: .*did you mean "signers"/);

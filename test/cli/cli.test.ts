@@ -3,18 +3,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AIPROV_BIN, runCli, type CliRun } from '../support/cli.js';
+import { AIPROV_BIN, expectOneLineError, runCli } from '../support/cli.js';
 import { SMALL_MODEL, temporaryDirectory, writeModel } from '../support/fixtures.js';
 import { MODEL_SIGNING_VECTORS } from '../support/paths.js';
-
-/** A failing run prints exactly one line on stderr, with a code, and never a stack trace. */
-function expectOneLineError(run: CliRun, status: number, code: string): void {
-  expect(run.status).toBe(status);
-  const lines = run.stderr.trim().split('\n');
-  expect(lines).toHaveLength(1);
-  expect(lines[0]).toMatch(new RegExp(`^aiprov: ${code}: `));
-  expect(run.stderr).not.toMatch(/\n\s+at /);
-}
 
 async function signedModel(): Promise<{ dir: string; model: string; key: string; pub: string }> {
   const dir = await temporaryDirectory();

@@ -5,17 +5,11 @@ import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalSigstore, type LocalSigstore } from '../../src/local-stack/index.js';
-import { runCli, type CliRun } from '../support/cli.js';
+import { expectOneLineError, runCli, type CliRun } from '../support/cli.js';
 import { SMALL_MODEL, temporaryDirectory, writeModel } from '../support/fixtures.js';
 import { MODEL_SIGNING_VECTORS, TESTDATA } from '../support/paths.js';
 
 const SIGNER = 'release-bot@aiprov.test';
-
-function expectOneLineError(run: CliRun, status: number, code: string): void {
-  expect(run.status).toBe(status);
-  expect(run.stderr.trim().split('\n')).toHaveLength(1);
-  expect(run.stderr).toMatch(new RegExp(`^aiprov: ${code}: `));
-}
 
 describe('keyless signing and verification against the local Sigstore stack', () => {
   let stack: LocalSigstore;

@@ -3,23 +3,13 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AiprovError } from '../../src/errors.js';
 import { computeManifest } from '../../src/manifest/compute.js';
 import { compareResources, computeRootDigest, diffManifests, parseShardName, type Manifest } from '../../src/manifest/manifest.js';
 import { compareResourcePaths } from '../../src/hashing/walk.js';
 import { temporaryDirectory, writeModel } from '../support/fixtures.js';
+import { rejectionOf } from '../support/errors.js';
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
-
-async function failure(promise: Promise<unknown>): Promise<AiprovError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof AiprovError) return error;
-    throw error;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('resource order', () => {
   it('compares paths component by component, by code point (PurePosixPath order)', () => {
@@ -69,7 +59,7 @@ describe('computeManifest', () => {
   });
 
   it('refuses ignore paths that leave the artifact', async () => {
-    expect(await failure(computeManifest(await temporaryDirectory(), { ignorePaths: ['../x'] }))).toMatchObject({ code: 'BAD_IGNORE_PATH', category: 'input' });
+    expect(await rejectionOf(computeManifest(await temporaryDirectory(), { ignorePaths: ['../x'] }))).toMatchObject({ code: 'BAD_IGNORE_PATH', category: 'input' });
   });
 
   it('splits files into shards and gives empty files none (as model_signing does)', async () => {
@@ -102,7 +92,7 @@ describe('computeManifest', () => {
 
     it('refuses links by default', async () => {
       const { dir } = await withLinks();
-      expect(await failure(computeManifest(dir))).toMatchObject({ code: 'SYMLINK_REFUSED', category: 'input', path: 'link.bin' });
+      expect(await rejectionOf(computeManifest(dir))).toMatchObject({ code: 'SYMLINK_REFUSED', category: 'input', path: 'link.bin' });
     });
 
     it('hashes the target under the link name when allowed', async () => {
@@ -118,7 +108,7 @@ describe('computeManifest', () => {
     it('refuses a link that leaves the artifact unless explicitly allowed', async () => {
       const { dir, outside } = await withLinks();
       await symlink(join(outside, 'secret'), join(dir, 'escape'));
-      expect(await failure(computeManifest(dir, { allowSymlinks: true }))).toMatchObject({ code: 'SYMLINK_ESCAPES_ARTIFACT', path: 'escape' });
+      expect(await rejectionOf(computeManifest(dir, { allowSymlinks: true }))).toMatchObject({ code: 'SYMLINK_ESCAPES_ARTIFACT', path: 'escape' });
       const manifest = await computeManifest(dir, { allowSymlinks: true, allowExternalSymlinks: true });
       expect(manifest.resources.find((resource) => resource.name === 'escape')?.digest).toBe(sha256('outside'));
     });
@@ -126,7 +116,7 @@ describe('computeManifest', () => {
     it('stops a directory link cycle', async () => {
       const dir = await writeModel(await temporaryDirectory(), { 'sub/file': 'x' });
       await symlink('..', join(dir, 'sub', 'loop'));
-      expect(await failure(computeManifest(dir, { allowSymlinks: true }))).toMatchObject({ code: 'SYMLINK_CYCLE' });
+      expect(await rejectionOf(computeManifest(dir, { allowSymlinks: true }))).toMatchObject({ code: 'SYMLINK_CYCLE' });
     });
   });
 
@@ -134,12 +124,12 @@ describe('computeManifest', () => {
     const dir = await temporaryDirectory();
     await mkdir(join(dir, 'sub'));
     execFileSync('mkfifo', [join(dir, 'sub', 'pipe')]);
-    expect(await failure(computeManifest(dir))).toMatchObject({ code: 'UNSUPPORTED_FILE_TYPE', path: 'sub/pipe' });
+    expect(await rejectionOf(computeManifest(dir))).toMatchObject({ code: 'UNSUPPORTED_FILE_TYPE', path: 'sub/pipe' });
   });
 
   it('reports an unreadable file as an I/O error naming it', async () => {
     const dir = await writeModel(await temporaryDirectory(), { secret: 'x' });
-    expect(await failure(computeManifest(join(dir, 'missing')))).toMatchObject({ code: 'FILE_NOT_FOUND', category: 'io' });
+    expect(await rejectionOf(computeManifest(join(dir, 'missing')))).toMatchObject({ code: 'FILE_NOT_FOUND', category: 'io' });
   });
 });
 

@@ -1,27 +1,13 @@
-import { readFileSync } from 'node:fs';
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { generateKeyPair } from '../../src/sign/keys.js';
 import { EXAMPLE_POLICY } from '../../src/policy/example.js';
 import { parsePolicy } from '../../src/policy/schema.js';
-import { runCli, type CliRun } from '../support/cli.js';
+import { expectOneLineError, runCli } from '../support/cli.js';
 import { temporaryDirectory } from '../support/fixtures.js';
-import { MODEL_SIGNING_VECTORS, REPO_ROOT } from '../support/paths.js';
+import { MODEL_SIGNING_VECTORS } from '../support/paths.js';
 
-/**
- * `aiprov policy` runs once src/cli/main.ts registers it (`registerPolicyCommands`); until then
- * these process tests are skipped rather than failing on "unknown command".
- */
-const registered = readFileSync(join(REPO_ROOT, 'src', 'cli', 'main.ts'), 'utf8').includes('registerPolicyCommands(');
-
-function expectOneLineError(run: CliRun, status: number, code: string): void {
-  expect(run.status).toBe(status);
-  const lines = run.stderr.trim().split('\n');
-  expect(lines).toHaveLength(1);
-  expect(lines[0]).toMatch(new RegExp(`^aiprov: ${code}: `));
-  expect(run.stderr).not.toMatch(/\n\s+at /);
-}
 
 /** A directory with the example policy and the key and CA files it names. */
 async function examplePolicyDirectory(): Promise<string> {
@@ -34,7 +20,7 @@ async function examplePolicyDirectory(): Promise<string> {
   return dir;
 }
 
-describe.skipIf(!registered)('aiprov policy', () => {
+describe('aiprov policy', () => {
   it('init prints the commented example policy', async () => {
     const run = await runCli(['policy', 'init']);
     expect(run).toMatchObject({ status: 0, stderr: '' });

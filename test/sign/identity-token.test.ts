@@ -7,6 +7,7 @@ import { startLocalSigstore, type LocalSigstore } from '../../src/local-stack/in
 import { parseIdentityToken, resolveIdentityToken, signInInteractively, type ResolveIdentityTokenOptions } from '../../src/sign/identity-token.js';
 import { signDsseKeyless } from '../../src/sign/keyless.js';
 import { verifyBundle } from '../local-stack/verify-bundle.js';
+import { rejectionOf } from '../support/errors.js';
 
 let stack: LocalSigstore;
 let dir: string;
@@ -32,15 +33,6 @@ function fakeGitHub(token: string, status = 200): { fetch: typeof fetch; request
     return Promise.resolve(new Response(JSON.stringify({ value: token }), { status, headers: { 'Content-Type': 'application/json' } }));
   };
   return { fetch: fakeFetch, requests };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<AiprovError> {
-  const error: unknown = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(AiprovError);
-  return error as AiprovError;
 }
 
 function thrown(fn: () => unknown): AiprovError {
@@ -92,7 +84,7 @@ describe('resolveIdentityToken: sources, first match wins', () => {
 
   it('@FILE that does not exist is an IOError naming the file', async () => {
     const missing = path.join(dir, 'missing');
-    const error = await rejection(resolveIdentityToken({ explicit: `@${missing}`, env: {} }));
+    const error = await rejectionOf(resolveIdentityToken({ explicit: `@${missing}`, env: {} }));
     expect(error.code).toBe('FILE_NOT_FOUND');
     expect(error.path).toBe(missing);
   });
@@ -121,21 +113,21 @@ describe('resolveIdentityToken: sources, first match wins', () => {
   });
 
   it('GitHub Actions refusing: IOError IDENTITY_TOKEN_UNAVAILABLE without the request token', async () => {
-    const error = await rejection(resolveIdentityToken({ env: ghaEnv, fetch: fakeGitHub('', 403).fetch }));
+    const error = await rejectionOf(resolveIdentityToken({ env: ghaEnv, fetch: fakeGitHub('', 403).fetch }));
     expect(error.category).toBe('io');
     expect(error.code).toBe('IDENTITY_TOKEN_UNAVAILABLE');
     expect(error.message).not.toContain('request-secret');
   });
 
   it('no source and not interactive: InputError IDENTITY_TOKEN_MISSING', async () => {
-    const error = await rejection(resolveIdentityToken({ env: { ACTIONS_ID_TOKEN_REQUEST_URL: 'https://x.example' }, interactive: false }));
+    const error = await rejectionOf(resolveIdentityToken({ env: { ACTIONS_ID_TOKEN_REQUEST_URL: 'https://x.example' }, interactive: false }));
     expect(error.category).toBe('input');
     expect(error.code).toBe('IDENTITY_TOKEN_MISSING');
   });
 
   it('a non-JWT from any source: IDENTITY_TOKEN_INVALID, the value never echoed', async () => {
     for (const options of [{ explicit: 'not-a-jwt-s3cret', env: {} }, { env: { SIGSTORE_ID_TOKEN: 'not-a-jwt-s3cret' } }]) {
-      const error = await rejection(resolveIdentityToken(options));
+      const error = await rejectionOf(resolveIdentityToken(options));
       expect(error.code).toBe('IDENTITY_TOKEN_INVALID');
       expect(error.message).not.toContain('s3cret');
     }
@@ -203,7 +195,7 @@ describe('interactive sign-in (authorization code + PKCE on a loopback redirect)
   });
 
   it('refuses a redirect that does not carry its state (CSRF)', async () => {
-    const error = await rejection(
+    const error = await rejectionOf(
       signInInteractively({
         issuer: stack.issuer,
         openUrl: async (url) => {
@@ -216,7 +208,7 @@ describe('interactive sign-in (authorization code + PKCE on a loopback redirect)
   });
 
   it('reports the provider refusing the sign-in', async () => {
-    const error = await rejection(
+    const error = await rejectionOf(
       signInInteractively({
         issuer: stack.issuer,
         openUrl: async (url) => {
@@ -230,12 +222,12 @@ describe('interactive sign-in (authorization code + PKCE on a loopback redirect)
   });
 
   it('times out when the browser never comes back', async () => {
-    const error = await rejection(signInInteractively({ issuer: stack.issuer, timeoutMs: 200, openUrl: () => undefined }));
+    const error = await rejectionOf(signInInteractively({ issuer: stack.issuer, timeoutMs: 200, openUrl: () => undefined }));
     expect(error.code).toBe('OIDC_SIGN_IN_TIMEOUT');
   });
 
   it('refuses a provider whose discovery document names another issuer', async () => {
-    const error = await rejection(signInInteractively({ issuer: `${stack.issuer}/../auth`, openUrl: () => undefined }));
+    const error = await rejectionOf(signInInteractively({ issuer: `${stack.issuer}/../auth`, openUrl: () => undefined }));
     expect(error.code).toBe('OIDC_PROVIDER_UNREACHABLE');
   });
 });

@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { REPO_ROOT } from './paths.js';
@@ -27,4 +28,10 @@ export async function runCli(args: readonly string[], options: { env?: Record<st
       resolve({ status, stdout, stderr });
     });
   });
+}
+
+/** A failure prints exactly one line on stderr, `aiprov: CODE: …`, and never a stack trace. */
+export function expectOneLineError(run: CliRun, status: number, code: string): void {
+  expect({ status: run.status, stderr: run.stderr.trim() }).toMatchObject({ status, stderr: expect.stringMatching(new RegExp(`^aiprov: ${code}: [^\\n]+$`)) as unknown });
+  expect(run.stderr).not.toMatch(/\n\s+at /);
 }

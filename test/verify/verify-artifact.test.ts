@@ -1,7 +1,6 @@
 import { readFile, rename, rm, symlink, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { AiprovError } from '../../src/errors.js';
 import { computeManifest } from '../../src/manifest/compute.js';
 import { computeRootDigest } from '../../src/manifest/manifest.js';
 import { generateKeyPair, parsePrivateKey, parsePublicKey, type CurveName } from '../../src/sign/keys.js';
@@ -11,20 +10,11 @@ import { buildOmsStatement } from '../../src/statement/oms.js';
 import { IN_TOTO_PAYLOAD_TYPE } from '../../src/statement/statement.js';
 import { verifyArtifact, type VerifyArtifactOptions } from '../../src/verify/verify-artifact.js';
 import { SMALL_MODEL, temporaryDirectory, writeModel } from '../support/fixtures.js';
+import { rejectionOf } from '../support/errors.js';
 
 function keys(curve: CurveName = 'P-256'): { privateKey: ReturnType<typeof parsePrivateKey>; publicKey: ReturnType<typeof parsePublicKey> } {
   const pair = generateKeyPair(curve);
   return { privateKey: parsePrivateKey(pair.privateKeyPem, 'test'), publicKey: parsePublicKey(pair.publicKeyPem, 'test') };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<AiprovError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof AiprovError) return error;
-    throw error;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('verifyArtifact', () => {
@@ -87,7 +77,7 @@ describe('verifyArtifact', () => {
   it('refuses a file replaced by a symlink', async () => {
     await rm(join(model, 'config.json'));
     await symlink(join(model, 'weights/layer-0.bin'), join(model, 'config.json'));
-    const error = await rejection(verifyArtifact(model, options));
+    const error = await rejectionOf(verifyArtifact(model, options));
     expect(error).toMatchObject({ code: 'SYMLINK_REFUSED', category: 'verification', path: 'config.json' });
   });
 
@@ -98,33 +88,33 @@ describe('verifyArtifact', () => {
     statement.subject[0] = { ...statement.subject[0], name: 'renamed' };
     envelope.payload = Buffer.from(JSON.stringify(statement)).toString('base64');
     await writeBundle(bundle);
-    expect(await rejection(verifyArtifact(model, options))).toMatchObject({ code: 'SIGNATURE_INVALID', category: 'verification' });
+    expect(await rejectionOf(verifyArtifact(model, options))).toMatchObject({ code: 'SIGNATURE_INVALID', category: 'verification' });
   });
 
   it('rejects a signature from another key (hint mismatch)', async () => {
     const other = keys();
-    expect(await rejection(verifyArtifact(model, { trust: { kind: 'key', publicKey: other.publicKey } }))).toMatchObject({ code: 'KEY_MISMATCH', category: 'verification' });
+    expect(await rejectionOf(verifyArtifact(model, { trust: { kind: 'key', publicKey: other.publicKey } }))).toMatchObject({ code: 'KEY_MISMATCH', category: 'verification' });
   });
 
   it('rejects a signature from another key even when the hint is blanked', async () => {
     const bundle = await readBundle();
     (bundle['verificationMaterial'] as { publicKey: { hint: string } }).publicKey.hint = '';
     await writeBundle(bundle);
-    expect(await rejection(verifyArtifact(model, { trust: { kind: 'key', publicKey: keys().publicKey } }))).toMatchObject({ code: 'SIGNATURE_INVALID' });
+    expect(await rejectionOf(verifyArtifact(model, { trust: { kind: 'key', publicKey: keys().publicKey } }))).toMatchObject({ code: 'SIGNATURE_INVALID' });
   });
 
   it('rejects a key of another curve', async () => {
     const bundle = await readBundle();
     (bundle['verificationMaterial'] as { publicKey: { hint: string } }).publicKey.hint = '';
     await writeBundle(bundle);
-    expect(await rejection(verifyArtifact(model, { trust: { kind: 'key', publicKey: keys('P-384').publicKey } }))).toMatchObject({ code: 'SIGNATURE_INVALID' });
+    expect(await rejectionOf(verifyArtifact(model, { trust: { kind: 'key', publicKey: keys('P-384').publicKey } }))).toMatchObject({ code: 'SIGNATURE_INVALID' });
   });
 
   it('rejects a certificate bundle when a key is given', async () => {
     const bundle = await readBundle();
     (bundle['verificationMaterial'] as Record<string, unknown>) = { x509CertificateChain: { certificates: [] }, tlogEntries: [] };
     await writeBundle(bundle);
-    expect(await rejection(verifyArtifact(model, options))).toMatchObject({ code: 'VERIFICATION_MATERIAL_MISMATCH' });
+    expect(await rejectionOf(verifyArtifact(model, options))).toMatchObject({ code: 'VERIFICATION_MATERIAL_MISMATCH' });
   });
 
   it.each([
@@ -140,7 +130,7 @@ describe('verifyArtifact', () => {
     const mutated = mutate(text);
     expect(mutated).not.toBe(text);
     await writeFile(signaturePath(), mutated);
-    expect(await rejection(verifyArtifact(model, options))).toMatchObject({ code, category: 'input' });
+    expect(await rejectionOf(verifyArtifact(model, options))).toMatchObject({ code, category: 'input' });
   });
 
   it.each([
@@ -153,14 +143,14 @@ describe('verifyArtifact', () => {
     const manifest = await computeManifest(model, { ignorePaths: ['model.sig'] });
     const resources = [...manifest.resources, { name, algorithm: 'sha256', digest: 'ab'.repeat(32) }];
     await signStatement(buildOmsStatement({ ...manifest, resources }));
-    expect(await rejection(verifyArtifact(model, options))).toMatchObject({ code, category: 'input' });
+    expect(await rejectionOf(verifyArtifact(model, options))).toMatchObject({ code, category: 'input' });
   });
 
   it('rejects a signed manifest listing a resource twice', async () => {
     const manifest = await computeManifest(model, { ignorePaths: ['model.sig'] });
     const [first] = manifest.resources;
     await signStatement(buildOmsStatement({ ...manifest, resources: [...manifest.resources, first ?? { name: '', algorithm: '', digest: '' }] }));
-    expect(await rejection(verifyArtifact(model, options))).toMatchObject({ code: 'DUPLICATE_RESOURCE' });
+    expect(await rejectionOf(verifyArtifact(model, options))).toMatchObject({ code: 'DUPLICATE_RESOURCE' });
   });
 
   it('rejects a subject digest that is not the root of the resources', async () => {
@@ -169,17 +159,17 @@ describe('verifyArtifact', () => {
     const subject = statement.subject[0];
     if (subject !== undefined) subject.digest = { sha256: 'cd'.repeat(32) };
     await signStatement(statement);
-    expect(await rejection(verifyArtifact(model, options))).toMatchObject({ code: 'SUBJECT_DIGEST_MISMATCH', category: 'verification' });
+    expect(await rejectionOf(verifyArtifact(model, options))).toMatchObject({ code: 'SUBJECT_DIGEST_MISMATCH', category: 'verification' });
   });
 
   it('rejects an unknown predicate field in a validly signed statement', async () => {
     const statement = buildOmsStatement(await computeManifest(model, { ignorePaths: ['model.sig'] }));
     await signStatement({ ...statement, predicate: { ...(statement.predicate as object), surprise: 1 } });
-    expect(await rejection(verifyArtifact(model, options))).toMatchObject({ code: 'PREDICATE_INVALID' });
+    expect(await rejectionOf(verifyArtifact(model, options))).toMatchObject({ code: 'PREDICATE_INVALID' });
   });
 
   it('reports a missing signature file as an I/O error', async () => {
     await unlink(signaturePath());
-    expect(await rejection(verifyArtifact(model, options))).toMatchObject({ code: 'FILE_NOT_FOUND', category: 'io' });
+    expect(await rejectionOf(verifyArtifact(model, options))).toMatchObject({ code: 'FILE_NOT_FOUND', category: 'io' });
   });
 });
