@@ -86,3 +86,13 @@ export function ioErrorFrom(error: unknown, path: string, action: string): Aipro
   const code = errno === 'ENOENT' ? 'FILE_NOT_FOUND' : errno === 'EACCES' || errno === 'EPERM' ? 'FILE_UNREADABLE' : 'IO_ERROR';
   return new IOError(code, `cannot ${action} ${path}: ${reason}`, { path, cause: error });
 }
+
+/**
+ * Untrusted text (file names, bundle fields, certificate claims) made safe to print: control
+ * characters are escaped, so a file name cannot move the cursor and repaint "FAILED" as
+ * "Verified" on a terminal, and long values are cut.
+ */
+export function printable(text: string, limit = 300): string {
+  const escaped = text.replace(/\p{Cc}/gu, (character) => `\\u${(character.codePointAt(0) ?? 0).toString(16).padStart(4, '0')}`);
+  return escaped.length > limit ? `${escaped.slice(0, limit)}…` : escaped;
+}

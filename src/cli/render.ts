@@ -1,4 +1,4 @@
-import type { AiprovError } from '../errors.js';
+import { printable, type AiprovError } from '../errors.js';
 import type { Manifest } from '../manifest/manifest.js';
 import type { BundleInspection } from '../verify/inspect.js';
 import type { Finding } from '../verify/findings.js';
@@ -18,8 +18,9 @@ export function errorJson(error: AiprovError): { code: string; category: string;
   return { code: error.code, category: error.category, message: oneLine(error.message), ...(error.path === undefined ? {} : { path: error.path }) };
 }
 
+/** One line, with every control character of untrusted text escaped. */
 function oneLine(text: string): string {
-  return text.replace(/\s*\n\s*/g, ' ');
+  return printable(text.replace(/\s*\n\s*/g, ' '), 2000);
 }
 
 export function renderSigner(signer: VerifiedSigner): string {
@@ -37,22 +38,22 @@ export function renderSigner(signer: VerifiedSigner): string {
 
 function renderFinding(finding: Finding): string {
   const marker = finding.severity === 'error' ? '✗' : finding.severity === 'warning' ? '!' : '·';
-  return `  ${marker} ${finding.code}: ${finding.detail}`;
+  return `  ${marker} ${finding.code}: ${oneLine(finding.detail)}`;
 }
 
 export function renderVerifyResult(result: VerifyArtifactResult): string {
   const lines: string[] = [];
   if (result.verified) {
-    lines.push(`Verified ${result.artifactPath}`);
+    lines.push(`Verified ${oneLine(result.artifactPath)}`);
   } else {
     const { changed, missing, extra } = result.diff;
-    lines.push(`Verification FAILED for ${result.artifactPath}: ${String(changed.length)} changed, ${String(missing.length)} missing, ${String(extra.length)} unsigned`);
+    lines.push(`Verification FAILED for ${oneLine(result.artifactPath)}: ${String(changed.length)} changed, ${String(missing.length)} missing, ${String(extra.length)} unsigned`);
   }
   lines.push(`  signed by   ${renderSigner(result.signer)}`);
-  lines.push(`  subject     ${result.name === '' ? '(legacy, unnamed)' : result.name} sha256:${result.signedRootDigest}`);
+  lines.push(`  subject     ${result.name === '' ? '(legacy, unnamed)' : oneLine(result.name)} sha256:${result.signedRootDigest}`);
   lines.push(`  manifest    ${String(result.resourceCount)} resources, ${result.serialization.method}/${result.serialization.hashType}`);
   for (const finding of result.findings) lines.push(renderFinding(finding));
-  return lines.join('\n');
+  return safeLines(lines);
 }
 
 export function renderManifestSummary(manifest: Manifest, rootDigest: string): string {
@@ -96,5 +97,10 @@ export function renderInspection(inspection: BundleInspection): string {
       }
       break;
   }
-  return lines.join('\n');
+  return safeLines(lines);
+}
+
+/** Every line may quote untrusted text (file names, certificate fields): escape control characters. */
+function safeLines(lines: readonly string[]): string {
+  return lines.map((line) => printable(line, 10_000)).join('\n');
 }

@@ -1,3 +1,4 @@
+import { printable } from '../errors.js';
 import type { LineageNode, LineageResult } from './types.js';
 
 export type LineageFormat = 'tree' | 'json' | 'mermaid' | 'dot';
@@ -35,15 +36,15 @@ function shortDigest(digest: string): string {
 function renderTree(result: LineageResult): string {
   const lines: string[] = [VERDICT_TEXT[result.verdict]];
   const visit = (node: LineageNode, prefix: string, childPrefix: string): void => {
-    const signer = node.signer === undefined ? 'unsigned or untrusted' : `signed by ${node.signer.name} (${node.signer.identity})`;
-    lines.push(`${prefix}${nodeStatus(node)} ${node.role} ${node.name} ${shortDigest(node.digest)}  ${signer}`);
+    const signer = node.signer === undefined ? 'unsigned or untrusted' : `signed by ${node.signer.name} (${printable(node.signer.identity)})`;
+    lines.push(`${prefix}${nodeStatus(node)} ${node.role} ${printable(node.name)} ${shortDigest(node.digest)}  ${signer}`);
     const details: string[] = [];
-    if (node.provenance !== undefined) details.push(`trained by ${node.provenance.builderId}`);
-    if (node.card?.license !== undefined) details.push(`license ${node.card.license}`);
+    if (node.provenance !== undefined) details.push(`trained by ${printable(node.provenance.builderId)}`);
+    if (node.card?.license !== undefined) details.push(`license ${printable(node.card.license)}`);
     for (const detail of details) lines.push(`${childPrefix}    ${detail}`);
     for (const finding of node.findings) {
       const marker = finding.severity !== 'error' ? '!' : finding.category === 'policy' ? '⊘' : '✗';
-      lines.push(`${childPrefix}    ${marker} ${finding.code}: ${finding.detail}`);
+      lines.push(`${childPrefix}    ${marker} ${finding.code}: ${printable(finding.detail, 2000)}`);
     }
     node.children.forEach((child, index) => {
       const last = index === node.children.length - 1;
@@ -68,7 +69,7 @@ function idMap(result: LineageResult): Map<LineageNode, string> {
 }
 
 function label(node: LineageNode): string {
-  return `${nodeStatus(node)} ${node.role}: ${node.name}\\n${shortDigest(node.digest)}`;
+  return `${nodeStatus(node)} ${node.role}: ${printable(node.name)}\\n${shortDigest(node.digest)}`;
 }
 
 function renderMermaid(result: LineageResult): string {

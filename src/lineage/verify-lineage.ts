@@ -299,7 +299,13 @@ async function verifyNode(input: NodeInput, options: VerifyLineageOptions, locat
       const parsed = parseDatasetCardStatement(statement);
       return { value: parsed.card, subjectDigest: parsed.dataset.rootDigest };
     }, findings);
+    // Every trusted card about this digest counts: with the first one winning, whoever ships the
+    // (unsigned) attestations file could choose the verdict by reordering its lines.
     const card = cards[0];
+    if (cards.some((other) => JSON.stringify(other.value) !== JSON.stringify(card?.value))) {
+      findings.push(failure('DATASET_CARD_CONFLICT', `the dataset ${input.name} has ${String(cards.length)} trusted dataset cards that disagree`, 'verification'));
+      return { ...node, attestations, findings, children: [] };
+    }
     if (card === undefined) {
       // A card that failed verification was already reported; "missing" would only repeat it.
       const required = rolePolicy.requireAttestations.includes('dataset-card') || rolePolicy.allowedLicenses !== undefined || rolePolicy.forbid.length > 0;
@@ -391,8 +397,9 @@ async function verifyDependency(dependency: ArtifactDependency, role: ArtifactRo
   const candidates = await locator.candidates(dependency, parentDirectory);
   let fallback: LineageNode | undefined;
   for (const candidate of candidates) {
+    // A candidate that cannot be read or walked (gone, a link loop) is not the input: try the next.
     const node = await verifyNode({ role, path: candidate, name: dependency.name, expectedDigest: dependency.rootDigest, depth: parent.depth, ancestors: parent.ancestors }, options, locator).catch((error: unknown) => {
-      if (error instanceof AiprovError && error.category === 'io') return undefined;
+      if (error instanceof AiprovError && (error.category === 'io' || error.category === 'input')) return undefined;
       throw error;
     });
     if (node === undefined) continue;

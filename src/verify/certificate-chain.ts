@@ -32,8 +32,10 @@ function isSelfSigned(certificate: X509Certificate): boolean {
   return certificate.checkIssued(certificate) && certificate.verify(certificate.publicKey);
 }
 
-function isCertificateAuthority(certificate: X509Certificate): boolean {
-  return SigstoreX509.parse(certificate.raw).isCA;
+/** CA flag and path length constraint (RFC 5280 §4.2.1.9) of an issuing certificate. */
+function basicConstraints(certificate: X509Certificate): { readonly isCA: boolean; readonly pathLength: bigint | undefined } {
+  const parsed = SigstoreX509.parse(certificate.raw);
+  return { isCA: parsed.isCA, pathLength: parsed.extBasicConstraints?.pathLenConstraint };
 }
 
 function validAt(certificate: X509Certificate, time: Date): boolean {
@@ -61,8 +63,15 @@ export function verifyCertificateChain(leaf: X509Certificate, intermediates: rea
     if (issuer === undefined) {
       throw new VerificationError('CERTIFICATE_CHAIN_INVALID', `certificate "${current.subject}" does not chain to a trusted root`);
     }
-    if (!isCertificateAuthority(issuer)) {
+    const constraints = basicConstraints(issuer);
+    if (!constraints.isCA) {
       throw new VerificationError('CERTIFICATE_CHAIN_INVALID', `certificate "${issuer.subject}" issued "${current.subject}" but is not a certificate authority`);
+    }
+    // RFC 5280 §4.2.1.9: pathLenConstraint bounds the intermediates that may follow this CA;
+    // a CA restricted to issuing leaves must not be able to mint a sub-CA that signs models.
+    const intermediatesBelow = BigInt(chain.length - 1);
+    if (constraints.pathLength !== undefined && intermediatesBelow > constraints.pathLength) {
+      throw new VerificationError('CERTIFICATE_CHAIN_INVALID', `certificate "${issuer.subject}" allows ${String(constraints.pathLength)} intermediate(s) below it, the chain has ${String(intermediatesBelow)}`);
     }
     chain.push(issuer);
     current = issuer;
@@ -70,12 +79,24 @@ export function verifyCertificateChain(leaf: X509Certificate, intermediates: rea
   throw new VerificationError('CERTIFICATE_CHAIN_INVALID', `certificate chain is longer than ${String(MAX_CHAIN_DEPTH)}`);
 }
 
-/** The leaf must allow digital signatures (KeyUsage) or code signing (ExtendedKeyUsage). */
+/**
+ * The leaf must be meant for signing code: KeyUsage digitalSignature or ExtendedKeyUsage
+ * codeSigning (model_signing's rule), and no usage it carries may exclude that. Without the
+ * second part, a TLS server or timestamping certificate from the same CA could sign models
+ * (RFC 5280 §4.2.1.12: with an EKU present, the key may only be used for the listed purposes).
+ * A CA leaf stays accepted: model_signing's own test PKI signs with one.
+ */
 function checkSigningUsage(leaf: X509Certificate): void {
   const keyUsage = SigstoreX509.parse(leaf.raw).extKeyUsage;
-  if (keyUsage?.digitalSignature === true) return;
   // Node returns undefined when the certificate has no ExtendedKeyUsage, whatever its types say.
   const extendedKeyUsage = leaf.keyUsage as readonly string[] | undefined;
-  if (extendedKeyUsage?.includes(EKU_CODE_SIGNING) === true) return;
-  throw new VerificationError('CERTIFICATE_USAGE_INVALID', `certificate "${leaf.subject}" is not allowed to sign (neither KeyUsage digitalSignature nor ExtendedKeyUsage codeSigning)`);
+  if (extendedKeyUsage !== undefined && !extendedKeyUsage.includes(EKU_CODE_SIGNING)) {
+    throw new VerificationError('CERTIFICATE_USAGE_INVALID', `certificate "${leaf.subject}" is limited to other purposes (ExtendedKeyUsage without codeSigning)`);
+  }
+  if (keyUsage !== undefined && !keyUsage.digitalSignature) {
+    throw new VerificationError('CERTIFICATE_USAGE_INVALID', `certificate "${leaf.subject}" may not make digital signatures (KeyUsage)`);
+  }
+  if (keyUsage === undefined && extendedKeyUsage === undefined) {
+    throw new VerificationError('CERTIFICATE_USAGE_INVALID', `certificate "${leaf.subject}" declares no signing usage (neither KeyUsage digitalSignature nor ExtendedKeyUsage codeSigning)`);
+  }
 }

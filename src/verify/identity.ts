@@ -199,14 +199,6 @@ function quote(value: string): string {
   return JSON.stringify(value.length > 512 ? `${value.slice(0, 512)}…` : value);
 }
 
-/**
- * For text that may quote untrusted input (a schema error naming an unknown key of a bundle, for
- * one): control characters are escaped and the text is cut, as `quote` does for claims.
- */
-export function printable(text: string, limit = 300): string {
-  const escaped = text.replace(/\p{Cc}/gu, (character) => `\\u${(character.codePointAt(0) ?? 0).toString(16).padStart(4, '0')}`);
-  return escaped.length > limit ? `${escaped.slice(0, limit)}…` : escaped;
-}
 
 /** Reads the SANs, the issuer and every Fulcio extension of a (verified) leaf certificate. */
 export function readCertificateIdentity(certificate: X509Certificate): CertificateIdentity {

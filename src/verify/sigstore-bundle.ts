@@ -25,10 +25,10 @@ import { ASN1Obj, X509Certificate } from '@sigstore/core';
 import { HashAlgorithm } from '@sigstore/protobuf-specs';
 import { PolicyError as SigstorePolicyError, toSignedEntity, VerificationError as SigstoreVerificationError, Verifier, type KeyFinderFunc, type SignedEntity, type TrustMaterial } from '@sigstore/verify';
 import { z } from 'zod';
-import { AiprovError, InputError, ioErrorFrom, PolicyError, VerificationError } from '../errors.js';
+import { AiprovError, InputError, ioErrorFrom, PolicyError, printable, VerificationError } from '../errors.js';
 import { describeZodError, IN_TOTO_PAYLOAD_TYPE, IN_TOTO_STATEMENT_V1 } from '../statement/statement.js';
 import { MAX_BUNDLE_BYTES } from './bundle.js';
-import { checkIdentityPolicy, compileIdentityPolicy, isEmptyPolicy, printable, readCertificateIdentity, type CertificateIdentity, type FulcioExtensionName, type IdentityPolicy } from './identity.js';
+import { checkIdentityPolicy, compileIdentityPolicy, isEmptyPolicy, readCertificateIdentity, type CertificateIdentity, type FulcioExtensionName, type IdentityPolicy } from './identity.js';
 import { loadTrustRoot, toVerifierTrustMaterial } from './trust.js';
 import { verifyPrehashedSignature } from './prehashed-signature.js';
 

@@ -17,7 +17,7 @@ import { toTrustMaterial, type KeyFinderFunc, type TrustMaterial } from '@sigsto
 import { z } from 'zod';
 import { AiprovError, InputError, ioErrorFrom } from '../errors.js';
 import { describeZodError } from '../statement/statement.js';
-import { printable } from './identity.js';
+import { printable } from '../errors.js';
 
 export type { TrustMaterial } from '@sigstore/verify';
 

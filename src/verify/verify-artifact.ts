@@ -7,14 +7,15 @@ import { diffManifests, resourcePath, type ManifestDiff, type Serialization } fr
 import { legacyModelSigningPae, preAuthEncoding } from '../sign/dsse.js';
 import { curveOf, hashForKey, publicKeyHint, type CurveName } from '../sign/keys.js';
 import { artifactFiles, type ArtifactKind } from '../sign/artifact-kind.js';
-import { metadataIgnorePaths, pathInsideArtifact } from '../sign/sign-artifact.js';
+import { readAttestations } from '../sign/attestation-file.js';
+import { pathInsideArtifact } from '../sign/sign-artifact.js';
 import { manifestFromStatement, OMS_LEGACY_DIGESTS_V01, type SignedManifest } from '../statement/oms.js';
 import { parseStatement } from '../statement/parse.js';
 import { IN_TOTO_PAYLOAD_TYPE } from '../statement/statement.js';
 import { BUNDLE_V03_MEDIA_TYPE, MAX_BUNDLE_BYTES, parseBundle, type BundleJson } from './bundle.js';
 import { certificateFromDer, verifyCertificateChain } from './certificate-chain.js';
 import type { Finding } from './findings.js';
-import { isEmptyPolicy, type CertificateIdentity, type IdentityPolicy } from './identity.js';
+import type { CertificateIdentity, IdentityPolicy } from './identity.js';
 import { verifySigstoreBundle, type VerifiedTimestamp } from './sigstore-bundle.js';
 import { toVerifierTrustMaterial, type SigstoreTrustRoot } from './trust.js';
 
@@ -116,7 +117,7 @@ export async function verifyArtifact(artifactPath: string, options: VerifyArtifa
 
   // The bundle's own parameters decide how to re-hash; the signature file and the attestations
   // file beside it are never part of the artifact.
-  const ignorePaths = [...new Set([...signed.serialization.ignorePaths, ...metadataIgnorePaths(artifactPath, signaturePath, files.attestationsPath), ...(options.extraIgnorePaths ?? [])])];
+  const ignorePaths = [...new Set([...signed.serialization.ignorePaths, ...(await metadataToIgnore(artifactPath, signaturePath, files.attestationsPath, signed.serialization.ignorePaths)), ...(options.extraIgnorePaths ?? [])])];
   const signedPaths = new Set(signed.resources.map((resource) => resourcePath(resource.name, signed.serialization.method)));
   const actual = await recomputeManifest(artifactPath, { ...signed.serialization, ignorePaths }, options, options.ignoreUnsignedFiles === true ? signedPaths : undefined, findings);
   const diff = diffManifests(signed, actual);
@@ -138,6 +139,23 @@ export async function verifyArtifact(artifactPath: string, options: VerifyArtifa
     diff,
     findings,
   };
+}
+
+/**
+ * The signature file is never part of the artifact. The attestations file is left out only when
+ * the signer recorded it or it really is a file of Sigstore bundles: otherwise anything could be
+ * smuggled into a signed model under that name.
+ */
+async function metadataToIgnore(artifactPath: string, signaturePath: string, attestationsPath: string, signedIgnores: readonly string[]): Promise<string[]> {
+  const [signatureInside, attestationsInside] = [pathInsideArtifact(artifactPath, signaturePath), pathInsideArtifact(artifactPath, attestationsPath)];
+  const ignores = signatureInside === undefined ? [] : [signatureInside];
+  if (attestationsInside === undefined || signedIgnores.includes(attestationsInside)) return ignores;
+  try {
+    await readAttestations(attestationsPath);
+    return [...ignores, attestationsInside];
+  } catch {
+    return ignores;
+  }
 }
 
 async function recomputeManifest(artifactPath: string, serialization: Serialization, options: VerifyArtifactOptions, onlyPaths: ReadonlySet<string> | undefined, findings: Finding[]): ReturnType<typeof computeManifestWith> {
@@ -202,10 +220,11 @@ export function authenticateDsseBundle(bundle: BundleJson, trust: ArtifactTrust,
       // Keyless: Fulcio certificate chain, SCTs, transparency-log inclusion and timestamps are
       // checked against the given trust root, the identity exactly as asked. A bundle proves
       // nothing until the identity is pinned: anyone can get a certificate for themselves.
-      if (isEmptyPolicy(trust.identity)) {
-        throw new InputError('IDENTITY_REQUIRED', 'verifying a keyless signature needs the expected identity and OIDC issuer');
+      const { identity: required } = trust;
+      if ((required.certificateIdentity === undefined && required.certificateIdentityRegExp === undefined) || (required.certificateOidcIssuer === undefined && required.certificateOidcIssuerRegExp === undefined)) {
+        throw new InputError('IDENTITY_REQUIRED', 'verifying a keyless signature needs both the expected identity and its OIDC issuer');
       }
-      const verified = verifySigstoreBundle({ bundleJson: bundle, trustMaterial: toVerifierTrustMaterial(trust.trustRoot), identity: trust.identity });
+      const verified = verifySigstoreBundle({ bundleJson: bundle, trustMaterial: toVerifierTrustMaterial(trust.trustRoot), identity: required, now });
       if (verified.signer.kind !== 'certificate' || verified.dsse === undefined) {
         throw new VerificationError('VERIFICATION_MATERIAL_MISMATCH', 'the bundle is not a keyless DSSE signature; verify it with --key or --certificate-chain');
       }

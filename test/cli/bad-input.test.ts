@@ -48,6 +48,14 @@ describe('aiprov verify: bad input through the CLI', () => {
     expect((JSON.parse(run.stdout) as { diff: unknown }).diff).toEqual({ extra: ['added.txt', 'weights/renamed.bin'], missing: ['config.json', 'weights/layer-1.bin'], changed: ['weights/layer-0.bin'] });
   });
 
+  it('a file name with terminal escape sequences is printed escaped, never raw', async () => {
+    await writeFile(join(model, 'x\r\u001b[1A\u001b[2KVerified'), 'repaint the screen');
+    const run = await verify();
+    expect(run.status).toBe(1);
+    expect(run.stdout).not.toContain('\u001b');
+    expect(run.stdout).toContain('x\\u000d\\u001b[1A\\u001b[2KVerified');
+  });
+
   it('a file replaced by a symlink: exit 1', async () => {
     await rm(join(model, 'config.json'));
     await symlink(join(model, '.hidden'), join(model, 'config.json'));

@@ -229,6 +229,15 @@ roles:
     expect(await lineage()).toMatchObject({ status: 3, verdict: 'denied', codes: ['UNSIGNED_ARTIFACT'] });
   });
 
+  it('fails (exit 1) when two trusted dataset cards disagree, whatever their order', async () => {
+    await attestDataset(paths.code, card('GPL-3.0-only', 'yes'), dataTeam);
+    expect(await lineage()).toMatchObject({ status: 1, verdict: 'failed', codes: ['DATASET_CARD_CONFLICT'] });
+    const attestations = join(paths.code, 'dataset.intoto.jsonl');
+    const reversed = (await readFile(attestations, 'utf8')).trim().split('\n').reverse().join('\n');
+    await writeFile(attestations, `${reversed}\n`);
+    expect(await lineage()).toMatchObject({ status: 1, verdict: 'failed', codes: ['DATASET_CARD_CONFLICT'] });
+  });
+
   it('denies (exit 3) a dataset that declares sensitive personal information', async () => {
     await writeFile(join(paths.code, 'dataset.intoto.jsonl'), '');
     await attestDataset(paths.code, card('MIT', 'yes'), dataTeam);

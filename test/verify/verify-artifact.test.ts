@@ -168,6 +168,23 @@ describe('verifyArtifact', () => {
     expect(await rejectionOf(verifyArtifact(model, options))).toMatchObject({ code: 'PREDICATE_INVALID' });
   });
 
+  it('hashes a file posing as the attestations file when the signer did not record it and it is not one', async () => {
+    // As model_signing signs: only the signature file is recorded in ignore_paths.
+    await signStatement(buildOmsStatement(await computeManifest(model, { ignorePaths: ['model.sig'] })));
+    await writeFile(join(model, 'model.intoto.jsonl'), '');
+    expect((await verifyArtifact(model, options)).verified).toBe(true);
+    await writeFile(join(model, 'model.intoto.jsonl'), 'import os  # not a Sigstore bundle\n');
+    const result = await verifyArtifact(model, options);
+    expect(result.verified).toBe(false);
+    expect(result.diff.extra).toEqual(['model.intoto.jsonl']);
+  });
+
+  it('needs both an identity and an issuer to verify keylessly', async () => {
+    const { publicGoodTrustRoot } = await import('../../src/verify/trust.js');
+    const error = await rejectionOf(verifyArtifact(model, { trust: { kind: 'sigstore', trustRoot: publicGoodTrustRoot(), identity: { certificateOidcIssuer: 'https://token.actions.githubusercontent.com' } } }));
+    expect(error).toMatchObject({ code: 'IDENTITY_REQUIRED', category: 'input' });
+  });
+
   it('reports a missing signature file as an I/O error', async () => {
     await unlink(signaturePath());
     expect(await rejectionOf(verifyArtifact(model, options))).toMatchObject({ code: 'FILE_NOT_FOUND', category: 'io' });
