@@ -5,7 +5,7 @@ import { AiprovError } from '../errors.js';
 import { licenseAllowed, type ResolvedPolicy, type ResolvedSigner } from '../policy/resolve.js';
 import { artifactFiles, type ArtifactKind } from '../sign/artifact-kind.js';
 import { identifyArtifact } from '../sign/attest.js';
-import { readAttestations } from '../sign/attestation-file.js';
+import { declaredPredicateType, readAttestations } from '../sign/attestation-file.js';
 import { DATASET_CARD_V1, parseDatasetCardStatement, type DatasetCard } from '../statement/dataset-card.js';
 import { parseTrainingProvenance, SLSA_PROVENANCE_V1, type ArtifactDependency, type TrainingProvenance } from '../statement/provenance.js';
 import { parseStatement } from '../statement/parse.js';
@@ -129,7 +129,7 @@ async function verifiedAttestations<T>(
   const otherSubjects: string[] = [];
   for (const { line, bundle } of stored) {
     // Only look at bundles declaring this predicate type; which ones do is not trusted yet.
-    if (declaredPredicateType(bundle.dsseEnvelope?.payload) !== predicateType) continue;
+    if (declaredPredicateType(bundle) !== predicateType) continue;
     const where = `${basename(attestationsPath)}:${String(line)}`;
     const attempt = await withTrustedSigner(role, options.policy, `attestation ${where}`, (trust) => Promise.resolve(authenticateDsseBundle(bundle, trust, options.now ?? new Date())));
     if (!attempt.ok) {
@@ -154,16 +154,6 @@ async function verifiedAttestations<T>(
     findings.push(failure('ATTESTATION_SUBJECT_MISMATCH', `the ${predicateType} attestation is about another artifact (${otherSubjects.join('; ')}), not sha256:${rootDigest}`, 'verification'));
   }
   return matching;
-}
-
-function declaredPredicateType(payload: string | undefined): string | undefined {
-  if (payload === undefined) return undefined;
-  try {
-    const statement = JSON.parse(Buffer.from(payload, 'base64').toString('utf8')) as { predicateType?: unknown };
-    return typeof statement.predicateType === 'string' ? statement.predicateType : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** Index of signed artifacts under the search directories, by the root digest their signature claims. */

@@ -1,13 +1,13 @@
 import { createPublicKey, verify as cryptoVerify, type KeyObject, type X509Certificate } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { AiprovError, InputError, ioErrorFrom, VerificationError } from '../errors.js';
 import { computeManifestWith, type ManifestOptions } from '../manifest/compute.js';
 import { diffManifests, resourcePath, type ManifestDiff, type Serialization } from '../manifest/manifest.js';
 import { legacyModelSigningPae, preAuthEncoding } from '../sign/dsse.js';
 import { curveOf, hashForKey, publicKeyHint, type CurveName } from '../sign/keys.js';
 import { artifactFiles, type ArtifactKind } from '../sign/artifact-kind.js';
-import { readAttestations } from '../sign/attestation-file.js';
+import { declaredPredicateType, readAttestations } from '../sign/attestation-file.js';
 import { pathInsideArtifact } from '../sign/sign-artifact.js';
 import { manifestFromStatement, OMS_LEGACY_DIGESTS_V01, type SignedManifest } from '../statement/oms.js';
 import { parseStatement } from '../statement/parse.js';
@@ -125,6 +125,7 @@ export async function verifyArtifact(artifactPath: string, options: VerifyArtifa
   for (const path of diff.changed) findings.push({ code: 'FILE_CHANGED', severity: 'error', path, detail: `${path} differs from the signed content` });
   for (const path of diff.missing) findings.push({ code: 'FILE_MISSING', severity: 'error', path, detail: `${path} is signed but missing` });
   for (const path of diff.extra) findings.push({ code: 'FILE_UNSIGNED', severity: 'error', path, detail: `${path} is not covered by the signature` });
+  findings.push(...(await attestationsNote(files.attestationsPath)));
 
   return {
     verified: !findings.some((finding) => finding.severity === 'error'),
@@ -139,6 +140,18 @@ export async function verifyArtifact(artifactPath: string, options: VerifyArtifa
     diff,
     findings,
   };
+}
+
+/** Points at the attestations beside the artifact (not verified here: `verify lineage` does). */
+async function attestationsNote(attestationsPath: string): Promise<Finding[]> {
+  try {
+    const stored = await readAttestations(attestationsPath);
+    if (stored.length === 0) return [];
+    const types = [...new Set(stored.map(({ bundle }) => declaredPredicateType(bundle) ?? 'unknown'))].join(', ');
+    return [{ code: 'ATTESTATIONS_FOUND', severity: 'info', path: basename(attestationsPath), detail: `${String(stored.length)} attestation(s) beside the artifact (${types}); \`aiprov verify lineage\` verifies them` }];
+  } catch {
+    return [];
+  }
 }
 
 /**

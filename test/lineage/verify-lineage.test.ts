@@ -17,6 +17,7 @@ const BUILDER = 'https://ci.example/org/models/.github/workflows/train.yml@refs/
 
 interface Finding {
   code: string;
+  severity: string;
   category?: string;
 }
 interface Node {
@@ -26,8 +27,9 @@ interface Node {
   children: Node[];
 }
 
+/** Every error finding of the tree (info findings such as ATTESTATIONS_FOUND left out). */
 function allFindings(node: Node): Finding[] {
-  return [...node.findings, ...node.children.flatMap(allFindings)];
+  return [...node.findings.filter((finding) => finding.severity === 'error'), ...node.children.flatMap(allFindings)];
 }
 
 async function keyMethod(dir: string, name: string): Promise<KeySigningMethod> {
@@ -118,6 +120,12 @@ roles:
     expect(mermaid.stdout).toContain('-->|dataset|');
     const dot = await runCli(['verify', 'lineage', paths.model, '--policy', paths.policy, '--search', join(root, 'artifacts'), '--format', 'dot']);
     expect(dot.stdout).toMatch(/^digraph lineage \{/);
+
+    // verify and inspect find the attestations beside the model.
+    const verify = await runCli(['verify', paths.model, '--key', join(root, 'ci.pub'), '--json']);
+    expect((JSON.parse(verify.stdout) as { findings: { code: string; detail: string }[] }).findings).toEqual([expect.objectContaining({ code: 'ATTESTATIONS_FOUND', detail: expect.stringContaining('https://slsa.dev/provenance/v1') as unknown })]);
+    const inspect = JSON.parse((await runCli(['inspect', join(paths.model, 'model.intoto.jsonl'), '--json'])).stdout) as { content: { predicateType: string } }[];
+    expect(inspect.map((item) => item.content.predicateType)).toEqual(['https://slsa.dev/provenance/v1']);
   });
 
   it('writes a CycloneDX 1.6 ML-BOM of the verified lineage, and none of a failed one', async () => {

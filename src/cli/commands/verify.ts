@@ -103,13 +103,19 @@ export function registerVerifyCommands(program: Command, context: CliContext, se
 
   program
     .command('inspect')
-    .description('show what a bundle claims, without verifying it')
-    .argument('<bundle>', 'a Sigstore bundle file')
-    .option('--json', 'print the result as JSON')
+    .description('show what a bundle, or an attestations file (.jsonl), claims, without verifying it')
+    .argument('<bundle>', 'a Sigstore bundle file, or a JSON Lines file of bundles')
+    .option('--json', 'print the result as JSON (an array for a .jsonl file)')
     .action(async (bundlePath: string, flags: InspectFlags) => {
-      const { readBundleFile } = await import('../../verify/verify-artifact.js');
       const { inspectBundle } = await import('../../verify/inspect.js');
       const { renderInspection } = await import('../render.js');
+      if (bundlePath.endsWith('.jsonl')) {
+        const { readAttestations } = await import('../../sign/attestation-file.js');
+        const inspections = (await readAttestations(bundlePath)).map(({ bundle }) => inspectBundle(bundle));
+        write(flags.json === true ? JSON.stringify(inspections, null, 2) : inspections.map((inspection, index) => `# attestation ${String(index + 1)} of ${String(inspections.length)}\n${renderInspection(inspection)}`).join('\n\n'));
+        return;
+      }
+      const { readBundleFile } = await import('../../verify/verify-artifact.js');
       const inspection = inspectBundle(await readBundleFile(bundlePath));
       write(flags.json === true ? JSON.stringify(inspection, null, 2) : renderInspection(inspection));
     });
