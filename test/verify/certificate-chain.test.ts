@@ -48,9 +48,11 @@ describe('verifyCertificateChain', () => {
     issue('bare', 'intermediate', 'basicConstraints=CA:FALSE');
     issue('subca', 'intermediate', 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,digitalSignature');
     issue('deep', 'subca', 'keyUsage=critical,digitalSignature\nextendedKeyUsage=codeSigning');
+    now = new Date(Date.now() + 1000);
   });
 
-  const now = new Date();
+  // Set after the certificates exist: openssl starts their validity at the second of issue.
+  let now: Date;
   const verify = (leaf: string, intermediates: string[]): string[] => verifyCertificateChain(pem(leaf), intermediates.map(pem), [pem('root')], now).map((certificate) => certificate.subject);
 
   it('accepts a code-signing leaf through the bundle\'s intermediate to the trusted root', () => {
