@@ -12,6 +12,8 @@ export interface ProgressUpdate {
   readonly jobsDone: number;
   readonly totalBytes: number;
   readonly totalFiles: number;
+  /** Jobs in all, when they are shards rather than files (`jobsDone` then counts shards). */
+  readonly totalJobs?: number;
 }
 
 export interface ProgressReporter {
@@ -84,7 +86,7 @@ function newBar(options: ProgressReporterOptions): SingleBar {
   const { SingleBar: Bar } = createRequire(import.meta.url)('cli-progress') as { SingleBar: new (options: Options) => SingleBar };
   return new Bar({
     stream: options.stream,
-    format: `${options.label} [{bar}] {percentage}% | {files} files | {bytes} | {rate} | {left}`,
+    format: `${options.label} [{bar}] {percentage}% | {jobs} | {bytes} | {rate} | {left}`,
     barCompleteChar: '\u2588',
     barIncompleteChar: '\u2591',
     barsize: 30,
@@ -96,11 +98,13 @@ function newBar(options: ProgressReporterOptions): SingleBar {
 }
 
 /** The bar's text fields: counts, sizes in binary units, rate and time left at the mean rate. */
-export function describeProgress(progress: ProgressUpdate, elapsedMs: number): { files: string; bytes: string; rate: string; left: string } {
+export function describeProgress(progress: ProgressUpdate, elapsedMs: number): { jobs: string; bytes: string; rate: string; left: string } {
   const bytesPerSecond = elapsedMs > 0 ? (progress.bytesHashed * 1000) / elapsedMs : 0;
   const remaining = Math.max(0, progress.totalBytes - progress.bytesHashed);
+  const shards = progress.totalJobs !== undefined && progress.totalJobs !== progress.totalFiles;
+  const total = shards ? (progress.totalJobs ?? 0) : progress.totalFiles;
   return {
-    files: `${progress.jobsDone.toLocaleString('en-US')}/${progress.totalFiles.toLocaleString('en-US')}`,
+    jobs: `${progress.jobsDone.toLocaleString('en-US')}/${total.toLocaleString('en-US')} ${shards ? 'shards' : 'files'}`,
     bytes: `${formatBytes(progress.bytesHashed)}/${formatBytes(progress.totalBytes)}`,
     rate: `${formatBytes(bytesPerSecond)}/s`,
     left: bytesPerSecond > 0 ? `${formatDuration(remaining / bytesPerSecond)} left` : '--',

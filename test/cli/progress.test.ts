@@ -86,6 +86,11 @@ describe('progress text', () => {
     expect(formatDuration(3 * 3600 + 7 * 60)).toBe('3h07m');
   });
 
+  it('counts shards when the jobs are shards', () => {
+    expect(describeProgress({ ...HALF_WAY, jobsDone: 3, totalJobs: 9 }, 1_000).jobs).toBe('3/9 shards');
+    expect(describeProgress({ ...HALF_WAY, totalJobs: HALF_WAY.totalFiles }, 1_000).jobs).toBe('1,000/2,004 files');
+  });
+
   it('has no rate and no time left before anything is hashed', () => {
     expect(describeProgress({ ...HALF_WAY, bytesHashed: 0 }, 0)).toMatchObject({ rate: '0 B/s', left: '--' });
   });
