@@ -1,5 +1,6 @@
-import { lstat, readdir, realpath, stat } from 'node:fs/promises';
-import type { Stats } from 'node:fs';
+import { lstatSync, type Stats } from 'node:fs';
+import { readdir, realpath, stat } from 'node:fs/promises';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { basename, join, relative, sep } from 'node:path';
 import { InputError, ioErrorFrom } from '../errors.js';
 
@@ -8,6 +9,9 @@ import { InputError, ioErrorFrom } from '../errors.js';
  * control metadata is not part of a model.
  */
 export const DEFAULT_IGNORED_PATHS: readonly string[] = ['.git', '.gitattributes', '.github', '.gitignore'];
+
+/** Longest stretch of blocking lstat calls before the event loop gets a turn. */
+const BLOCKING_SLICE_MS = 8;
 
 /** The resource name of a single-file artifact (OMS: the file is the whole model). */
 export const SINGLE_FILE_RESOURCE_NAME = '.';
@@ -124,6 +128,10 @@ export async function walkArtifact(artifactPath: string, options: WalkOptions): 
   const files: ArtifactFile[] = [];
   // Real paths of directories entered, so a link cycle (a -> ..) cannot recurse forever.
   const visitedDirectories = new Set<string>([rootReal]);
+  // lstat is called directly, not through libuv's thread pool: each hand-off there costs
+  // 50–200 µs on this kind of machine, ten times the call (2,000 files took 470 ms to list instead
+  // of 25). The event loop still gets a turn every few milliseconds (progress, Ctrl-C).
+  let sliceStart = performance.now();
 
   const visit = async (directoryPath: string, relativeDirectory: string): Promise<void> => {
     let entries;
@@ -136,9 +144,13 @@ export async function walkArtifact(artifactPath: string, options: WalkOptions): 
       const relativePath = relativeDirectory === '' ? entry.name : `${relativeDirectory}/${toPosix(entry.name)}`;
       if (isIgnoredPath(relativePath, options.ignorePaths)) continue;
       const absolutePath = join(directoryPath, entry.name);
+      if (performance.now() - sliceStart >= BLOCKING_SLICE_MS) {
+        await yieldToEventLoop();
+        sliceStart = performance.now();
+      }
       let entryStats: Stats;
       try {
-        entryStats = await lstat(absolutePath);
+        entryStats = lstatSync(absolutePath);
       } catch (error) {
         throw ioErrorFrom(error, relativePath, 'read');
       }
