@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import { Spec, Validation } from '@cyclonedx/cyclonedx-library';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { AiprovError, InputError } from '../../src/errors.js';
+import { InputError } from '../../src/errors.js';
 import { bomRefFor, buildMlBom, ML_BOM_PROPERTIES, type BuildMlBomOptions } from '../../src/lineage/bom.js';
 import type { LineageNode, LineageResult, LineageVerdict, SignerSummary } from '../../src/lineage/types.js';
+import { errorOf } from '../support/errors.js';
 
 // ---------------------------------------------------------------------------------------------
 // A realistic lineage: acme/support-assistant-1b, fine-tuned on two datasets with a recipe, on
@@ -139,16 +140,6 @@ function dependsOn(bom: BomView, ref: string): string[] | undefined {
 
 function hexOf(digest: string): string {
   return digest.slice('sha256:'.length);
-}
-
-function errorOf(run: () => unknown): AiprovError | undefined {
-  try {
-    run();
-    return undefined;
-  } catch (error) {
-    if (error instanceof AiprovError) return error;
-    throw error;
-  }
 }
 
 /** One validator for the file: it compiles the schema once, on first use (about a second). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AiprovError, InputError } from '../../src/errors.js';
+import { InputError } from '../../src/errors.js';
 import {
   buildDatasetCardStatement,
   DATASET_CARD_V1,
@@ -10,6 +10,7 @@ import {
 } from '../../src/statement/dataset-card.js';
 import { validateStatement } from '../../src/statement/in-toto.js';
 import type { Statement } from '../../src/statement/statement.js';
+import { errorOf } from '../support/errors.js';
 
 const SHA256 = 'c'.repeat(64);
 
@@ -35,16 +36,6 @@ knownBias:
   - over-represents English-language topics
 intendedUse: Pre-training small language models.
 `;
-
-function errorOf(run: () => unknown): AiprovError | undefined {
-  try {
-    run();
-    return undefined;
-  } catch (error) {
-    if (error instanceof AiprovError) return error;
-    throw error;
-  }
-}
 
 describe('parseDatasetCard', () => {
   it('reads a YAML card', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AiprovError, InputError } from '../../src/errors.js';
+import { InputError } from '../../src/errors.js';
 import { validateStatement } from '../../src/statement/in-toto.js';
 import {
   AIPROV_TRAINING_BUILD_TYPE,
@@ -11,6 +11,7 @@ import {
   type TrainingProvenanceInput,
 } from '../../src/statement/provenance.js';
 import type { Statement } from '../../src/statement/statement.js';
+import { errorOf } from '../support/errors.js';
 
 const digest = (char: string, length = 64): string => char.repeat(length);
 
@@ -32,16 +33,6 @@ const INPUT: TrainingProvenanceInput = {
   finishedOn: '2026-01-02T05:00:00Z',
   byproducts: [{ name: 'eval.json', sha256: digest('8') }],
 };
-
-function errorOf(run: () => unknown): AiprovError | undefined {
-  try {
-    run();
-    return undefined;
-  } catch (error) {
-    if (error instanceof AiprovError) return error;
-    throw error;
-  }
-}
 
 /** A deep copy of a built statement as plain JSON, to tamper with. */
 function builtJson(): { predicate: { buildDefinition: { resolvedDependencies: Record<string, unknown>[]; externalParameters: Record<string, unknown>; buildType: string }; runDetails: Record<string, unknown> }; subject: unknown[] } {

@@ -10,3 +10,14 @@ export async function rejectionOf(promise: Promise<unknown>): Promise<AiprovErro
   expect(error).toBeInstanceOf(AiprovError);
   return error as AiprovError;
 }
+
+/** The AiprovError `run` throws, or undefined when it returns (anything else is rethrown). */
+export function errorOf(run: () => unknown): AiprovError | undefined {
+  try {
+    run();
+    return undefined;
+  } catch (error) {
+    if (error instanceof AiprovError) return error;
+    throw error;
+  }
+}
