@@ -12,7 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { availableParallelism, cpus, release, tmpdir, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 
@@ -445,7 +445,7 @@ try {
     cases: [...cases, ...startupCases].map((item) => ({
       fixture: item.fixture,
       name: item.name,
-      command: item.argv.slice(0, 12).join(' ') + (item.argv.length > 12 ? ' …' : ''),
+      command: portableCommand(item.argv),
       medianSeconds: median(item.times),
       seconds: item.times,
       bytesPerSecond: item.fixture === 'startup' ? undefined : rate(item),
@@ -458,6 +458,15 @@ try {
     measurementsOnBusyMachine: noisyWaits,
   };
   writeFileSync(RESULTS, `${JSON.stringify(report, null, 2)}\n`);
+
+  /** The command as anyone could rerun it: no path of the machine that ran the bench. */
+  function portableCommand(argv) {
+    const shown = argv.slice(0, 12).map((arg, index) => {
+      if (index === 0 && arg.includes('/')) return basename(arg);
+      return arg.split(root).join('$FIXTURES').split(REPO + '/').join('');
+    });
+    return shown.join(' ') + (argv.length > 12 ? ' …' : '');
+  }
   log(`wrote ${RESULTS}`);
 } finally {
   if (ownDir === undefined) rmSync(root, { recursive: true, force: true });
