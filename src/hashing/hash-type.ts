@@ -5,10 +5,6 @@ import { createRequire } from 'node:module';
 export const HASH_TYPES = ['sha256', 'blake2b', 'blake3'] as const;
 export type HashType = (typeof HASH_TYPES)[number];
 
-export function isHashType(value: string): value is HashType {
-  return (HASH_TYPES as readonly string[]).includes(value);
-}
-
 /** The incremental hash every hasher in aiprov streams into. */
 export interface IncrementalHash {
   update(chunk: Uint8Array): void;

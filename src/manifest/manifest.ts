@@ -158,7 +158,3 @@ export function diffManifests(signed: Manifest, actual: Manifest): ManifestDiff 
   const sorted = (list: string[]): string[] => list.sort(compareResourcePaths);
   return { extra: sorted(extra), missing: sorted(missing), changed: sorted(changed) };
 }
-
-export function isEmptyDiff(diff: ManifestDiff): boolean {
-  return diff.extra.length === 0 && diff.missing.length === 0 && diff.changed.length === 0;
-}
