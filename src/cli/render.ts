@@ -1,7 +1,7 @@
 import { printable, type AiprovError } from '../errors.js';
 import type { Manifest } from '../manifest/manifest.js';
 import type { BundleInspection } from '../verify/inspect.js';
-import type { Finding } from '../verify/findings.js';
+import type { Finding } from '../findings.js';
 import type { VerifiedSigner, VerifyArtifactResult } from '../verify/verify-artifact.js';
 
 /**

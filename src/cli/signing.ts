@@ -78,8 +78,8 @@ export async function signingMethodFromFlags(flags: SigningFlags, context: CliCo
 }
 
 async function keySigningMethod(flags: SigningFlags, keyPath: string, context: CliContext): Promise<SigningMethod> {
-  const { parsePrivateKey } = await import('../sign/keys.js');
-  const { parseCertificates } = await import('../verify/certificate-chain.js');
+  const { parsePrivateKey } = await import('../format/keys.js');
+  const { parseCertificates } = await import('../format/certificates.js');
   const keyPem = await readInputFile(keyPath, 'private key');
   let passphrase = passphraseFromEnv(context, flags.passphraseEnv);
   if (passphrase === undefined && keyPem.includes('ENCRYPTED') && context.stdin.isTTY === true) {

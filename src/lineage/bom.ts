@@ -15,7 +15,8 @@
 import { randomUUID } from 'node:crypto';
 import { Enums, Models, SPDX, Serialize, Spec } from '@cyclonedx/cyclonedx-library';
 import { InputError, InternalError } from '../errors.js';
-import type { ArtifactRole, LineageNode, LineageResult } from './types.js';
+import type { ArtifactRole } from '../format/artifact-kind.js';
+import type { LineageNode, LineageResult } from './types.js';
 
 export interface BuildMlBomOptions {
   /** aiprov's version, recorded as the tool that produced the BOM (`metadata.tools`). */

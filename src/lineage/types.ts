@@ -1,8 +1,6 @@
-import type { Finding } from '../verify/findings.js';
+import type { ArtifactRole } from '../format/artifact-kind.js';
+import type { Finding } from '../findings.js';
 
-/** The roles an artifact plays in a model's lineage (policy sections and provenance roles). */
-export const ARTIFACT_ROLES = ['model', 'dataset', 'recipe', 'base-model'] as const;
-export type ArtifactRole = (typeof ARTIFACT_ROLES)[number];
 
 /** A verified signer, as reported in a lineage node (never a raw key or token). */
 export interface SignerSummary {

@@ -3,15 +3,15 @@ import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AiprovError } from '../errors.js';
 import { licenseAllowed, type ResolvedPolicy, type ResolvedSigner } from '../policy/resolve.js';
-import { artifactFiles, type ArtifactKind } from '../sign/artifact-kind.js';
+import { artifactFiles, KIND_OF_ROLE, type ArtifactRole } from '../format/artifact-kind.js';
 import { identifyArtifact } from '../sign/attest.js';
-import { declaredPredicateType, readAttestations } from '../sign/attestation-file.js';
+import { readAttestations } from '../format/attestation-file.js';
+import { peekUnverifiedStatement, readBundleFile } from '../format/bundle.js';
 import { DATASET_CARD_V1, parseDatasetCardStatement, type DatasetCard } from '../statement/dataset-card.js';
 import { parseTrainingProvenance, SLSA_PROVENANCE_V1, type ArtifactDependency, type TrainingProvenance } from '../statement/provenance.js';
-import { parseStatement } from '../statement/parse.js';
-import type { Finding } from '../verify/findings.js';
-import { authenticateDsseBundle, readBundleFile, verifyArtifact, type ArtifactTrust, type VerifiedSigner, type VerifyArtifactResult } from '../verify/verify-artifact.js';
-import type { ArtifactRole, AttestationSummary, LineageNode, LineageResult, SignerSummary } from './types.js';
+import type { Finding } from '../findings.js';
+import { authenticateDsseBundle, verifyArtifact, type ArtifactTrust, type VerifiedSigner, type VerifyArtifactResult } from '../verify/verify-artifact.js';
+import type { AttestationSummary, LineageNode, LineageResult, SignerSummary } from './types.js';
 
 /**
  * Codes that mean "this signer is not the one who signed", as opposed to "the signature is bad".
@@ -37,8 +37,6 @@ export interface VerifyLineageOptions {
   readonly searchDirectories?: readonly string[];
   readonly now?: Date;
 }
-
-const KIND_OF_ROLE: Readonly<Record<ArtifactRole, ArtifactKind>> = { model: 'model', 'base-model': 'model', dataset: 'dataset', recipe: 'recipe' };
 
 /** A finding that makes the lineage fail (tampered, forged) or be denied (policy). */
 function failure(code: string, detail: string, category: 'verification' | 'policy', path?: string): Finding {
@@ -129,7 +127,7 @@ async function verifiedAttestations<T>(
   const otherSubjects: string[] = [];
   for (const { line, bundle } of stored) {
     // Only look at bundles declaring this predicate type; which ones do is not trusted yet.
-    if (declaredPredicateType(bundle) !== predicateType) continue;
+    if (peekUnverifiedStatement(bundle)?.predicateType !== predicateType) continue;
     const where = `${basename(attestationsPath)}:${String(line)}`;
     const attempt = await withTrustedSigner(role, options.policy, `attestation ${where}`, (trust) => Promise.resolve(authenticateDsseBundle(bundle, trust, options.now ?? new Date())));
     if (!attempt.ok) {
@@ -211,8 +209,7 @@ class ArtifactLocator {
 /** The subject digest a signature claims, unverified: only used to find candidates. */
 async function claimedRootDigest(signaturePath: string): Promise<string | undefined> {
   try {
-    const bundle = await readBundleFile(signaturePath);
-    return parseStatement(Buffer.from(bundle.dsseEnvelope?.payload ?? '', 'base64')).subject[0]?.digest['sha256'];
+    return peekUnverifiedStatement(await readBundleFile(signaturePath))?.subjectDigest;
   } catch {
     return undefined;
   }

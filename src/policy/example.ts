@@ -4,7 +4,7 @@
  */
 import { lstat } from 'node:fs/promises';
 import { InputError } from '../errors.js';
-import { writeFileAtomic } from '../sign/atomic-write.js';
+import { writeFileAtomic } from '../format/atomic-write.js';
 
 export const EXAMPLE_POLICY = `# aiprov policy: who may sign which kind of artifact, and what must be attested.
 # Check it with: aiprov policy check <this file>

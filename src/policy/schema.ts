@@ -17,7 +17,7 @@ import { stat, readFile } from 'node:fs/promises';
 import { LineCounter, parseDocument, type Document, type YAMLError } from 'yaml';
 import { z } from 'zod';
 import { InputError, ioErrorFrom } from '../errors.js';
-import { ARTIFACT_ROLES, type ArtifactRole } from '../lineage/types.js';
+import { ARTIFACT_ROLES, type ArtifactRole } from '../format/artifact-kind.js';
 import { licenseProblem } from '../statement/dataset-card.js';
 import { sourcePositionOf } from '../statement/source-position.js';
 import { FULCIO_EXTENSION_OIDS, type FulcioExtensionName } from '../verify/identity.js';

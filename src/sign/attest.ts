@@ -7,11 +7,9 @@ import { manifestFromStatement } from '../statement/oms.js';
 import { buildTrainingProvenance, type JsonValue, type TrainingProvenanceInput } from '../statement/provenance.js';
 import { parseStatement } from '../statement/parse.js';
 import { IN_TOTO_PAYLOAD_TYPE } from '../statement/statement.js';
-import type { BundleJson } from '../verify/bundle.js';
-import { readBundleFile } from '../verify/verify-artifact.js';
-import { artifactFiles, type ArtifactKind } from './artifact-kind.js';
-import { appendAttestation } from './attestation-file.js';
-import { metadataIgnorePaths, pathInsideArtifact } from './sign-artifact.js';
+import { readBundleFile, type BundleJson } from '../format/bundle.js';
+import { artifactFiles, metadataIgnorePaths, pathInsideArtifact, type ArtifactKind } from '../format/artifact-kind.js';
+import { appendAttestation } from '../format/attestation-file.js';
 import { signDssePayload, type SigningMethod } from './signer.js';
 
 /** An artifact named by its root digest, the way every attestation names it. */

@@ -1,7 +1,7 @@
 import { access } from 'node:fs/promises';
 import { InputError } from '../errors.js';
-import { writeFileAtomic } from './atomic-write.js';
-import type { GeneratedKeyPair } from './keys.js';
+import { writeFileAtomic } from '../format/atomic-write.js';
+import type { GeneratedKeyPair } from '../format/keys.js';
 
 export interface KeyFilePaths {
   readonly privateKeyPath: string;

@@ -1,19 +1,12 @@
-import { relative, resolve, sep } from 'node:path';
+import { resolve } from 'node:path';
 import { computeManifestWith, resolveSerialization, type ManifestOptions } from '../manifest/compute.js';
 import { computeRootDigest, type Manifest } from '../manifest/manifest.js';
 import { buildOmsStatement } from '../statement/oms.js';
 import { IN_TOTO_PAYLOAD_TYPE } from '../statement/statement.js';
-import type { BundleJson } from '../verify/bundle.js';
-import { artifactFiles, type ArtifactKind } from './artifact-kind.js';
-import { writeFileAtomic } from './atomic-write.js';
+import type { BundleJson } from '../format/bundle.js';
+import { artifactFiles, metadataIgnorePaths, type ArtifactKind } from '../format/artifact-kind.js';
+import { writeFileAtomic } from '../format/atomic-write.js';
 import { signDssePayload, type SigningMethod } from './signer.js';
-
-/** The path of `file` relative to a directory artifact, when it lies inside it. */
-export function pathInsideArtifact(artifactPath: string, file: string): string | undefined {
-  const rel = relative(resolve(artifactPath), resolve(file));
-  if (rel === '' || rel.startsWith(`..${sep}`) || rel === '..' || resolve(rel) === rel) return undefined;
-  return rel.split(sep).join('/');
-}
 
 export interface SignArtifactOptions extends ManifestOptions {
   readonly signingMethod: SigningMethod;
@@ -28,15 +21,6 @@ export interface SignArtifactResult {
   readonly manifest: Manifest;
   readonly rootDigest: string;
   readonly bundle: BundleJson;
-}
-
-/**
- * The files beside the content that are never part of it: the signature and the attestations
- * file. Both are recorded in `ignore_paths` (even before the attestations file exists), so that
- * attesting later or verifying never hashes them.
- */
-export function metadataIgnorePaths(artifactPath: string, signaturePath: string, attestationsPath: string): string[] {
-  return [signaturePath, attestationsPath].map((path) => pathInsideArtifact(artifactPath, path)).filter((path): path is string => path !== undefined);
 }
 
 /** hash → manifest → statement → sign → write. */

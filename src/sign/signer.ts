@@ -1,8 +1,8 @@
 import { sign as cryptoSign, X509Certificate, type KeyObject } from 'node:crypto';
 import { InputError } from '../errors.js';
-import { BUNDLE_V03_MEDIA_TYPE, parseBundleJson, type BundleJson } from '../verify/bundle.js';
-import { preAuthEncoding } from './dsse.js';
-import { hashForKey, publicKeyHint } from './keys.js';
+import { BUNDLE_V03_MEDIA_TYPE, parseBundleJson, type BundleJson } from '../format/bundle.js';
+import { preAuthEncoding } from '../format/dsse.js';
+import { hashForKey, publicKeyHint } from '../format/keys.js';
 import type { SigningServices } from './keyless.js';
 
 /** A signing key, alone or with its X.509 certificate chain. */

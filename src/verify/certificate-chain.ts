@@ -1,32 +1,11 @@
 import { X509Certificate } from 'node:crypto';
 import { X509Certificate as SigstoreX509 } from '@sigstore/core';
-import { InputError, VerificationError } from '../errors.js';
+import { VerificationError } from '../errors.js';
 
 /** id-kp-codeSigning (RFC 5280 §4.2.1.12). */
 const EKU_CODE_SIGNING = '1.3.6.1.5.5.7.3.3';
 /** A chain longer than this is refused rather than walked (bounds the work an attacker causes). */
 const MAX_CHAIN_DEPTH = 10;
-
-/** Parses every PEM certificate in a file (a chain file may hold several). */
-export function parseCertificates(pem: string, source: string): X509Certificate[] {
-  const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
-  if (blocks.length === 0) throw new InputError('CERTIFICATE_INVALID', `${source} holds no PEM certificate`, { path: source });
-  return blocks.map((block) => {
-    try {
-      return new X509Certificate(block);
-    } catch (error) {
-      throw new InputError('CERTIFICATE_INVALID', `${source} holds a certificate that cannot be parsed`, { path: source, cause: error });
-    }
-  });
-}
-
-export function certificateFromDer(der: Buffer): X509Certificate {
-  try {
-    return new X509Certificate(der);
-  } catch (error) {
-    throw new InputError('CERTIFICATE_INVALID', 'the bundle holds a certificate that cannot be parsed', { cause: error });
-  }
-}
 
 function isSelfSigned(certificate: X509Certificate): boolean {
   return certificate.checkIssued(certificate) && certificate.verify(certificate.publicKey);

@@ -2,7 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import { RFC3161Timestamp, X509Certificate as SigstoreX509 } from '@sigstore/core';
 import { parseShardName } from '../manifest/manifest.js';
 import { readCertificateIdentity, type CertificateIdentity } from './identity.js';
-import type { BundleJson } from './bundle.js';
+import type { BundleJson } from '../format/bundle.js';
 
 /** What a bundle claims, before any verification: nothing here is trusted. */
 export interface BundleInspection {

@@ -27,7 +27,9 @@ import { PolicyError as SigstorePolicyError, toSignedEntity, VerificationError a
 import { z } from 'zod';
 import { AiprovError, InputError, ioErrorFrom, PolicyError, printable, VerificationError } from '../errors.js';
 import { describeZodError, IN_TOTO_PAYLOAD_TYPE, IN_TOTO_STATEMENT_V1 } from '../statement/statement.js';
-import { MAX_BUNDLE_BYTES } from './bundle.js';
+import { MAX_BUNDLE_BYTES } from '../format/bundle.js';
+import { certificatePem } from '../format/certificates.js';
+import { sameKey } from '../format/keys.js';
 import { checkIdentityPolicy, compileIdentityPolicy, isEmptyPolicy, readCertificateIdentity, type CertificateIdentity, type FulcioExtensionName, type IdentityPolicy } from './identity.js';
 import { loadTrustRoot, toVerifierTrustMaterial } from './trust.js';
 import { verifyPrehashedSignature } from './prehashed-signature.js';
@@ -215,7 +217,7 @@ export function verifySigstoreBundle(options: VerifySigstoreBundleOptions): Sigs
     signer = {
       kind: 'certificate',
       identity,
-      certificate: { pem: toPem(leaf.root.toDER()), serialNumber: leaf.serialNumber.toString('hex'), notBefore: leaf.notBefore.toISOString(), notAfter: leaf.notAfter.toISOString() },
+      certificate: { pem: certificatePem(leaf.root.toDER()), serialNumber: leaf.serialNumber.toString('hex'), notBefore: leaf.notBefore.toISOString(), notAfter: leaf.notAfter.toISOString() },
     };
   }
 
@@ -635,9 +637,6 @@ function resolveKey(hint: string, byHint: Readonly<Record<string, PublicKeyInput
   return parsePublicKey(input, `the key for hint ${JSON.stringify(hint.slice(0, 120))}`);
 }
 
-function sameKey(a: KeyObject, b: KeyObject): boolean {
-  return equalBytes(a.export({ type: 'spki', format: 'der' }), b.export({ type: 'spki', format: 'der' }));
-}
 
 // ---------------------------------------------------------------------------------------------
 // Timestamps and log entries
@@ -732,10 +731,6 @@ function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.byteLength === b.byteLength && timingSafeEqual(a, b);
 }
 
-function toPem(der: Buffer): string {
-  const lines = der.toString('base64').match(/.{1,64}/g) ?? [];
-  return `-----BEGIN CERTIFICATE-----\n${lines.join('\n')}\n-----END CERTIFICATE-----\n`;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Signatures over a digest (digest-only verification of message signatures)

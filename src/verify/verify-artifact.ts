@@ -1,20 +1,19 @@
-import { createPublicKey, verify as cryptoVerify, type KeyObject, type X509Certificate } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
+import { verify as cryptoVerify, type KeyObject, type X509Certificate } from 'node:crypto';
 import { basename, resolve } from 'node:path';
-import { AiprovError, InputError, ioErrorFrom, VerificationError } from '../errors.js';
+import { AiprovError, InputError, VerificationError } from '../errors.js';
 import { computeManifestWith, type ManifestOptions } from '../manifest/compute.js';
 import { diffManifests, resourcePath, type ManifestDiff, type Serialization } from '../manifest/manifest.js';
-import { legacyModelSigningPae, preAuthEncoding } from '../sign/dsse.js';
-import { curveOf, hashForKey, publicKeyHint, type CurveName } from '../sign/keys.js';
-import { artifactFiles, type ArtifactKind } from '../sign/artifact-kind.js';
-import { declaredPredicateType, readAttestations } from '../sign/attestation-file.js';
-import { pathInsideArtifact } from '../sign/sign-artifact.js';
+import { legacyModelSigningPae, preAuthEncoding } from '../format/dsse.js';
+import { curveOf, hashForKey, publicKeyHint, sameEmbeddedKey, type CurveName } from '../format/keys.js';
+import { artifactFiles, pathInsideArtifact, type ArtifactKind } from '../format/artifact-kind.js';
+import { readAttestations } from '../format/attestation-file.js';
 import { manifestFromStatement, OMS_LEGACY_DIGESTS_V01, type SignedManifest } from '../statement/oms.js';
 import { parseStatement } from '../statement/parse.js';
 import { IN_TOTO_PAYLOAD_TYPE } from '../statement/statement.js';
-import { BUNDLE_V03_MEDIA_TYPE, MAX_BUNDLE_BYTES, parseBundle, type BundleJson } from './bundle.js';
-import { certificateFromDer, verifyCertificateChain } from './certificate-chain.js';
-import type { Finding } from './findings.js';
+import { BUNDLE_V03_MEDIA_TYPE, peekUnverifiedStatement, readBundleFile, type BundleJson } from '../format/bundle.js';
+import { certificateFromDer } from '../format/certificates.js';
+import { verifyCertificateChain } from './certificate-chain.js';
+import type { Finding } from '../findings.js';
 import type { CertificateIdentity, IdentityPolicy } from './identity.js';
 import { verifySigstoreBundle, type VerifiedTimestamp } from './sigstore-bundle.js';
 import { toVerifierTrustMaterial, type SigstoreTrustRoot } from './trust.js';
@@ -85,19 +84,6 @@ export interface VerifyArtifactResult {
   readonly findings: readonly Finding[];
 }
 
-/** Reads and parses a signature file, refusing oversized files before reading them. */
-export async function readBundleFile(path: string): Promise<BundleJson> {
-  let bytes: Buffer;
-  try {
-    const { size } = await stat(path);
-    if (size > MAX_BUNDLE_BYTES) throw new InputError('BUNDLE_TOO_LARGE', `${path} is ${String(size)} bytes, more than the ${String(MAX_BUNDLE_BYTES)} accepted`, { path });
-    bytes = await readFile(path);
-  } catch (error) {
-    throw ioErrorFrom(error, path, 'read signature');
-  }
-  return parseBundle(bytes, path);
-}
-
 /**
  * Verifies an artifact against its OMS signature: authenticate the bundle, check the statement,
  * recompute the root, re-hash the artifact with the bundle's own serialization parameters and
@@ -147,7 +133,7 @@ async function attestationsNote(attestationsPath: string): Promise<Finding[]> {
   try {
     const stored = await readAttestations(attestationsPath);
     if (stored.length === 0) return [];
-    const types = [...new Set(stored.map(({ bundle }) => declaredPredicateType(bundle) ?? 'unknown'))].join(', ');
+    const types = [...new Set(stored.map(({ bundle }) => peekUnverifiedStatement(bundle)?.predicateType ?? 'unknown'))].join(', ');
     return [{ code: 'ATTESTATIONS_FOUND', severity: 'info', path: basename(attestationsPath), detail: `${String(stored.length)} attestation(s) beside the artifact (${types}); \`aiprov verify lineage\` verifies them` }];
   } catch {
     return [];
@@ -265,7 +251,7 @@ export function authenticateDsseBundle(bundle: BundleJson, trust: ArtifactTrust,
         if (material.publicKey.hint !== '' && material.publicKey.hint !== hint) {
           throw new VerificationError('KEY_MISMATCH', `the bundle was signed with another key (hint ${material.publicKey.hint}, the given key is ${hint})`);
         }
-      } else if (!sameKey(Buffer.from(material.publicKey.rawBytes, 'base64'), trust.publicKey)) {
+      } else if (!sameEmbeddedKey(Buffer.from(material.publicKey.rawBytes, 'base64'), trust.publicKey)) {
         throw new VerificationError('KEY_MISMATCH', 'the bundle embeds another public key than the one given');
       }
       verifyDsseSignature(payload, signature, trust.publicKey, hashForKey(trust.publicKey), findings);
@@ -291,13 +277,6 @@ export function authenticateDsseBundle(bundle: BundleJson, trust: ArtifactTrust,
   }
 }
 
-function sameKey(embeddedPem: Buffer, key: KeyObject): boolean {
-  try {
-    return createPublicKey(embeddedPem).export({ type: 'spki', format: 'der' }).equals(key.export({ type: 'spki', format: 'der' }));
-  } catch {
-    return false;
-  }
-}
 
 /**
  * Checks the DSSE signature over the PAE. Only a payload with the legacy v0.1 predicate may fall

@@ -2,7 +2,7 @@ import { readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { computeManifest } from '../../src/manifest/compute.js';
-import { parsePrivateKey } from '../../src/sign/keys.js';
+import { parsePrivateKey } from '../../src/format/keys.js';
 import { signDsseBundle } from '../../src/sign/signer.js';
 import { buildOmsStatement } from '../../src/statement/oms.js';
 import { IN_TOTO_PAYLOAD_TYPE } from '../../src/statement/statement.js';

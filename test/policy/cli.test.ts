@@ -1,7 +1,7 @@
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { generateKeyPair } from '../../src/sign/keys.js';
+import { generateKeyPair } from '../../src/format/keys.js';
 import { EXAMPLE_POLICY } from '../../src/policy/example.js';
 import { parsePolicy } from '../../src/policy/schema.js';
 import { expectOneLineError, runCli } from '../support/cli.js';

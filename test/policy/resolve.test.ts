@@ -2,7 +2,7 @@ import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { IOError } from '../../src/errors.js';
-import { generateKeyPair, publicKeyPem } from '../../src/sign/keys.js';
+import { generateKeyPair, publicKeyPem } from '../../src/format/keys.js';
 import { EXAMPLE_POLICY } from '../../src/policy/example.js';
 import { checkPolicyFile, identityPolicyOf, licenseAllowed, loadPolicy, resolvePolicy, tryResolvePolicy, type PolicyLoaders } from '../../src/policy/resolve.js';
 import { parsePolicy } from '../../src/policy/schema.js';

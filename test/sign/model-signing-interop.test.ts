@@ -10,10 +10,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { SerializationMethod } from '../../src/manifest/manifest.js';
 import type { HashType } from '../../src/hashing/hash-type.js';
-import { CURVE_NAMES, generateKeyPair, parsePrivateKey, parsePublicKey, type CurveName } from '../../src/sign/keys.js';
+import { CURVE_NAMES, generateKeyPair, parsePrivateKey, parsePublicKey, type CurveName } from '../../src/format/keys.js';
 import { signArtifact } from '../../src/sign/sign-artifact.js';
 import type { SigningMethod } from '../../src/sign/signer.js';
-import { parseCertificates } from '../../src/verify/certificate-chain.js';
+import { parseCertificates } from '../../src/format/certificates.js';
 import { SMALL_MODEL, temporaryDirectory, writeModel } from '../support/fixtures.js';
 import { MODEL_SIGNING_VECTORS, REPO_ROOT } from '../support/paths.js';
 

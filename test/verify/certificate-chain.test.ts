@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VerificationError } from '../../src/errors.js';
-import { parseCertificates, verifyCertificateChain } from '../../src/verify/certificate-chain.js';
+import { parseCertificates } from '../../src/format/certificates.js';
+import { verifyCertificateChain } from '../../src/verify/certificate-chain.js';
 
 /**
  * A small PKI made with openssl: root (pathlen 1) → intermediate (pathlen 0) → leaves of several

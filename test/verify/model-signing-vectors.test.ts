@@ -3,9 +3,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { computeManifest } from '../../src/manifest/compute.js';
 import { computeRootDigest } from '../../src/manifest/manifest.js';
-import { parsePublicKey } from '../../src/sign/keys.js';
-import { parseCertificates } from '../../src/verify/certificate-chain.js';
-import { readBundleFile, verifyArtifact } from '../../src/verify/verify-artifact.js';
+import { parsePublicKey } from '../../src/format/keys.js';
+import { parseCertificates } from '../../src/format/certificates.js';
+import { readBundleFile } from '../../src/format/bundle.js';
+import { verifyArtifact } from '../../src/verify/verify-artifact.js';
 import { MODEL_SIGNING_VECTORS } from '../support/paths.js';
 
 interface VectorCase {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { computeManifest } from '../../src/manifest/compute.js';
 import { computeRootDigest } from '../../src/manifest/manifest.js';
-import { generateKeyPair, parsePrivateKey, parsePublicKey, type CurveName } from '../../src/sign/keys.js';
+import { generateKeyPair, parsePrivateKey, parsePublicKey, type CurveName } from '../../src/format/keys.js';
 import { signArtifact } from '../../src/sign/sign-artifact.js';
 import { signDsseBundle } from '../../src/sign/signer.js';
 import { buildOmsStatement } from '../../src/statement/oms.js';

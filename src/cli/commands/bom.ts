@@ -37,7 +37,7 @@ export function registerBomCommands(program: Command, context: CliContext, _setE
         context.stdout.write(bom);
         return;
       }
-      const { writeFileAtomic } = await import('../../sign/atomic-write.js');
+      const { writeFileAtomic } = await import('../../format/atomic-write.js');
       await writeFileAtomic(flags.output, bom);
       context.stderr.write(`Wrote ML-BOM of ${result.root.name} to ${flags.output}\n`);
     });

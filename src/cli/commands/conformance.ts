@@ -57,7 +57,7 @@ export function registerConformanceCommands(program: Command, context: CliContex
         const claims = parseIdentityToken(method.identityToken);
         verifySigstoreBundle({ bundleJson: bundle, artifact, trustMaterial: toVerifierTrustMaterial(await loadTrustRoot({ trustedRoot: flags.trustedRoot })), identity: { certificateOidcIssuer: claims.issuer } });
       }
-      const { writeFileAtomic } = await import('../../sign/atomic-write.js');
+      const { writeFileAtomic } = await import('../../format/atomic-write.js');
       await writeFileAtomic(flags.bundle, `${JSON.stringify(bundle)}\n`);
       setExitStatus(EXIT_OK);
     });

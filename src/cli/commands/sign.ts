@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import { InputError } from '../../errors.js';
-import type { ArtifactKind } from '../../sign/artifact-kind.js';
-import type { CurveName } from '../../sign/keys.js';
+import type { ArtifactKind } from '../../format/artifact-kind.js';
+import type { CurveName } from '../../format/keys.js';
 import type { CliContext, SetExitStatus } from '../context.js';
 import { addManifestOptions, manifestOptionsFrom, withProgress, type ManifestFlags } from '../options.js';
 import { passphraseFromEnv, promptSecret } from '../prompt.js';
@@ -57,7 +57,7 @@ export function registerSignCommands(program: Command, context: CliContext, _set
     .option('--passphrase-prompt', 'encrypt the private key with a passphrase typed on the terminal')
     .option('--force', 'overwrite existing key files')
     .action(async (flags: KeygenFlags) => {
-      const { generateKeyPair } = await import('../../sign/keys.js');
+      const { generateKeyPair } = await import('../../format/keys.js');
       const { writeNewKeyFiles } = await import('../../sign/key-files.js');
       let passphrase = passphraseFromEnv(context, flags.passphraseEnv);
       if (passphrase === undefined && flags.passphrasePrompt === true) {

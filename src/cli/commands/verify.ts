@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { exitStatusFor, EXIT_OK, InputError } from '../../errors.js';
-import type { ArtifactKind } from '../../sign/artifact-kind.js';
+import type { ArtifactKind } from '../../format/artifact-kind.js';
 import type { ArtifactTrust } from '../../verify/verify-artifact.js';
 import type { CliContext, SetExitStatus } from '../context.js';
 import { readInputFile } from '../files.js';
@@ -110,12 +110,12 @@ export function registerVerifyCommands(program: Command, context: CliContext, se
       const { inspectBundle } = await import('../../verify/inspect.js');
       const { renderInspection } = await import('../render.js');
       if (bundlePath.endsWith('.jsonl')) {
-        const { readAttestations } = await import('../../sign/attestation-file.js');
+        const { readAttestations } = await import('../../format/attestation-file.js');
         const inspections = (await readAttestations(bundlePath)).map(({ bundle }) => inspectBundle(bundle));
         write(flags.json === true ? JSON.stringify(inspections, null, 2) : inspections.map((inspection, index) => `# attestation ${String(index + 1)} of ${String(inspections.length)}\n${renderInspection(inspection)}`).join('\n\n'));
         return;
       }
-      const { readBundleFile } = await import('../../verify/verify-artifact.js');
+      const { readBundleFile } = await import('../../format/bundle.js');
       const inspection = inspectBundle(await readBundleFile(bundlePath));
       write(flags.json === true ? JSON.stringify(inspection, null, 2) : renderInspection(inspection));
     });
@@ -130,11 +130,11 @@ async function trustFromFlags(flags: TrustFlags): Promise<ArtifactTrust> {
     throw new InputError('USAGE', 'verify needs exactly one of --key, --certificate-chain, or --certificate-identity with --certificate-oidc-issuer');
   }
   if (flags.key !== undefined) {
-    const { parsePublicKey } = await import('../../sign/keys.js');
+    const { parsePublicKey } = await import('../../format/keys.js');
     return { kind: 'key', publicKey: parsePublicKey(await readInputFile(flags.key, 'public key'), flags.key) };
   }
   if (flags.certificateChain !== undefined) {
-    const { parseCertificates } = await import('../../verify/certificate-chain.js');
+    const { parseCertificates } = await import('../../format/certificates.js');
     const trustedCertificates = (await Promise.all(flags.certificateChain.map(async (file) => parseCertificates(await readInputFile(file, 'certificate chain'), file)))).flat();
     return { kind: 'certificate', trustedCertificates };
   }

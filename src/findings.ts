@@ -2,7 +2,7 @@
  * Findings are data: verification returns them, `--json` prints them as they are, and human text
  * is rendered from them in one place (src/cli/render.ts).
  */
-import type { ErrorCategory } from '../errors.js';
+import type { ErrorCategory } from './errors.js';
 
 export type Severity = 'error' | 'warning' | 'info';
 

@@ -1,6 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { InputError, ioErrorFrom } from '../errors.js';
-import { MAX_BUNDLE_BYTES, parseBundle, type BundleJson } from '../verify/bundle.js';
+import { MAX_BUNDLE_BYTES, parseBundle, type BundleJson } from './bundle.js';
 import { writeFileAtomic } from './atomic-write.js';
 
 /** An attestations file holds a few bundles per artifact; a much larger one is refused unread. */
@@ -48,15 +48,4 @@ export async function appendAttestation(path: string, bundle: BundleJson): Promi
   }
   const prefix = existing === '' || existing.endsWith('\n') ? existing : `${existing}\n`;
   await writeFileAtomic(path, `${prefix}${JSON.stringify(bundle)}\n`);
-}
-
-/** The predicate type a bundle's statement declares, unverified: only to pick bundles to verify. */
-export function declaredPredicateType(bundle: BundleJson): string | undefined {
-  if (bundle.dsseEnvelope === undefined) return undefined;
-  try {
-    const statement = JSON.parse(Buffer.from(bundle.dsseEnvelope.payload, 'base64').toString('utf8')) as { predicateType?: unknown };
-    return typeof statement.predicateType === 'string' ? statement.predicateType : undefined;
-  } catch {
-    return undefined;
-  }
 }

@@ -1,5 +1,6 @@
+import { readFile, stat } from 'node:fs/promises';
 import { z } from 'zod';
-import { InputError } from '../errors.js';
+import { InputError, ioErrorFrom } from '../errors.js';
 import { describeZodError } from '../statement/statement.js';
 
 /**
@@ -102,4 +103,37 @@ export function parseBundleJson(json: unknown, source = 'bundle'): BundleJson {
   const parsed = BundleSchema.safeParse(json);
   if (!parsed.success) throw new InputError('BUNDLE_INVALID', `${source} is not a valid Sigstore bundle: ${describeZodError(parsed.error)}`, { cause: parsed.error });
   return parsed.data;
+}
+
+/** Reads and parses a signature file, refusing oversized files before reading them. */
+export async function readBundleFile(path: string): Promise<BundleJson> {
+  let bytes: Buffer;
+  try {
+    const { size } = await stat(path);
+    if (size > MAX_BUNDLE_BYTES) throw new InputError('BUNDLE_TOO_LARGE', `${path} is ${String(size)} bytes, more than the ${String(MAX_BUNDLE_BYTES)} accepted`, { path });
+    bytes = await readFile(path);
+  } catch (error) {
+    throw ioErrorFrom(error, path, 'read signature');
+  }
+  return parseBundle(bytes, path);
+}
+
+/**
+ * What a bundle's DSSE payload claims, read without verifying anything: only for choosing which
+ * bundles to verify (by predicate type) or where to look for an artifact (by subject digest).
+ * Never a basis for a verdict; `undefined` when the payload is not an in-toto statement.
+ */
+export function peekUnverifiedStatement(bundle: BundleJson): { readonly predicateType?: string; readonly subjectDigest?: string } | undefined {
+  if (bundle.dsseEnvelope === undefined) return undefined;
+  let statement: unknown;
+  try {
+    statement = JSON.parse(Buffer.from(bundle.dsseEnvelope.payload, 'base64').toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  if (typeof statement !== 'object' || statement === null) return undefined;
+  const { predicateType, subject } = statement as { predicateType?: unknown; subject?: unknown };
+  const first: unknown = Array.isArray(subject) ? subject[0] : undefined;
+  const digest: unknown = typeof first === 'object' && first !== null ? (first as { digest?: { sha256?: unknown } }).digest?.sha256 : undefined;
+  return { ...(typeof predicateType === 'string' ? { predicateType } : {}), ...(typeof digest === 'string' ? { subjectDigest: digest } : {}) };
 }

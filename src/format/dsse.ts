@@ -1,13 +1,12 @@
+import { dsse } from '@sigstore/core';
+
 /**
- * DSSE pre-authentication encoding (https://github.com/secure-systems-lab/dsse/blob/master/protocol.md):
- * "DSSEv1" SP LEN(type) SP type SP LEN(body) SP body, lengths as ASCII decimal byte counts.
- * The signature covers this encoding, never the payload alone, so a payload cannot be replayed
- * under another type.
+ * DSSE pre-authentication encoding (DSSE protocol, "Signature definition"): the signature covers
+ * "DSSEv1" SP LEN(type) SP type SP LEN(body) SP body, never the payload alone, so a payload cannot
+ * be replayed under another type. `@sigstore/core` implements it; it is re-exported here so that
+ * signing and verifying use one encoding.
  */
-export function preAuthEncoding(payloadType: string, payload: Uint8Array): Buffer {
-  const type = Buffer.from(payloadType, 'utf8');
-  return Buffer.concat([Buffer.from(`DSSEv1 ${String(type.length)} `), type, Buffer.from(` ${String(payload.byteLength)} `), payload]);
-}
+export const preAuthEncoding: (payloadType: string, payload: Buffer) => Buffer = dsse.preAuthEncoding;
 
 /**
  * The malformed encoding model_signing v0.2.0 signed: capital "V", and the payload written as

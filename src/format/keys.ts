@@ -1,4 +1,4 @@
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, timingSafeEqual, type KeyObject } from 'node:crypto';
 import { InputError } from '../errors.js';
 
 /** The ECDSA curves OMS signatures use, each with the hash of its security level. */
@@ -83,4 +83,19 @@ export function generateKeyPair(curve: CurveName, passphrase?: string): Generate
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: CURVES[curve].nodeName });
   const privateKeyPem = passphrase === undefined ? privateKey.export({ type: 'pkcs8', format: 'pem' }) : privateKey.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase });
   return { privateKeyPem: privateKeyPem.toString(), publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString() };
+}
+
+/** Whether two keys are the same public key (compared as DER SubjectPublicKeyInfo). */
+export function sameKey(a: KeyObject, b: KeyObject): boolean {
+  const [left, right] = [a, b].map((key) => (key.type === 'private' ? createPublicKey(key) : key).export({ type: 'spki', format: 'der' }));
+  return left !== undefined && right !== undefined && left.byteLength === right.byteLength && timingSafeEqual(left, right);
+}
+
+/** Whether a PEM key embedded in a bundle (model_signing v0.3.1) is `key`; unparseable is "no". */
+export function sameEmbeddedKey(embeddedPem: Buffer, key: KeyObject): boolean {
+  try {
+    return sameKey(createPublicKey(embeddedPem), key);
+  } catch {
+    return false;
+  }
 }

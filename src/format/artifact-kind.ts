@@ -1,0 +1,55 @@
+import { stat } from 'node:fs/promises';
+import { relative, resolve, sep } from 'node:path';
+import { ioErrorFrom } from '../errors.js';
+
+/** What an artifact is. It names the default signature and attestation files. */
+export const ARTIFACT_KINDS = ['model', 'dataset', 'recipe'] as const;
+export type ArtifactKind = (typeof ARTIFACT_KINDS)[number];
+
+/** The roles an artifact plays in a model's lineage (policy sections and provenance roles). */
+export const ARTIFACT_ROLES = ['model', 'dataset', 'recipe', 'base-model'] as const;
+export type ArtifactRole = (typeof ARTIFACT_ROLES)[number];
+
+/** The kind of artifact that plays each role: a base model is a model. */
+export const KIND_OF_ROLE: Readonly<Record<ArtifactRole, ArtifactKind>> = { model: 'model', 'base-model': 'model', dataset: 'dataset', recipe: 'recipe' };
+
+/** Where an artifact's signature and attestations live by default. */
+export interface ArtifactFiles {
+  readonly isDirectory: boolean;
+  /** `<kind>.sig` inside a directory (`model.sig` is the OMS default), `<file>.sig` beside a file. */
+  readonly signaturePath: string;
+  /**
+   * `<kind>.intoto.jsonl` inside a directory, `<file>.intoto.jsonl` beside a file: Sigstore
+   * bundles one per line, the layout of `gh attestation download`.
+   */
+  readonly attestationsPath: string;
+}
+
+export async function artifactFiles(artifactPath: string, kind: ArtifactKind = 'model'): Promise<ArtifactFiles> {
+  let isDirectory: boolean;
+  try {
+    isDirectory = (await stat(artifactPath)).isDirectory();
+  } catch (error) {
+    throw ioErrorFrom(error, artifactPath, 'read artifact');
+  }
+  const base = resolve(artifactPath);
+  return isDirectory
+    ? { isDirectory, signaturePath: resolve(base, `${kind}.sig`), attestationsPath: resolve(base, `${kind}.intoto.jsonl`) }
+    : { isDirectory, signaturePath: `${base}.sig`, attestationsPath: `${base}.intoto.jsonl` };
+}
+
+/** The path of `file` relative to a directory artifact, when it lies inside it. */
+export function pathInsideArtifact(artifactPath: string, file: string): string | undefined {
+  const rel = relative(resolve(artifactPath), resolve(file));
+  if (rel === '' || rel.startsWith(`..${sep}`) || rel === '..' || resolve(rel) === rel) return undefined;
+  return rel.split(sep).join('/');
+}
+
+/**
+ * The files beside the content that are never part of it: the signature and the attestations
+ * file. Both are recorded in `ignore_paths` (even before the attestations file exists), so that
+ * attesting later or verifying never hashes them.
+ */
+export function metadataIgnorePaths(artifactPath: string, signaturePath: string, attestationsPath: string): string[] {
+  return [signaturePath, attestationsPath].map((path) => pathInsideArtifact(artifactPath, path)).filter((path): path is string => path !== undefined);
+}

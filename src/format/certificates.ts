@@ -1,0 +1,29 @@
+import { X509Certificate } from 'node:crypto';
+import { InputError } from '../errors.js';
+
+/** Parses every PEM certificate in a file (a chain file may hold several). */
+export function parseCertificates(pem: string, source: string): X509Certificate[] {
+  const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  if (blocks.length === 0) throw new InputError('CERTIFICATE_INVALID', `${source} holds no PEM certificate`, { path: source });
+  return blocks.map((block) => {
+    try {
+      return new X509Certificate(block);
+    } catch (error) {
+      throw new InputError('CERTIFICATE_INVALID', `${source} holds a certificate that cannot be parsed`, { path: source, cause: error });
+    }
+  });
+}
+
+export function certificateFromDer(der: Buffer): X509Certificate {
+  try {
+    return new X509Certificate(der);
+  } catch (error) {
+    throw new InputError('CERTIFICATE_INVALID', 'the bundle holds a certificate that cannot be parsed', { cause: error });
+  }
+}
+
+/** A DER certificate as PEM text (RFC 7468 §5), as bundles' consumers expect to read it. */
+export function certificatePem(der: Uint8Array): string {
+  const lines = Buffer.from(der).toString('base64').match(/.{1,64}/g) ?? [];
+  return `-----BEGIN CERTIFICATE-----\n${lines.join('\n')}\n-----END CERTIFICATE-----\n`;
+}

@@ -1,0 +1,96 @@
+/**
+ * The one way aiprov reads a small input file that someone else may control: a signature, an
+ * attestations or evidence file, a bundle, a key, a certificate, a trust root, a policy, a card.
+ *
+ * A `stat` followed by `readFile` trusts the file twice: a `model.sig` that is a symlink to
+ * `/dev/zero` reports size 0 and then reads forever, a FIFO blocks the reader forever, and a file
+ * that grows between the two calls is read past the limit. Here the file is opened once
+ * (non-blocking, so a FIFO cannot stall the open), the open handle is checked to be a regular
+ * file, and at most `maxBytes + 1` bytes are ever read from it.
+ */
+import { constants } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import { InputError, ioErrorFrom } from '../errors.js';
+
+/**
+ * Each reader's own code prefix: its errors are `<PREFIX>_TOO_LARGE` and `<PREFIX>_NOT_A_FILE`
+ * (both input errors, exit 2), so a message names the file's role, not just "a file".
+ */
+export type InputFileKind =
+  | 'BUNDLE'
+  | 'ATTESTATIONS_FILE'
+  | 'POLICY'
+  | 'TRUST_FILE'
+  | 'TRUSTED_ROOT'
+  | 'KEY'
+  | 'CERTIFICATE'
+  | 'DATASET_CARD'
+  | 'HYPERPARAMETERS'
+  | 'SIGNING_CONFIG'
+  | 'IDENTITY_TOKEN'
+  | 'ARTIFACT';
+
+export type BoundedReadErrorCode = `${InputFileKind}_TOO_LARGE` | `${InputFileKind}_NOT_A_FILE`;
+
+export interface ReadBoundedOptions {
+  /** The most bytes the file may hold. */
+  readonly maxBytes: number;
+  /** The reader's code prefix (see `InputFileKind`). */
+  readonly kind: InputFileKind;
+  /** What the file is, for messages: "signature", "policy", "public key". */
+  readonly what: string;
+}
+
+const READ_CHUNK_BYTES = 1024 * 1024;
+
+/** Reads a whole regular file of at most `maxBytes` bytes (symlinks to regular files are followed). */
+export async function readBounded(path: string, options: ReadBoundedOptions): Promise<Buffer> {
+  let handle: FileHandle;
+  try {
+    // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer, forever.
+    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (error) {
+    throw ioErrorFrom(error, path, `read ${options.what}`);
+  }
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) {
+      throw new InputError(`${options.kind}_NOT_A_FILE`, `${path} is ${describeType(info)}, not a regular file; a ${options.what} must be a file`, { path });
+    }
+    if (info.size > options.maxBytes) throw tooLarge(path, options, info.size);
+    // Read in chunks up to one byte past the limit: a file that grows after the stat is caught.
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const want = Math.min(READ_CHUNK_BYTES, options.maxBytes + 1 - total);
+      const chunk = Buffer.allocUnsafe(want);
+      const { bytesRead } = await handle.read(chunk, 0, want, null);
+      if (bytesRead === 0) break;
+      chunks.push(chunk.subarray(0, bytesRead));
+      total += bytesRead;
+      if (total > options.maxBytes) throw tooLarge(path, options, total);
+    }
+    return Buffer.concat(chunks, total);
+  } catch (error) {
+    throw ioErrorFrom(error, path, `read ${options.what}`);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** `readBounded` decoded as UTF-8 text. */
+export async function readBoundedText(path: string, options: ReadBoundedOptions): Promise<string> {
+  return (await readBounded(path, options)).toString('utf8');
+}
+
+function tooLarge(path: string, options: ReadBoundedOptions, size: number): InputError {
+  return new InputError(`${options.kind}_TOO_LARGE`, `${path} is ${size > options.maxBytes ? `more than ${String(options.maxBytes)}` : String(size)} bytes; a ${options.what} is at most ${String(options.maxBytes)}`, { path });
+}
+
+function describeType(info: { isDirectory(): boolean; isFIFO(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean; isSocket(): boolean }): string {
+  if (info.isDirectory()) return 'a directory';
+  if (info.isFIFO()) return 'a FIFO (named pipe)';
+  if (info.isCharacterDevice() || info.isBlockDevice()) return 'a device';
+  if (info.isSocket()) return 'a socket';
+  return 'a special file';
+}
