@@ -26,7 +26,8 @@ export { validateResourceDescriptor, validateStatement } from './statement/in-to
 export { AIPROV_TRAINING_BUILD_TYPE, buildTrainingProvenance, ciEnvironmentDefaults, parseTrainingProvenance, SLSA_PROVENANCE_V1, type TrainingProvenance } from './statement/provenance.js';
 export { buildDatasetCardStatement, DATASET_CARD_V1, parseDatasetCard, parseDatasetCardStatement, type DatasetCard } from './statement/dataset-card.js';
 export { compileIdentityPolicy, type IdentityPolicy } from './verify/identity.js';
-export { verifyBundleCommand, verifySigstoreBundle, type SigstoreBundleVerification } from './verify/sigstore-bundle.js';
+export { verifySigstoreBundle, type SigstoreBundleVerification } from './verify/sigstore-bundle.js';
+export { verifyBundleFile, type VerifyBundleFileOptions, type VerifyBundleFileResult } from './use-cases/verify-bundle.js';
 export { loadTrustRoot, publicGoodTrustRoot, type SigstoreTrustRoot } from './verify/trust.js';
 export { EXAMPLE_POLICY } from './policy/example.js';
 export { licenseAllowed, loadPolicy, resolvePolicy, type ResolvedPolicy } from './policy/resolve.js';

@@ -1,9 +1,8 @@
 import { X509Certificate } from 'node:crypto';
 import { X509Certificate as SigstoreX509 } from '@sigstore/core';
 import { VerificationError } from '../errors.js';
+import { checkSigningLeafUsage } from './leaf-usage.js';
 
-/** id-kp-codeSigning (RFC 5280 §4.2.1.12). */
-const EKU_CODE_SIGNING = '1.3.6.1.5.5.7.3.3';
 /** A chain longer than this is refused rather than walked (bounds the work an attacker causes). */
 const MAX_CHAIN_DEPTH = 10;
 
@@ -28,7 +27,7 @@ function validAt(certificate: X509Certificate, time: Date): boolean {
  * signature must verify: a bundle cannot smuggle in its own root or a non-CA issuer.
  */
 export function verifyCertificateChain(leaf: X509Certificate, intermediates: readonly X509Certificate[], trusted: readonly X509Certificate[], time: Date): X509Certificate[] {
-  checkSigningUsage(leaf);
+  checkSigningLeafUsage(leaf.raw, { allowCertificateAuthority: true });
   const isTrusted = (certificate: X509Certificate): boolean => trusted.some((anchor) => anchor.raw.equals(certificate.raw));
   const chain: X509Certificate[] = [leaf];
   let current = leaf;
@@ -58,24 +57,3 @@ export function verifyCertificateChain(leaf: X509Certificate, intermediates: rea
   throw new VerificationError('CERTIFICATE_CHAIN_INVALID', `certificate chain is longer than ${String(MAX_CHAIN_DEPTH)}`);
 }
 
-/**
- * The leaf must be meant for signing code: KeyUsage digitalSignature or ExtendedKeyUsage
- * codeSigning (model_signing's rule), and no usage it carries may exclude that. Without the
- * second part, a TLS server or timestamping certificate from the same CA could sign models
- * (RFC 5280 §4.2.1.12: with an EKU present, the key may only be used for the listed purposes).
- * A CA leaf stays accepted: model_signing's own test PKI signs with one.
- */
-function checkSigningUsage(leaf: X509Certificate): void {
-  const keyUsage = SigstoreX509.parse(leaf.raw).extKeyUsage;
-  // Node returns undefined when the certificate has no ExtendedKeyUsage, whatever its types say.
-  const extendedKeyUsage = leaf.keyUsage as readonly string[] | undefined;
-  if (extendedKeyUsage !== undefined && !extendedKeyUsage.includes(EKU_CODE_SIGNING)) {
-    throw new VerificationError('CERTIFICATE_USAGE_INVALID', `certificate "${leaf.subject}" is limited to other purposes (ExtendedKeyUsage without codeSigning)`);
-  }
-  if (keyUsage !== undefined && !keyUsage.digitalSignature) {
-    throw new VerificationError('CERTIFICATE_USAGE_INVALID', `certificate "${leaf.subject}" may not make digital signatures (KeyUsage)`);
-  }
-  if (keyUsage === undefined && extendedKeyUsage === undefined) {
-    throw new VerificationError('CERTIFICATE_USAGE_INVALID', `certificate "${leaf.subject}" declares no signing usage (neither KeyUsage digitalSignature nor ExtendedKeyUsage codeSigning)`);
-  }
-}

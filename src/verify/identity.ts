@@ -141,6 +141,22 @@ export function compileIdentityPolicy(policy: IdentityPolicy): CompiledIdentityP
   };
 }
 
+/**
+ * A keyless signature proves nothing until both the identity and the OIDC issuer that vouched
+ * for it are pinned: anyone can get a Fulcio certificate for their own identity, from any issuer
+ * Fulcio trusts (cosign's `--certificate-identity` / `--certificate-oidc-issuer` rule). The one
+ * place this rule lives; every keyless verification path calls it.
+ */
+export function requireKeylessIdentity(policy: IdentityPolicy): CompiledIdentityPolicy {
+  if (policy.certificateIdentity === undefined && policy.certificateIdentityRegExp === undefined) {
+    throw new InputError('IDENTITY_REQUIRED', 'keyless verification needs the signer\'s identity: --certificate-identity (or --certificate-identity-regexp)');
+  }
+  if (policy.certificateOidcIssuer === undefined && policy.certificateOidcIssuerRegExp === undefined) {
+    throw new InputError('IDENTITY_REQUIRED', 'keyless verification needs the identity\'s OIDC issuer: --certificate-oidc-issuer (or --certificate-oidc-issuer-regexp)');
+  }
+  return compileIdentityPolicy(policy);
+}
+
 /** True when the policy constrains anything at all. */
 export function isEmptyPolicy(policy: IdentityPolicy): boolean {
   return policy.certificateIdentity === undefined && policy.certificateIdentityRegExp === undefined && policy.certificateOidcIssuer === undefined && policy.certificateOidcIssuerRegExp === undefined && Object.keys(policy.extensions ?? {}).length === 0;

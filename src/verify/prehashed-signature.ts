@@ -1,4 +1,5 @@
 import { constants, publicDecrypt, timingSafeEqual, type KeyObject } from 'node:crypto';
+import type { SignedEntity } from '@sigstore/verify';
 import { p256, p384, p521 } from '@noble/curves/nist.js';
 import { InputError } from '../errors.js';
 
@@ -56,3 +57,24 @@ function verifyRsaPkcs1Digest(key: KeyObject, digest: Uint8Array, signature: Uin
   const expected = Buffer.concat([SHA256_DIGEST_INFO_PREFIX, digest]);
   return encoded.length === expected.length && timingSafeEqual(encoded, expected);
 }
+
+
+type SignatureContent = SignedEntity['signature'];
+
+/**
+ * In digest mode only the artifact's SHA-256 is known, but a message signature is over the
+ * artifact, and Node verifies only over whole messages. The signature is then checked against
+ * the digest itself: ECDSA (SEC 1 v2 §4.1.4, with the digest as `e`) and RSA PKCS#1 v1.5
+ * (RFC 8017 §8.2.2, comparing the whole DigestInfo). Other key types cannot be verified from a
+ * digest (Ed25519 signs the message itself) and are refused, never passed.
+ */
+export function prehashedSignature(content: SignatureContent, digest: Buffer): SignatureContent {
+  return {
+    signature: content.signature,
+    compareSignature: (signature) => content.compareSignature(signature),
+    compareDigest: (other) => content.compareDigest(other),
+    compareSignedDigest: (other) => content.compareSignedDigest(other),
+    verifySignature: (key) => verifyPrehashedSignature(key, digest, content.signature),
+  };
+}
+

@@ -14,8 +14,9 @@ import { BUNDLE_V03_MEDIA_TYPE, peekUnverifiedStatement, readBundleFile, type Bu
 import { certificateFromDer } from '../format/certificates.js';
 import { verifyCertificateChain } from './certificate-chain.js';
 import type { Finding } from '../findings.js';
-import type { CertificateIdentity, IdentityPolicy } from './identity.js';
-import { verifySigstoreBundle, type VerifiedTimestamp } from './sigstore-bundle.js';
+import { requireKeylessIdentity, type CertificateIdentity, type IdentityPolicy } from './identity.js';
+import type { VerifiedTimestamp } from './evidence.js';
+import { verifySigstoreBundle } from './sigstore-bundle.js';
 import { toVerifierTrustMaterial, type SigstoreTrustRoot } from './trust.js';
 
 /**
@@ -220,9 +221,7 @@ export function authenticateDsseBundle(bundle: BundleJson, trust: ArtifactTrust,
       // checked against the given trust root, the identity exactly as asked. A bundle proves
       // nothing until the identity is pinned: anyone can get a certificate for themselves.
       const { identity: required } = trust;
-      if ((required.certificateIdentity === undefined && required.certificateIdentityRegExp === undefined) || (required.certificateOidcIssuer === undefined && required.certificateOidcIssuerRegExp === undefined)) {
-        throw new InputError('IDENTITY_REQUIRED', 'verifying a keyless signature needs both the expected identity and its OIDC issuer');
-      }
+      requireKeylessIdentity(required);
       const verified = verifySigstoreBundle({ bundleJson: bundle, trustMaterial: toVerifierTrustMaterial(trust.trustRoot), identity: required, now });
       if (verified.signer.kind !== 'certificate' || verified.dsse === undefined) {
         throw new VerificationError('VERIFICATION_MATERIAL_MISMATCH', 'the bundle is not a keyless DSSE signature; verify it with --key or --certificate-chain');

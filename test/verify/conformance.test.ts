@@ -14,7 +14,8 @@ import { toSignedEntity, Verifier } from '@sigstore/verify';
 import { describe, expect, it } from 'vitest';
 import { AiprovError } from '../../src/errors.js';
 import { verifyEcdsaDigest } from '../../src/verify/prehashed-signature.js';
-import { verifyBundleCommand, verifySigstoreBundle, type VerifySigstoreBundleOptions } from '../../src/verify/sigstore-bundle.js';
+import { verifySigstoreBundle, type VerifySigstoreBundleOptions } from '../../src/verify/sigstore-bundle.js';
+import { verifyBundleFile } from '../../src/use-cases/verify-bundle.js';
 import { parseTrustRoot, stagingTrustRoot, toVerifierTrustMaterial } from '../../src/verify/trust.js';
 import { temporaryDirectory } from '../support/fixtures.js';
 import { TESTDATA } from '../support/paths.js';
@@ -100,13 +101,39 @@ const EXPECTED_CODES: Readonly<Record<string, string>> = {
   'wrong-material_fail': 'DIGEST_MISMATCH',
 };
 
-function commandOptions(testCase: ConformanceCase, mode: 'PATH' | 'DIGEST'): Parameters<typeof verifyBundleCommand>[0] {
+/** The flags of `verify-bundle` for a case, as the CLI passes them (see verifyBundleFileOptions). */
+interface CommandFlags {
+  readonly bundle: string;
+  readonly artifact: string;
+  readonly certificateIdentity?: string;
+  readonly certificateIdentityRegexp?: string;
+  readonly certificateOidcIssuer?: string;
+  readonly key?: string;
+  readonly trustedRoot?: string;
+  readonly staging?: boolean;
+}
+
+function commandOptions(testCase: ConformanceCase, mode: 'PATH' | 'DIGEST'): CommandFlags {
   return {
     bundle: join(ASSETS, testCase.case, 'bundle.sigstore.json'),
     artifact: mode === 'PATH' ? join(CONFORMANCE, testCase.artifact) : testCase.digest_arg,
     ...(testCase.key === undefined ? { certificateIdentity: testCase.identity ?? '', certificateOidcIssuer: testCase.issuer ?? '' } : { key: join(CONFORMANCE, testCase.key) }),
     trustedRoot: testCase.trusted_root === null ? PRODUCTION_ROOT : join(CONFORMANCE, testCase.trusted_root),
   };
+}
+
+function verifyBundleCommand(flags: CommandFlags): ReturnType<typeof verifyBundleFile> {
+  return verifyBundleFile({
+    bundlePath: flags.bundle,
+    artifact: flags.artifact,
+    identity: {
+      ...(flags.certificateIdentity === undefined ? {} : { certificateIdentity: flags.certificateIdentity }),
+      ...(flags.certificateIdentityRegexp === undefined ? {} : { certificateIdentityRegExp: flags.certificateIdentityRegexp }),
+      ...(flags.certificateOidcIssuer === undefined ? {} : { certificateOidcIssuer: flags.certificateOidcIssuer }),
+    },
+    ...(flags.key === undefined ? {} : { publicKeyPath: flags.key }),
+    trustRoot: { ...(flags.trustedRoot === undefined ? {} : { trustedRoot: flags.trustedRoot }), ...(flags.staging === undefined ? {} : { staging: flags.staging }) },
+  });
 }
 
 describe('sigstore-conformance index', () => {
@@ -409,7 +436,7 @@ describe('bundle and artifact attacks', () => {
   });
 });
 
-describe('verifyBundleCommand', () => {
+describe('verifyBundleFile', () => {
   const happy = CASES.find((testCase) => testCase.case === 'happy-path-v0.1');
   if (happy === undefined) throw new Error('missing happy-path-v0.1');
 
@@ -428,8 +455,8 @@ describe('verifyBundleCommand', () => {
   it('refuses unusable flags as usage errors', async () => {
     const base = commandOptions(happy, 'DIGEST');
     await expect(verifyBundleCommand({ ...base, key: join(ASSETS, 'managed-key-happy-path', 'key.pub') })).rejects.toMatchObject({ code: 'USAGE', category: 'input' });
-    await expect(verifyBundleCommand(omit(base, 'certificateOidcIssuer'))).rejects.toMatchObject({ code: 'USAGE' });
-    await expect(verifyBundleCommand(omit(base, 'certificateIdentity'))).rejects.toMatchObject({ code: 'USAGE' });
+    await expect(verifyBundleCommand(omit(base, 'certificateOidcIssuer'))).rejects.toMatchObject({ code: 'IDENTITY_REQUIRED', category: 'input' });
+    await expect(verifyBundleCommand(omit(base, 'certificateIdentity'))).rejects.toMatchObject({ code: 'IDENTITY_REQUIRED', category: 'input' });
     await expect(verifyBundleCommand({ ...base, staging: true })).rejects.toMatchObject({ code: 'USAGE' });
     await expect(verifyBundleCommand({ ...base, artifact: 'sha256:abc' })).rejects.toMatchObject({ code: 'DIGEST_INVALID' });
     await expect(verifyBundleCommand({ ...base, certificateIdentityRegexp: '(' })).rejects.toMatchObject({ code: 'POLICY_INVALID' });

@@ -7,7 +7,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AiprovError } from '../../src/errors.js';
-import { verifySigstoreBundle, type EvidenceThresholds, type VerifySigstoreBundleOptions } from '../../src/verify/sigstore-bundle.js';
+import type { EvidenceThresholds } from '../../src/verify/evidence.js';
+import { verifySigstoreBundle, type VerifySigstoreBundleOptions } from '../../src/verify/sigstore-bundle.js';
 import { parseTrustRoot, toVerifierTrustMaterial } from '../../src/verify/trust.js';
 import { TESTDATA } from '../support/paths.js';
 

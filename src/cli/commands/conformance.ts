@@ -76,19 +76,13 @@ export function registerConformanceCommands(program: Command, context: CliContex
     .option('--json', 'print the result as JSON')
     .action(async (artifact: string, flags: VerifyBundleFlags) => {
       if (flags.offline === true) blockNetwork();
-      const { verifyBundleCommand } = await import('../../verify/sigstore-bundle.js');
-      const identity = identityPolicyFrom(flags);
-      const result = await verifyBundleCommand({
-        bundle: flags.bundle,
+      const { verifyBundleFile } = await import('../../use-cases/verify-bundle.js');
+      const result = await verifyBundleFile({
+        bundlePath: flags.bundle,
         artifact,
-        ...(identity.certificateIdentity === undefined ? {} : { certificateIdentity: identity.certificateIdentity }),
-        ...(identity.certificateIdentityRegExp === undefined ? {} : { certificateIdentityRegexp: identity.certificateIdentityRegExp }),
-        ...(identity.certificateOidcIssuer === undefined ? {} : { certificateOidcIssuer: identity.certificateOidcIssuer }),
-        ...(identity.certificateOidcIssuerRegExp === undefined ? {} : { certificateOidcIssuerRegexp: identity.certificateOidcIssuerRegExp }),
-        ...(identity.extensions === undefined ? {} : { certificateExtensions: identity.extensions }),
-        ...(flags.key === undefined ? {} : { key: flags.key }),
-        ...(flags.trustedRoot === undefined ? {} : { trustedRoot: flags.trustedRoot }),
-        ...(flags.staging === true ? { staging: true } : {}),
+        identity: identityPolicyFrom(flags),
+        ...(flags.key === undefined ? {} : { publicKeyPath: flags.key }),
+        trustRoot: { ...(flags.trustedRoot === undefined ? {} : { trustedRoot: flags.trustedRoot }), ...(flags.staging === true ? { staging: true } : {}) },
       });
       const signer = result.signer.kind === 'certificate' ? `${result.signer.identity.subjectAlternativeName ?? '(no identity)'} via ${result.signer.identity.issuer ?? '(no issuer)'}` : `key ${result.signer.keyId}`;
       context.stdout.write(flags.json === true ? `${JSON.stringify(result, null, 2)}\n` : `Verified ${result.content} bundle ${flags.bundle}: signed by ${signer}\n`);

@@ -1,0 +1,128 @@
+/**
+ * The witnesses of a Sigstore bundle: transparency-log entries and timestamps. Each counts once
+ * toward a threshold, a proof must agree with its own checkpoint, and only authenticated times
+ * are reported (protobuf-specs `sigstore_bundle.proto`, `VerificationMaterial`).
+ */
+import type { Bundle, TransparencyLogEntry } from '@sigstore/bundle';
+import type { SignedEntity } from '@sigstore/verify';
+import { VerificationError } from '../errors.js';
+import { equalBytes } from './artifact-binding.js';
+
+/** A timestamp this far past the verifier's clock is refused (clock skew allowance). */
+const MAX_FUTURE_SKEW_MS = 5 * 60 * 1000;
+
+export interface EvidenceThresholds {
+  /** Distinct transparency logs that must include the signature. */
+  readonly tlog?: number;
+  /** Distinct SCTs the signing certificate must carry. */
+  readonly ctlog?: number;
+  /** Verified timestamps (RFC 3161, or tlog integrated times backed by a SET). */
+  readonly timestamp?: number;
+}
+
+export interface VerifiedTimestamp {
+  readonly kind: 'transparency-log' | 'timestamp-authority';
+  /** RFC 3339, UTC. */
+  readonly time: string;
+  /** The log ID (base64) of a tlog integrated time. */
+  readonly logId?: string;
+  readonly logIndex?: string;
+}
+
+export interface VerifiedTlogEntry {
+  readonly logId: string;
+  readonly logIndex: string;
+  readonly kind: string;
+  readonly version: string;
+  readonly integratedTime?: string;
+  readonly inclusionProof: boolean;
+  readonly inclusionPromise: boolean;
+}
+
+/**
+ * Each piece of evidence counts once. Two copies of one tlog entry (same log, same body; a log
+ * index is not covered by an inclusion proof, so it is ignored) or of one RFC 3161 token would
+ * otherwise let a single witness meet a threshold of two.
+ */
+export function refuseDuplicateEvidence(bundle: Bundle): void {
+  const entries = new Set<string>();
+  for (const entry of bundle.verificationMaterial.tlogEntries) {
+    const key = `${entry.logId.keyId.toString('base64')}:${entry.canonicalizedBody.toString('base64')}`;
+    if (entries.has(key)) throw new VerificationError('TLOG_DUPLICATE_ENTRY', `the bundle repeats a transparency log entry (log ${entry.logId.keyId.toString('base64')}); each entry may count only once`);
+    entries.add(key);
+  }
+  const tokens = new Set<string>();
+  for (const timestamp of bundle.verificationMaterial.timestampVerificationData?.rfc3161Timestamps ?? []) {
+    const key = Buffer.from(timestamp.signedTimestamp).toString('base64');
+    if (tokens.has(key)) throw new VerificationError('TIMESTAMP_DUPLICATE', 'the bundle repeats an RFC 3161 timestamp; each timestamp may count only once');
+    tokens.add(key);
+  }
+}
+
+/**
+ * `@sigstore/verify` checks an inclusion proof against the root hash and size of its signed
+ * checkpoint and ignores the proof's own `rootHash` and `treeSize`. A proof whose fields disagree
+ * with the checkpoint they come with is not what the log served: refuse it rather than report
+ * values nobody verified (sigstore-python and sigstore-go refuse it too).
+ */
+export function refuseInconsistentInclusionProofs(bundle: Bundle): void {
+  for (const entry of bundle.verificationMaterial.tlogEntries) {
+    const proof = entry.inclusionProof;
+    if (proof === undefined) continue;
+    const envelope = proof.checkpoint?.envelope ?? '';
+    // C2SP tlog-checkpoint: origin, tree size (decimal), root hash (base64), then optional lines.
+    const [, size, rootHash] = envelope.slice(0, Math.max(envelope.indexOf('\n\n'), 0)).split('\n');
+    const sameSize = size !== undefined && /^(0|[1-9][0-9]*)$/.test(size) && size === proof.treeSize;
+    if (!sameSize || rootHash === undefined || !equalBytes(Buffer.from(rootHash, 'base64'), proof.rootHash)) {
+      throw new VerificationError('TLOG_INVALID', 'a transparency log inclusion proof does not match its checkpoint (root hash or tree size)');
+    }
+  }
+}
+
+
+
+/** Timestamps that can count: RFC 3161 tokens, and integrated times backed by a SET. */
+export function checkTimestampCount(entity: SignedEntity, threshold: number): void {
+  const available = entity.timestamps.filter((timestamp) => timestamp.$case === 'timestamp-authority' || timestamp.tlogEntry.inclusionPromise !== undefined).length;
+  if (available < threshold) {
+    throw new VerificationError('TIMESTAMP_MISSING', `the bundle has ${String(available)} verifiable timestamp(s) (an RFC 3161 timestamp or a tlog integrated time with a signed entry timestamp); ${String(threshold)} required`);
+  }
+}
+
+export function verifiedTimestamps(entity: SignedEntity): VerifiedTimestamp[] {
+  return entity.timestamps.flatMap((timestamp): VerifiedTimestamp[] => {
+    switch (timestamp.$case) {
+      case 'timestamp-authority':
+        return [{ kind: 'timestamp-authority', time: timestamp.timestamp.signingTime.toISOString() }];
+      case 'transparency-log': {
+        // Only a SET authenticates the integrated time (protobuf-specs: the time is otherwise
+        // just a claim); @sigstore/verify ignores the others too.
+        const entry = timestamp.tlogEntry;
+        if (entry.inclusionPromise === undefined) return [];
+        return [{ kind: 'transparency-log', time: new Date(Number(entry.integratedTime) * 1000).toISOString(), logId: entry.logId.keyId.toString('base64'), logIndex: entry.logIndex }];
+      }
+    }
+  });
+}
+
+/** A witness that dates the signature in the verifier's future is lying or misconfigured. */
+export function refuseFutureTimestamps(timestamps: readonly VerifiedTimestamp[], now: Date): void {
+  for (const timestamp of timestamps) {
+    if (Date.parse(timestamp.time) > now.getTime() + MAX_FUTURE_SKEW_MS) {
+      throw new VerificationError('TIMESTAMP_INVALID', `a ${timestamp.kind} timestamp (${timestamp.time}) is in the future (now ${now.toISOString()})`);
+    }
+  }
+}
+
+export function describeTlogEntry(entry: TransparencyLogEntry): VerifiedTlogEntry {
+  return {
+    logId: entry.logId.keyId.toString('base64'),
+    logIndex: entry.logIndex,
+    kind: entry.kindVersion.kind,
+    version: entry.kindVersion.version,
+    ...(entry.integratedTime === '0' || entry.integratedTime === '' ? {} : { integratedTime: new Date(Number(entry.integratedTime) * 1000).toISOString() }),
+    inclusionProof: entry.inclusionProof !== undefined,
+    inclusionPromise: entry.inclusionPromise !== undefined,
+  };
+}
+
