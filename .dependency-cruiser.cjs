@@ -12,7 +12,8 @@ const LAYERS = [
   ['sign', 'verify'],
   ['policy'],
   ['lineage'],
-  ['report', 'use-cases'],
+  ['use-cases'],
+  ['report'],
   ['cli'],
   ['index.ts'],
 ];

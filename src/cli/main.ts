@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { asAiprovError, EXIT_OK, exitStatusFor, IOError, type AiprovError } from '../errors.js';
-import { errorJson, renderError } from './render.js';
+import { failureJson } from '../report/json.js';
+import { renderError } from '../report/text.js';
 import { registerAttestCommands } from './commands/attest.js';
 import { registerBomCommands } from './commands/bom.js';
 import { registerConformanceCommands } from './commands/conformance.js';
@@ -57,13 +58,16 @@ export async function main(argv: readonly string[], context: CliContext = proces
       reportError(asAiprovError(context.signal.reason), context, false);
       return INTERRUPTED_EXIT_STATUS;
     }
-    return reportError(asAiprovError(error), context, argv.includes('--json'));
+    return reportError(asAiprovError(error), context, argv.includes('--json') || argv.includes('--format=json') || formatIsJson(argv), argv[0]);
   }
 }
 
+/** Commands whose JSON output answers "verified?": their failures say `verified: false` too. */
+const VERIFYING_COMMANDS = new Set(['verify', 'verify-bundle', 'inspect']);
+
 /** Prints an error as one line (or as JSON with --json) and returns its exit status. */
-export function reportError(error: AiprovError, context: CliContext, json: boolean): number {
-  if (json) context.stdout.write(`${JSON.stringify({ verified: false, error: errorJson(error) }, null, 2)}\n`);
+export function reportError(error: AiprovError, context: CliContext, json: boolean, command = ''): number {
+  if (json) context.stdout.write(`${JSON.stringify(failureJson(error, VERIFYING_COMMANDS.has(command)), null, 2)}\n`);
   context.stderr.write(`${renderError(error)}\n`);
   return exitStatusFor(error.category);
 }
@@ -79,6 +83,12 @@ function processContext(): CliContext {
     process.once('SIGINT', () => process.exit(INTERRUPTED_EXIT_STATUS));
   });
   return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, cwd: process.cwd(), signal: controller.signal };
+}
+
+/** `--format json` (verify lineage) asks for JSON as `--json` does. */
+function formatIsJson(argv: readonly string[]): boolean {
+  const index = argv.indexOf('--format');
+  return index >= 0 && argv[index + 1] === 'json';
 }
 
 /** What shells report for a process ended by SIGINT (128 + 2). */

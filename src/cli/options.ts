@@ -57,3 +57,8 @@ export async function withProgress<T>(context: CliContext, flags: { readonly qui
     reporter.stop();
   }
 }
+
+/** `--trusted-root FILE` or `--staging` (the default is the embedded public-good root). */
+export function trustRootChoiceFrom(flags: { readonly trustedRoot?: string; readonly staging?: boolean }): { trustedRoot?: string; staging?: boolean } {
+  return { ...(flags.trustedRoot === undefined ? {} : { trustedRoot: flags.trustedRoot }), ...(flags.staging === true ? { staging: true } : {}) };
+}

@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import { InputError } from '../errors.js';
 import type { SigningMethod } from '../sign/signer.js';
 import type { CliContext } from './context.js';
-import { readInputFile } from './files.js';
 import { passphraseFromEnv, promptSecret } from './prompt.js';
 
 /** The signing flags shared by `sign`, `attest …` and `sign-bundle`. */
@@ -41,26 +40,16 @@ export async function signingMethodFromFlags(flags: SigningFlags, context: CliCo
   if (flags.certificate !== undefined || flags.certificateChain !== undefined) {
     throw new InputError('USAGE', '--certificate and --certificate-chain need --key');
   }
-  const { loadSigningConfig, PUBLIC_GOOD_SERVICES, STAGING_SERVICES } = await import('../sign/keyless.js');
+  const { loadSigningServices } = await import('../use-cases/signing-method.js');
   const { resolveIdentityToken } = await import('../sign/identity-token.js');
-  let services = flags.staging === true ? STAGING_SERVICES : PUBLIC_GOOD_SERVICES;
-  if (flags.signingConfig !== undefined) {
-    let json: unknown;
-    try {
-      json = JSON.parse(await readInputFile(flags.signingConfig, 'signing config'));
-    } catch (error) {
-      if (error instanceof SyntaxError) throw new InputError('SIGNING_CONFIG_INVALID', `${flags.signingConfig} is not JSON`, { path: flags.signingConfig });
-      throw error;
-    }
-    services = loadSigningConfig(json);
-  }
-  services = {
-    ...services,
+  const services = await loadSigningServices({
+    ...(flags.staging === true ? { staging: true } : {}),
+    ...(flags.signingConfig === undefined ? {} : { signingConfigPath: flags.signingConfig }),
     ...(flags.fulcioUrl === undefined ? {} : { fulcioUrl: flags.fulcioUrl }),
     ...(flags.rekorUrl === undefined ? {} : { rekorUrl: flags.rekorUrl }),
     ...(flags.tsaUrl === undefined ? {} : { tsaUrl: flags.tsaUrl }),
     ...(flags.oidcIssuer === undefined ? {} : { oidcIssuer: flags.oidcIssuer }),
-  };
+  });
   const interactive = context.stdin.isTTY === true && context.stderr.isTTY === true;
   const token = await resolveIdentityToken({
     ...(flags.identityToken === undefined ? {} : { explicit: flags.identityToken }),
@@ -78,19 +67,19 @@ export async function signingMethodFromFlags(flags: SigningFlags, context: CliCo
 }
 
 async function keySigningMethod(flags: SigningFlags, keyPath: string, context: CliContext): Promise<SigningMethod> {
-  const { parsePrivateKey } = await import('../format/keys.js');
-  const { parseCertificates } = await import('../format/certificates.js');
-  const keyPem = await readInputFile(keyPath, 'private key');
+  const { loadKeySigningMethod, readPrivateKeyFile } = await import('../use-cases/signing-method.js');
+  const keyPem = await readPrivateKeyFile(keyPath);
   let passphrase = passphraseFromEnv(context, flags.passphraseEnv);
   if (passphrase === undefined && keyPem.includes('ENCRYPTED') && context.stdin.isTTY === true) {
     passphrase = await promptSecret(context, `Passphrase for ${keyPath}: `);
   }
-  const privateKey = parsePrivateKey(keyPem, keyPath, passphrase);
-  if (flags.certificate === undefined) {
-    if (flags.certificateChain !== undefined) throw new InputError('USAGE', '--certificate-chain needs --certificate');
-    return { kind: 'key', privateKey };
-  }
-  const leaf = parseCertificates(await readInputFile(flags.certificate, 'certificate'), flags.certificate).slice(0, 1);
-  const chain = await Promise.all((flags.certificateChain ?? []).map(async (file) => parseCertificates(await readInputFile(file, 'certificate chain'), file)));
-  return { kind: 'certificate', privateKey, certificateChain: [...leaf, ...chain.flat()] };
+  return loadKeySigningMethod(
+    {
+      keyPath,
+      ...(passphrase === undefined ? {} : { passphrase }),
+      ...(flags.certificate === undefined ? {} : { certificatePath: flags.certificate }),
+      ...(flags.certificateChain === undefined ? {} : { certificateChainPaths: flags.certificateChain }),
+    },
+    keyPem,
+  );
 }

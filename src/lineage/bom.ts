@@ -17,6 +17,7 @@ import { Enums, Models, SPDX, Serialize, Spec } from '@cyclonedx/cyclonedx-libra
 import { InputError, InternalError } from '../errors.js';
 import type { ArtifactRole } from '../format/artifact-kind.js';
 import type { LineageNode, LineageResult } from './types.js';
+import { signerIdentity } from '../verify/signer.js';
 
 export interface BuildMlBomOptions {
   /** aiprov's version, recorded as the tool that produced the BOM (`metadata.tools`). */
@@ -209,9 +210,10 @@ function propertiesOf(node: LineageNode): [string, string][] {
   const add = (name: string, value: string | undefined): void => {
     if (value !== undefined) properties.push([name, value]);
   };
-  add(ML_BOM_PROPERTIES.signer, node.signer?.identity);
-  add(ML_BOM_PROPERTIES.signerKind, node.signer?.kind);
-  add(ML_BOM_PROPERTIES.signerIssuer, node.signer?.issuer);
+  const signer = node.signedBy?.signer;
+  add(ML_BOM_PROPERTIES.signer, signer === undefined ? undefined : signerIdentity(signer));
+  add(ML_BOM_PROPERTIES.signerKind, signer?.kind);
+  add(ML_BOM_PROPERTIES.signerIssuer, signer?.kind === 'key' ? undefined : signer?.issuer);
   add(ML_BOM_PROPERTIES.builderId, node.provenance?.builderId);
   add(ML_BOM_PROPERTIES.buildType, node.provenance?.buildType);
   add(ML_BOM_PROPERTIES.invocationId, node.provenance?.invocationId);

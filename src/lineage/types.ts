@@ -1,22 +1,19 @@
 import type { ArtifactRole } from '../format/artifact-kind.js';
 import type { Finding } from '../findings.js';
+import type { Signer } from '../verify/signer.js';
 
 
-/** A verified signer, as reported in a lineage node (never a raw key or token). */
-export interface SignerSummary {
+/** A verified signer of a lineage node: who signed, and the policy's name for that signer. */
+export interface PolicySigner {
   /** The policy's name for this signer. */
   readonly name: string;
-  readonly kind: 'key' | 'certificate' | 'keyless';
-  /** Key hint, certificate subject, or the keyless identity (SAN). */
-  readonly identity: string;
-  /** OIDC issuer for keyless signers. */
-  readonly issuer?: string;
+  readonly signer: Signer;
 }
 
 /** One verified attestation attached to a node. */
 export interface AttestationSummary {
   readonly predicateType: string;
-  readonly signer: SignerSummary;
+  readonly signedBy: PolicySigner;
   /** Training provenance: builder id; dataset card: licence, etc. Small and display-ready. */
   readonly details: Readonly<Record<string, string>>;
 }
@@ -31,7 +28,7 @@ export interface LineageNode {
   /** `sha256:<root>` as named by the parent's provenance (or computed, for the top model). */
   readonly digest: string;
   /** undefined when the signature could not be verified. */
-  readonly signer?: SignerSummary;
+  readonly signedBy?: PolicySigner;
   readonly attestations: readonly AttestationSummary[];
   /** Training provenance facts for models (builder, hyperparameters file digest, …). */
   readonly provenance?: {

@@ -9,9 +9,10 @@ import { readAttestations } from '../format/attestation-file.js';
 import { peekUnverifiedStatement, readBundleFile } from '../format/bundle.js';
 import { DATASET_CARD_V1, parseDatasetCardStatement, type DatasetCard } from '../statement/dataset-card.js';
 import { parseTrainingProvenance, SLSA_PROVENANCE_V1, type ArtifactDependency, type TrainingProvenance } from '../statement/provenance.js';
-import type { Finding } from '../findings.js';
-import { authenticateDsseBundle, verifyArtifact, type ArtifactTrust, type VerifiedSigner, type VerifyArtifactResult } from '../verify/verify-artifact.js';
-import type { AttestationSummary, LineageNode, LineageResult, SignerSummary } from './types.js';
+import { findingFromError, type Finding, type FindingCode, type FindingFields } from '../findings.js';
+import type { Signer } from '../verify/signer.js';
+import { authenticateDsseBundle, verifyArtifact, type ArtifactTrust, type VerifyArtifactResult } from '../verify/verify-artifact.js';
+import type { AttestationSummary, LineageNode, LineageResult, PolicySigner } from './types.js';
 
 /**
  * Codes that mean "this signer is not the one who signed", as opposed to "the signature is bad".
@@ -39,19 +40,12 @@ export interface VerifyLineageOptions {
 }
 
 /** A finding that makes the lineage fail (tampered, forged) or be denied (policy). */
-function failure(code: string, detail: string, category: 'verification' | 'policy', path?: string): Finding {
-  return { code, severity: 'error', category, detail, ...(path === undefined ? {} : { path }) };
+function failure(code: FindingCode, category: 'verification' | 'policy', fields: FindingFields, path?: string): Finding {
+  return { code, severity: 'error', category, fields, ...(path === undefined ? {} : { path }) };
 }
 
-function summarize(name: string, signer: VerifiedSigner): SignerSummary {
-  switch (signer.kind) {
-    case 'key':
-      return { name, kind: 'key', identity: `key ${signer.keyHint}` };
-    case 'certificate':
-      return { name, kind: 'certificate', identity: signer.subjectAltName ?? signer.subject };
-    case 'sigstore':
-      return { name, kind: 'keyless', identity: signer.identity ?? '(no identity)', ...(signer.issuer === undefined ? {} : { issuer: signer.issuer }) };
-  }
+function summarize(name: string, signer: Signer): PolicySigner {
+  return { name, signer };
 }
 
 /** The trust each policy signer stands for (a keyless signer once per trusted Sigstore root). */
@@ -75,7 +69,7 @@ type Attempt<T> = { readonly ok: true; readonly value: T; readonly signerName: s
  */
 async function withTrustedSigner<T>(role: ArtifactRole, policy: ResolvedPolicy, what: string, attempt: (trust: ArtifactTrust) => Promise<T>): Promise<Attempt<T>> {
   const names = policy.roles[role].signers;
-  if (names.length === 0) return { ok: false, finding: failure('ROLE_HAS_NO_SIGNERS', `the policy trusts no signer for the ${role} role, so ${what} cannot be accepted`, 'policy') };
+  if (names.length === 0) return { ok: false, finding: failure('ROLE_HAS_NO_SIGNERS', 'policy', { subject: what, value: role }) };
   const failures: AiprovError[] = [];
   for (const name of names) {
     const signer = policy.signers.get(name);
@@ -91,14 +85,14 @@ async function withTrustedSigner<T>(role: ArtifactRole, policy: ResolvedPolicy, 
   }
   const decisive = failures.find((error) => !NOT_THIS_SIGNER.has(error.code) && error.category !== 'policy');
   if (decisive !== undefined) {
-    return { ok: false, finding: failure(decisive.code, `${what}: ${decisive.message}`, decisive.category === 'policy' ? 'policy' : 'verification', decisive.path) };
+    return { ok: false, finding: findingFromError(decisive, what) };
   }
-  return { ok: false, finding: failure('UNTRUSTED_SIGNER', `${what} is not signed by any signer the policy trusts for the ${role} role (${names.join(', ')})`, 'policy') };
+  return { ok: false, finding: failure('UNTRUSTED_SIGNER', 'policy', { subject: what, value: role, values: names }) };
 }
 
 interface VerifiedAttestation<T> {
   readonly value: T;
-  readonly signer: SignerSummary;
+  readonly signedBy: PolicySigner;
 }
 
 /**
@@ -120,7 +114,7 @@ async function verifiedAttestations<T>(
     stored = await readAttestations(attestationsPath);
   } catch (error) {
     if (!(error instanceof AiprovError)) throw error;
-    findings.push(failure(error.code, error.message, 'verification', basename(attestationsPath)));
+    findings.push({ ...findingFromError(error), category: 'verification', path: basename(attestationsPath) });
     return [];
   }
   const matching: VerifiedAttestation<T>[] = [];
@@ -139,17 +133,17 @@ async function verifiedAttestations<T>(
       parsed = parse(JSON.parse(attempt.value.payload.toString('utf8')));
     } catch (error) {
       if (!(error instanceof AiprovError)) throw error;
-      findings.push(failure(error.code, `${where}: ${error.message}`, 'verification'));
+      findings.push({ ...findingFromError(error, `attestation ${where}`), category: 'verification' });
       continue;
     }
     if (parsed.subjectDigest !== rootDigest) {
       otherSubjects.push(`${where} names sha256:${parsed.subjectDigest}`);
       continue;
     }
-    matching.push({ value: parsed.value, signer: summarize(attempt.signerName, attempt.value.signer) });
+    matching.push({ value: parsed.value, signedBy: summarize(attempt.signerName, attempt.value.signer) });
   }
   if (matching.length === 0 && otherSubjects.length > 0) {
-    findings.push(failure('ATTESTATION_SUBJECT_MISMATCH', `the ${predicateType} attestation is about another artifact (${otherSubjects.join('; ')}), not sha256:${rootDigest}`, 'verification'));
+    findings.push(failure('ATTESTATION_SUBJECT_MISMATCH', 'verification', { value: predicateType, digest: `sha256:${rootDigest}`, values: otherSubjects }));
   }
   return matching;
 }
@@ -264,18 +258,18 @@ async function verifyNode(input: NodeInput, options: VerifyLineageOptions, locat
     }
     // Unsigned: hash it anyway, so the report says whether it is at least the named content.
     const { rootDigest } = await identifyArtifact(path, kind);
-    findings.push(failure('UNSIGNED_ARTIFACT', `the ${role} ${input.name} (sha256:${rootDigest}) has no signature (${basename(files.signaturePath)})`, 'policy'));
+    findings.push(failure('UNSIGNED_ARTIFACT', 'policy', { subject: `the ${role} ${input.name}`, digest: `sha256:${rootDigest}`, value: basename(files.signaturePath) }));
     return { ...base, digest: `sha256:${rootDigest}`, attestations, findings, children: [] };
   }
   const verified: VerifyArtifactResult = signature.value;
   findings.push(...verified.findings.map((finding) => (finding.severity === 'error' ? { ...finding, category: 'verification' as const } : finding)));
   const rootDigest = verified.signedRootDigest;
-  const signer = summarize(signature.signerName, verified.signer);
-  const node = { ...base, id: `${role}:sha256:${rootDigest}`, digest: `sha256:${rootDigest}`, signer };
+  const signedBy = summarize(signature.signerName, verified.signer);
+  const node = { ...base, id: `${role}:sha256:${rootDigest}`, digest: `sha256:${rootDigest}`, signedBy };
 
   // 2. The digest link: the parent's provenance must name exactly what was signed and is on disk.
   if (input.expectedDigest !== undefined && input.expectedDigest !== rootDigest) {
-    findings.push(failure('DIGEST_LINK_MISMATCH', `the provenance names ${input.name} as sha256:${input.expectedDigest}, but its signature covers sha256:${rootDigest}`, 'verification'));
+    findings.push(failure('DIGEST_LINK_MISMATCH', 'verification', { subject: input.name, expectedDigest: `sha256:${input.expectedDigest}`, digest: `sha256:${rootDigest}` }));
   }
   const rolePolicy = options.policy.roles[role];
 
@@ -290,23 +284,23 @@ async function verifyNode(input: NodeInput, options: VerifyLineageOptions, locat
     // (unsigned) attestations file could choose the verdict by reordering its lines.
     const card = cards[0];
     if (cards.some((other) => JSON.stringify(other.value) !== JSON.stringify(card?.value))) {
-      findings.push(failure('DATASET_CARD_CONFLICT', `the dataset ${input.name} has ${String(cards.length)} trusted dataset cards that disagree`, 'verification'));
+      findings.push(failure('DATASET_CARD_CONFLICT', 'verification', { subject: `the dataset ${input.name}`, count: cards.length }));
       return { ...node, attestations, findings, children: [] };
     }
     if (card === undefined) {
       // A card that failed verification was already reported; "missing" would only repeat it.
       const required = rolePolicy.requireAttestations.includes('dataset-card') || rolePolicy.allowedLicenses !== undefined || rolePolicy.forbid.length > 0;
       if (required && findings.length === errorsBefore) {
-        findings.push(failure('MISSING_DATASET_CARD', `the dataset ${input.name} has no dataset card signed by a trusted signer`, 'policy'));
+        findings.push(failure('MISSING_DATASET_CARD', 'policy', { subject: `the dataset ${input.name}` }));
       }
       return { ...node, attestations, findings, children: [] };
     }
-    attestations.push({ predicateType: DATASET_CARD_V1, signer: card.signer, details: { license: card.value.license } });
+    attestations.push({ predicateType: DATASET_CARD_V1, signedBy: card.signedBy, details: { license: card.value.license } });
     if (rolePolicy.allowedLicenses !== undefined && !licenseAllowed(card.value.license, rolePolicy.allowedLicenses)) {
-      findings.push(failure('LICENSE_NOT_ALLOWED', `the dataset ${input.name} is licensed ${card.value.license}, which the policy does not allow (${rolePolicy.allowedLicenses.join(', ')})`, 'policy'));
+      findings.push(failure('LICENSE_NOT_ALLOWED', 'policy', { subject: `the dataset ${input.name}`, value: card.value.license, values: rolePolicy.allowedLicenses }));
     }
     if (rolePolicy.forbid.includes('sensitive-personal-information') && card.value.hasSensitivePersonalInformation !== 'no') {
-      findings.push(failure('FORBIDDEN_DATA', `the dataset ${input.name} declares sensitive personal information "${card.value.hasSensitivePersonalInformation ?? 'not stated'}"; the policy requires "no"`, 'policy'));
+      findings.push(failure('FORBIDDEN_DATA', 'policy', { subject: `the dataset ${input.name}`, value: card.value.hasSensitivePersonalInformation ?? 'not stated' }));
     }
     return {
       ...node,
@@ -320,7 +314,7 @@ async function verifyNode(input: NodeInput, options: VerifyLineageOptions, locat
 
   // 4. Models: training provenance, its builder, and every input it names.
   if (input.ancestors.includes(rootDigest)) {
-    findings.push(failure('BASE_MODEL_CYCLE', `${input.name} (sha256:${rootDigest}) is its own ancestor`, 'verification'));
+    findings.push(failure('BASE_MODEL_CYCLE', 'verification', { subject: input.name, digest: `sha256:${rootDigest}` }));
     return { ...node, attestations, findings, children: [] };
   }
   const errorsBefore = findings.length;
@@ -331,20 +325,20 @@ async function verifyNode(input: NodeInput, options: VerifyLineageOptions, locat
   const [provenance, ...others] = provenances;
   if (provenance === undefined) {
     if (rolePolicy.requireAttestations.includes('training-provenance') && findings.length === errorsBefore) {
-      findings.push(failure('MISSING_PROVENANCE', `the ${role} ${input.name} has no training provenance signed by a trusted signer`, 'policy'));
+      findings.push(failure('MISSING_PROVENANCE', 'policy', { subject: `the ${role} ${input.name}` }));
     }
     return { ...node, attestations, findings, children: [] };
   }
   // Two signed accounts of one training run that name different inputs cannot both be true.
   const conflicting = others.find((other) => provenanceFingerprint(other.value) !== provenanceFingerprint(provenance.value));
   if (conflicting !== undefined) {
-    findings.push(failure('PROVENANCE_CONFLICT', `two training provenance attestations for ${input.name} disagree (builder or inputs differ)`, 'verification'));
+    findings.push(failure('PROVENANCE_CONFLICT', 'verification', { subject: input.name }));
     return { ...node, attestations, findings, children: [] };
   }
   const training = provenance.value;
-  attestations.push({ predicateType: SLSA_PROVENANCE_V1, signer: provenance.signer, details: { builderId: training.builderId } });
+  attestations.push({ predicateType: SLSA_PROVENANCE_V1, signedBy: provenance.signedBy, details: { builderId: training.builderId } });
   if (rolePolicy.builderIds !== undefined && !rolePolicy.builderIds.includes(training.builderId)) {
-    findings.push(failure('BUILDER_NOT_ALLOWED', `${input.name} was built by ${training.builderId}, which the policy does not allow`, 'policy'));
+    findings.push(failure('BUILDER_NOT_ALLOWED', 'policy', { subject: input.name, value: training.builderId, values: rolePolicy.builderIds }));
   }
 
   const children: LineageNode[] = [];
@@ -355,7 +349,7 @@ async function verifyNode(input: NodeInput, options: VerifyLineageOptions, locat
   ];
   for (const { dependency, role: childRole } of inputs) {
     if (childRole === 'base-model' && input.depth + 1 > options.policy.roles['base-model'].maxDepth) {
-      findings.push(failure('LINEAGE_TOO_DEEP', `${dependency.name} is base-model level ${String(input.depth + 1)}; the policy follows at most ${String(options.policy.roles['base-model'].maxDepth)}`, 'policy'));
+      findings.push(failure('LINEAGE_TOO_DEEP', 'policy', { subject: dependency.name, count: input.depth + 1, limit: options.policy.roles['base-model'].maxDepth }));
       continue;
     }
     children.push(await verifyDependency(dependency, childRole, { ...input, depth: input.depth + 1, ancestors: [...input.ancestors, rootDigest] }, dirname(resolve(path)), options, locator));
@@ -400,7 +394,7 @@ async function verifyDependency(dependency: ArtifactDependency, role: ArtifactRo
     name: dependency.name,
     digest: `sha256:${dependency.rootDigest}`,
     attestations: [],
-    findings: [failure('INPUT_NOT_FOUND', `the ${role} ${dependency.name} (sha256:${dependency.rootDigest}) was not found${dependency.uri === undefined ? '' : ` at ${dependency.uri}`}; pass --search DIR`, 'policy')],
+    findings: [failure('INPUT_NOT_FOUND', 'policy', { subject: `the ${role} ${dependency.name}`, digest: `sha256:${dependency.rootDigest}`, ...(dependency.uri === undefined ? {} : { value: dependency.uri }) })],
     children: [],
   };
 }

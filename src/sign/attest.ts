@@ -4,7 +4,7 @@ import { computeManifestWith, resolveSerialization } from '../manifest/compute.j
 import { computeRootDigest, type Serialization } from '../manifest/manifest.js';
 import { buildDatasetCardStatement, type DatasetCard } from '../statement/dataset-card.js';
 import { manifestFromStatement } from '../statement/oms.js';
-import { buildTrainingProvenance, type JsonValue, type TrainingProvenanceInput } from '../statement/provenance.js';
+import { buildTrainingProvenance, type TrainingProvenanceInput } from '../statement/provenance.js';
 import { parseStatement } from '../statement/parse.js';
 import { IN_TOTO_PAYLOAD_TYPE } from '../statement/statement.js';
 import { readBundleFile, type BundleJson } from '../format/bundle.js';
@@ -65,22 +65,17 @@ export async function attestDataset(datasetPath: string, card: DatasetCard, sign
   return signAndStore(statement, (await artifactFiles(datasetPath, 'dataset')).attestationsPath, signingMethod);
 }
 
-export interface TrainingInputs {
+/**
+ * What `attestTraining` is given: the provenance's inputs, with the model, recipe, datasets and
+ * base model named by their paths (their root digests are computed here).
+ */
+export interface TrainingInputs extends Omit<TrainingProvenanceInput, 'model' | 'recipe' | 'datasets' | 'baseModel'> {
   readonly model: string;
   readonly recipe: string;
   readonly datasets: readonly string[];
   readonly baseModel?: string;
   /** Where each input can be fetched, by its path as given (default: a `file:` name). */
   readonly uris?: Readonly<Record<string, string>>;
-  readonly code?: { readonly uri: string; readonly gitCommit: string };
-  readonly container?: { readonly uri: string; readonly sha256: string };
-  readonly hyperparameters?: Readonly<Record<string, JsonValue>>;
-  readonly entrypoint?: string;
-  readonly builderId: string;
-  readonly invocationId?: string;
-  readonly startedOn?: string;
-  readonly finishedOn?: string;
-  readonly byproducts?: readonly { readonly name: string; readonly sha256: string }[];
 }
 
 /**
@@ -98,20 +93,13 @@ export async function attestTraining(inputs: TrainingInputs, signingMethod: Sign
     const uri = inputs.uris?.[artifact.path];
     return { name: artifact.name || basename(artifact.path), rootDigest: artifact.rootDigest, ...(uri === undefined ? {} : { uri }) };
   };
+  const { model: _model, recipe: _recipe, datasets: _datasets, baseModel: _baseModel, uris: _uris, ...facts } = inputs;
   const provenanceInput: TrainingProvenanceInput = {
+    ...facts,
     model: { name: model.name, rootDigest: model.rootDigest },
     recipe: source(recipe),
     datasets: datasets.map(source),
     ...(baseModel === undefined ? {} : { baseModel: source(baseModel) }),
-    ...(inputs.code === undefined ? {} : { code: inputs.code }),
-    ...(inputs.container === undefined ? {} : { container: inputs.container }),
-    ...(inputs.hyperparameters === undefined ? {} : { hyperparameters: inputs.hyperparameters }),
-    ...(inputs.entrypoint === undefined ? {} : { entrypoint: inputs.entrypoint }),
-    builderId: inputs.builderId,
-    ...(inputs.invocationId === undefined ? {} : { invocationId: inputs.invocationId }),
-    ...(inputs.startedOn === undefined ? {} : { startedOn: inputs.startedOn }),
-    ...(inputs.finishedOn === undefined ? {} : { finishedOn: inputs.finishedOn }),
-    ...(inputs.byproducts === undefined ? {} : { byproducts: inputs.byproducts }),
   };
   return signAndStore(buildTrainingProvenance(provenanceInput), (await artifactFiles(inputs.model, 'model')).attestationsPath, signingMethod);
 }

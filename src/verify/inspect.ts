@@ -2,13 +2,14 @@ import { X509Certificate } from 'node:crypto';
 import { RFC3161Timestamp, X509Certificate as SigstoreX509 } from '@sigstore/core';
 import { parseShardName } from '../manifest/manifest.js';
 import { readCertificateIdentity, type CertificateIdentity } from './identity.js';
+import { rfc3339, type Signer } from './signer.js';
 import type { BundleJson } from '../format/bundle.js';
 
 /** What a bundle claims, before any verification: nothing here is trusted. */
 export interface BundleInspection {
   readonly verified: false;
   readonly mediaType: string;
-  readonly signer: InspectedSigner;
+  readonly signer: Signer;
   readonly transparencyLogEntries: readonly {
     readonly logIndex: string;
     readonly logId: string;
@@ -19,20 +20,6 @@ export interface BundleInspection {
   readonly timestamps: readonly { readonly signingTime: string | undefined; readonly error?: string }[];
   readonly content: InspectedContent;
 }
-
-export type InspectedSigner =
-  | { readonly kind: 'public-key'; readonly hint: string | undefined; readonly keyDetails?: string }
-  | {
-      readonly kind: 'certificate';
-      readonly subject: string;
-      readonly issuer: string;
-      readonly subjectAltName: string | undefined;
-      readonly notBefore: string;
-      readonly notAfter: string;
-      readonly chainLength: number;
-      /** The OIDC issuer and CI claims (Fulcio extensions). */
-      readonly claims: CertificateIdentity['extensions'];
-    };
 
 export type InspectedContent =
   | { readonly kind: 'message-signature'; readonly digestAlgorithm: string | undefined; readonly digest: string | undefined }
@@ -72,34 +59,48 @@ export function inspectBundle(bundle: BundleJson): BundleInspection {
   };
 }
 
-function inspectSigner(bundle: BundleJson): InspectedSigner {
+function inspectSigner(bundle: BundleJson): Signer {
   const material = bundle.verificationMaterial;
   if (material.publicKey !== undefined) {
-    return 'hint' in material.publicKey ? { kind: 'public-key', hint: material.publicKey.hint === '' ? undefined : material.publicKey.hint } : { kind: 'public-key', hint: undefined, keyDetails: material.publicKey.keyDetails };
+    if (!('hint' in material.publicKey)) return { kind: 'key', keyDetails: material.publicKey.keyDetails };
+    return material.publicKey.hint === '' ? { kind: 'key' } : { kind: 'key', keyHint: material.publicKey.hint };
   }
   const certificates = material.x509CertificateChain?.certificates ?? (material.certificate === undefined ? [] : [material.certificate]);
   const leafJson = certificates[0];
-  if (leafJson === undefined) return { kind: 'public-key', hint: undefined };
+  if (leafJson === undefined) return { kind: 'key' };
   const der = Buffer.from(leafJson.rawBytes, 'base64');
   const leaf = new X509Certificate(der);
+  const notBefore = rfc3339(leaf.validFrom);
+  const notAfter = rfc3339(leaf.validTo);
+  const identity = readIdentity(der);
+  // A certificate that names an OIDC issuer (Fulcio extension 1.1 or 1.8) is a keyless one.
+  if (identity?.issuer !== undefined) {
+    return {
+      kind: 'keyless',
+      ...(identity.subjectAlternativeName === undefined ? {} : { identity: identity.subjectAlternativeName }),
+      issuer: identity.issuer,
+      claims: identity.extensions,
+      notBefore,
+      notAfter,
+    };
+  }
   return {
     kind: 'certificate',
     subject: leaf.subject,
     issuer: leaf.issuer,
-    subjectAltName: leaf.subjectAltName,
-    notBefore: new Date(leaf.validFrom).toISOString(),
-    notAfter: new Date(leaf.validTo).toISOString(),
+    ...(leaf.subjectAltName === undefined ? {} : { subjectAlternativeName: leaf.subjectAltName }),
+    notBefore,
+    notAfter,
     chainLength: certificates.length,
-    claims: readClaims(der),
   };
 }
 
-function readClaims(der: Buffer): CertificateIdentity['extensions'] {
+function readIdentity(der: Buffer): CertificateIdentity | undefined {
   try {
-    return readCertificateIdentity(SigstoreX509.parse(Buffer.from(der))).extensions;
+    return readCertificateIdentity(SigstoreX509.parse(Buffer.from(der)));
   } catch {
-    // Inspection describes; an unreadable extension is simply not shown.
-    return {};
+    // Inspection describes; unreadable extensions are simply not shown.
+    return undefined;
   }
 }
 

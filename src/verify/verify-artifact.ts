@@ -4,7 +4,7 @@ import { AiprovError, InputError, VerificationError } from '../errors.js';
 import { computeManifestWith, type ManifestOptions } from '../manifest/compute.js';
 import { diffManifests, resourcePath, type ManifestDiff, type Serialization } from '../manifest/manifest.js';
 import { legacyModelSigningPae, preAuthEncoding } from '../format/dsse.js';
-import { curveOf, hashForKey, publicKeyHint, sameEmbeddedKey, type CurveName } from '../format/keys.js';
+import { curveOf, hashForKey, publicKeyHint, sameEmbeddedKey } from '../format/keys.js';
 import { artifactFiles, pathInsideArtifact, type ArtifactKind } from '../format/artifact-kind.js';
 import { readAttestations } from '../format/attestation-file.js';
 import { manifestFromStatement, OMS_LEGACY_DIGESTS_V01, type SignedManifest } from '../statement/oms.js';
@@ -14,8 +14,8 @@ import { BUNDLE_V03_MEDIA_TYPE, peekUnverifiedStatement, readBundleFile, type Bu
 import { certificateFromDer } from '../format/certificates.js';
 import { verifyCertificateChain } from './certificate-chain.js';
 import type { Finding } from '../findings.js';
-import { requireKeylessIdentity, type CertificateIdentity, type IdentityPolicy } from './identity.js';
-import type { VerifiedTimestamp } from './evidence.js';
+import { requireKeylessIdentity, type IdentityPolicy } from './identity.js';
+import { rfc3339, type Signer } from './signer.js';
 import { verifySigstoreBundle } from './sigstore-bundle.js';
 import { toVerifierTrustMaterial, type SigstoreTrustRoot } from './trust.js';
 
@@ -27,33 +27,6 @@ export type ArtifactTrust =
   | { readonly kind: 'key'; readonly publicKey: KeyObject }
   | { readonly kind: 'certificate'; readonly trustedCertificates: readonly X509Certificate[] }
   | { readonly kind: 'sigstore'; readonly trustRoot: SigstoreTrustRoot; readonly identity: IdentityPolicy };
-
-/** Who signed, as established by verification. */
-export type VerifiedSigner =
-  | { readonly kind: 'key'; readonly keyHint: string; readonly curve: CurveName }
-  | {
-      readonly kind: 'certificate';
-      readonly subject: string;
-      readonly issuer: string;
-      readonly subjectAltName: string | undefined;
-      readonly notBefore: string;
-      readonly notAfter: string;
-      /** Subjects from the leaf up to the trusted root. */
-      readonly chain: readonly string[];
-    }
-  | {
-      readonly kind: 'sigstore';
-      /** The certificate's SAN: the OIDC identity Fulcio vouched for. */
-      readonly identity: string | undefined;
-      readonly issuer: string | undefined;
-      /** Fulcio CI claims (source repository, ref, workflow, runner…). */
-      readonly claims: CertificateIdentity['extensions'];
-      /** Verified times: transparency-log integration and RFC 3161 timestamps. */
-      readonly timestamps: readonly VerifiedTimestamp[];
-      readonly tlogEntries: readonly { readonly logIndex: string; readonly integratedTime?: string }[];
-      /** Which trust root vouched for the certificate. */
-      readonly trustRoot: string;
-    };
 
 export interface VerifyArtifactOptions extends Pick<ManifestOptions, 'allowExternalSymlinks' | 'onProgress' | 'signal'> {
   readonly trust: ArtifactTrust;
@@ -79,7 +52,7 @@ export interface VerifyArtifactResult {
   /** The root digest the signer committed to. */
   readonly signedRootDigest: string;
   readonly serialization: Serialization;
-  readonly signer: VerifiedSigner;
+  readonly signer: Signer;
   readonly resourceCount: number;
   readonly diff: ManifestDiff;
   readonly findings: readonly Finding[];
@@ -99,7 +72,7 @@ export async function verifyArtifact(artifactPath: string, options: VerifyArtifa
   const signatureInside = pathInsideArtifact(artifactPath, signaturePath);
   const signed: SignedManifest = manifestFromStatement(parseStatement(payload), signatureInside === undefined ? [] : [signatureInside]);
   if (signed.predicateType === OMS_LEGACY_DIGESTS_V01) {
-    findings.push({ code: 'LEGACY_SIGNATURE_FORMAT', severity: 'warning', detail: 'signed by model_signing v0.2 (per-file subjects, no serialization parameters); re-sign to get an OMS v1.0 signature' });
+    findings.push({ code: 'LEGACY_SIGNATURE_FORMAT', severity: 'warning', fields: { value: OMS_LEGACY_DIGESTS_V01 } });
   }
 
   // The bundle's own parameters decide how to re-hash; the signature file and the attestations
@@ -109,9 +82,9 @@ export async function verifyArtifact(artifactPath: string, options: VerifyArtifa
   const actual = await recomputeManifest(artifactPath, { ...signed.serialization, ignorePaths }, options, options.ignoreUnsignedFiles === true ? signedPaths : undefined, findings);
   const diff = diffManifests(signed, actual);
 
-  for (const path of diff.changed) findings.push({ code: 'FILE_CHANGED', severity: 'error', path, detail: `${path} differs from the signed content` });
-  for (const path of diff.missing) findings.push({ code: 'FILE_MISSING', severity: 'error', path, detail: `${path} is signed but missing` });
-  for (const path of diff.extra) findings.push({ code: 'FILE_UNSIGNED', severity: 'error', path, detail: `${path} is not covered by the signature` });
+  for (const path of diff.changed) findings.push({ code: 'FILE_CHANGED', severity: 'error', path, fields: {} });
+  for (const path of diff.missing) findings.push({ code: 'FILE_MISSING', severity: 'error', path, fields: {} });
+  for (const path of diff.extra) findings.push({ code: 'FILE_UNSIGNED', severity: 'error', path, fields: {} });
   findings.push(...(await attestationsNote(files.attestationsPath)));
 
   return {
@@ -134,8 +107,8 @@ async function attestationsNote(attestationsPath: string): Promise<Finding[]> {
   try {
     const stored = await readAttestations(attestationsPath);
     if (stored.length === 0) return [];
-    const types = [...new Set(stored.map(({ bundle }) => peekUnverifiedStatement(bundle)?.predicateType ?? 'unknown'))].join(', ');
-    return [{ code: 'ATTESTATIONS_FOUND', severity: 'info', path: basename(attestationsPath), detail: `${String(stored.length)} attestation(s) beside the artifact (${types}); \`aiprov verify lineage\` verifies them` }];
+    const types = [...new Set(stored.map(({ bundle }) => peekUnverifiedStatement(bundle)?.predicateType ?? 'unknown'))];
+    return [{ code: 'ATTESTATIONS_FOUND', severity: 'info', path: basename(attestationsPath), fields: { count: stored.length, values: types } }];
   } catch {
     return [];
   }
@@ -169,7 +142,7 @@ async function recomputeManifest(artifactPath: string, serialization: Serializat
         : {
             selectFiles: (name: string) => {
               if (onlyPaths.has(name)) return true;
-              findings.push({ code: 'UNSIGNED_FILE_IGNORED', severity: 'info', path: name, detail: `${name} is not covered by the signature (ignored as asked)` });
+              findings.push({ code: 'UNSIGNED_FILE_IGNORED', severity: 'info', path: name, fields: {} });
               return false;
             },
           }),
@@ -187,7 +160,7 @@ async function recomputeManifest(artifactPath: string, serialization: Serializat
 export interface AuthenticatedBundle {
   /** The DSSE payload, exactly the signed bytes: parse the statement only from here. */
   readonly payload: Buffer;
-  readonly signer: VerifiedSigner;
+  readonly signer: Signer;
   /** Warnings about the bundle (legacy encodings). */
   readonly findings: Finding[];
 }
@@ -231,12 +204,13 @@ export function authenticateDsseBundle(bundle: BundleJson, trust: ArtifactTrust,
         payload: verified.dsse.payload,
         findings,
         signer: {
-          kind: 'sigstore',
-          identity: identity.subjectAlternativeName,
-          issuer: identity.issuer,
+          kind: 'keyless',
+          ...(identity.subjectAlternativeName === undefined ? {} : { identity: identity.subjectAlternativeName }),
+          ...(identity.issuer === undefined ? {} : { issuer: identity.issuer }),
           claims: identity.extensions,
+          notBefore: verified.signer.certificate.notBefore,
+          notAfter: verified.signer.certificate.notAfter,
           timestamps: verified.timestamps,
-          tlogEntries: verified.tlogEntries.map((entry) => ({ logIndex: entry.logIndex, ...(entry.integratedTime === undefined ? {} : { integratedTime: entry.integratedTime }) })),
           trustRoot: trust.trustRoot.source,
         },
       };
@@ -270,7 +244,7 @@ export function authenticateDsseBundle(bundle: BundleJson, trust: ArtifactTrust,
       return {
         payload,
         findings,
-        signer: { kind: 'certificate', subject: leaf.subject, issuer: leaf.issuer, subjectAltName: leaf.subjectAltName, notBefore: leaf.validFrom, notAfter: leaf.validTo, chain: chain.map((certificate) => certificate.subject) },
+        signer: { kind: 'certificate', subject: leaf.subject, issuer: leaf.issuer, ...(leaf.subjectAltName === undefined ? {} : { subjectAlternativeName: leaf.subjectAltName }), notBefore: rfc3339(leaf.validFrom), notAfter: rfc3339(leaf.validTo), chain: chain.map((certificate) => certificate.subject) },
       };
     }
   }
@@ -292,7 +266,7 @@ function verifyDsseSignature(payload: Buffer, signature: Buffer, key: KeyObject,
   };
   if (verifies(preAuthEncoding(IN_TOTO_PAYLOAD_TYPE, payload), hash)) return;
   if (declaresLegacyPredicate(payload) && verifies(legacyModelSigningPae(IN_TOTO_PAYLOAD_TYPE, payload), legacyHash)) {
-    findings.push({ code: 'LEGACY_DSSE_ENCODING', severity: 'warning', detail: 'the signature covers model_signing v0.2.0\'s malformed DSSE encoding (accepted for that legacy format only)' });
+    findings.push({ code: 'LEGACY_DSSE_ENCODING', severity: 'warning', fields: {} });
     return;
   }
   throw new VerificationError('SIGNATURE_INVALID', 'the signature does not verify with the given key or certificate: the bundle was signed by another key or its payload was altered');

@@ -3,7 +3,7 @@ import { Spec, Validation } from '@cyclonedx/cyclonedx-library';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { InputError } from '../../src/errors.js';
 import { bomRefFor, buildMlBom, ML_BOM_PROPERTIES, type BuildMlBomOptions } from '../../src/lineage/bom.js';
-import type { LineageNode, LineageResult, LineageVerdict, SignerSummary } from '../../src/lineage/types.js';
+import type { LineageNode, LineageResult, LineageVerdict, PolicySigner } from '../../src/lineage/types.js';
 import { errorOf } from '../support/errors.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -19,18 +19,17 @@ function rootDigest(label: string): string {
   return `sha256:${createHash('sha256').update(label).digest('hex')}`;
 }
 
-const TRAINER: SignerSummary = {
+const TRAINER_IDENTITY = 'https://github.com/acme/support-assistant/.github/workflows/train.yml@refs/heads/main';
+const TRAINER: PolicySigner = {
   name: 'acme-training',
-  kind: 'keyless',
-  identity: 'https://github.com/acme/support-assistant/.github/workflows/train.yml@refs/heads/main',
-  issuer: 'https://token.actions.githubusercontent.com',
+  signer: { kind: 'keyless', identity: TRAINER_IDENTITY, issuer: 'https://token.actions.githubusercontent.com', claims: {} },
 };
-const DATA_TEAM: SignerSummary = { name: 'acme-data', kind: 'key', identity: '3f1c2a9e0d4b7c6e5a8f9b0c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f6a7b8c9d0e' };
-const BASE_PUBLISHER: SignerSummary = {
+const DATA_TEAM_KEY = '3f1c2a9e0d4b7c6e5a8f9b0c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f6a7b8c9d0e';
+const DATA_TEAM: PolicySigner = { name: 'acme-data', signer: { kind: 'key', keyHint: DATA_TEAM_KEY } };
+const BASE_PUBLISHER_IDENTITY = 'https://github.com/open-models/base-1b/.github/workflows/release.yml@refs/tags/v1.0.0';
+const BASE_PUBLISHER: PolicySigner = {
   name: 'base-publisher',
-  kind: 'keyless',
-  identity: 'https://github.com/open-models/base-1b/.github/workflows/release.yml@refs/tags/v1.0.0',
-  issuer: 'https://token.actions.githubusercontent.com',
+  signer: { kind: 'keyless', identity: BASE_PUBLISHER_IDENTITY, issuer: 'https://token.actions.githubusercontent.com', claims: {} },
 };
 
 const DIGESTS = {
@@ -49,27 +48,27 @@ const TICKETS = node({
   role: 'dataset',
   name: 'support-tickets-2024',
   digest: DIGESTS.tickets,
-  signer: DATA_TEAM,
-  attestations: [{ predicateType: DATASET_CARD_V1, signer: DATA_TEAM, details: { license: 'Apache-2.0' } }],
+  signedBy: DATA_TEAM,
+  attestations: [{ predicateType: DATASET_CARD_V1, signedBy: DATA_TEAM, details: { license: 'Apache-2.0' } }],
   card: { license: 'Apache-2.0', version: '2024.06', description: 'Anonymised customer support tickets, 2024 H1.', hasSensitivePersonalInformation: 'yes' },
 });
 const FAQ = node({
   role: 'dataset',
   name: 'public-faq-corpus',
   digest: DIGESTS.faq,
-  signer: DATA_TEAM,
-  attestations: [{ predicateType: DATASET_CARD_V1, signer: DATA_TEAM, details: { license: 'CC-BY-4.0 OR MIT' } }],
+  signedBy: DATA_TEAM,
+  attestations: [{ predicateType: DATASET_CARD_V1, signedBy: DATA_TEAM, details: { license: 'CC-BY-4.0 OR MIT' } }],
   card: { license: 'CC-BY-4.0 OR MIT', version: '3', hasSensitivePersonalInformation: 'no' },
 });
-const RECIPE = node({ role: 'recipe', name: 'sft-recipe', digest: DIGESTS.recipe, signer: TRAINER });
-const BASE = node({ role: 'base-model', name: 'base-1b', digest: DIGESTS.base, signer: BASE_PUBLISHER });
+const RECIPE = node({ role: 'recipe', name: 'sft-recipe', digest: DIGESTS.recipe, signedBy: TRAINER });
+const BASE = node({ role: 'base-model', name: 'base-1b', digest: DIGESTS.base, signedBy: BASE_PUBLISHER });
 const MODEL = node({
   role: 'model',
   name: 'support-assistant-1b',
   digest: DIGESTS.model,
   path: '/models/support-assistant-1b',
-  signer: TRAINER,
-  attestations: [{ predicateType: SLSA_PROVENANCE_V1, signer: TRAINER, details: { builder: TRAINER.identity } }],
+  signedBy: TRAINER,
+  attestations: [{ predicateType: SLSA_PROVENANCE_V1, signedBy: TRAINER, details: { builder: TRAINER_IDENTITY } }],
   provenance: {
     builderId: 'https://github.com/acme/support-assistant/.github/workflows/train.yml@refs/heads/main',
     buildType: TRAINING_BUILD_TYPE,
@@ -250,7 +249,7 @@ describe('buildMlBom', () => {
     const bom = build();
     const model = bom.metadata.component;
     expect(property(model, ML_BOM_PROPERTIES.role)).toBe('model');
-    expect(property(model, ML_BOM_PROPERTIES.signer)).toBe(TRAINER.identity);
+    expect(property(model, ML_BOM_PROPERTIES.signer)).toBe(TRAINER_IDENTITY);
     expect(property(model, ML_BOM_PROPERTIES.signerKind)).toBe('keyless');
     expect(property(model, ML_BOM_PROPERTIES.signerIssuer)).toBe('https://token.actions.githubusercontent.com');
     expect(property(model, ML_BOM_PROPERTIES.builderId)).toBe(MODEL.provenance?.builderId);
@@ -259,11 +258,11 @@ describe('buildMlBom', () => {
     expect(property(model, ML_BOM_PROPERTIES.attestation)).toBe(SLSA_PROVENANCE_V1);
 
     const tickets = byRef(bom, bomRefFor('dataset', DIGESTS.tickets));
-    expect(property(tickets, ML_BOM_PROPERTIES.signer)).toBe(DATA_TEAM.identity);
+    expect(property(tickets, ML_BOM_PROPERTIES.signer)).toBe(`key ${DATA_TEAM_KEY}`);
     expect(property(tickets, ML_BOM_PROPERTIES.signerKind)).toBe('key');
     expect(property(tickets, ML_BOM_PROPERTIES.signerIssuer)).toBeUndefined();
     expect(property(tickets, ML_BOM_PROPERTIES.attestation)).toBe(DATASET_CARD_V1);
-    expect(property(byRef(bom, bomRefFor('base-model', DIGESTS.base)), ML_BOM_PROPERTIES.signer)).toBe(BASE_PUBLISHER.identity);
+    expect(property(byRef(bom, bomRefFor('base-model', DIGESTS.base)), ML_BOM_PROPERTIES.signer)).toBe(BASE_PUBLISHER_IDENTITY);
   });
 
   it('does not leak where the artifacts were found on the verifying machine', () => {

@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import { InputError } from '../../errors.js';
 import type { CliContext, SetExitStatus } from '../context.js';
-import { readInputFile } from '../files.js';
+import { attestJson } from '../../report/json.js';
+import { oneLine } from '../../report/text.js';
+import type { AttestationResult } from '../../sign/attest.js';
 import { addSigningOptions, signingMethodFromFlags, type SigningFlags } from '../signing.js';
 
 interface DatasetFlags extends SigningFlags {
@@ -28,8 +30,8 @@ interface TrainingFlags extends SigningFlags {
 }
 
 export function registerAttestCommands(program: Command, context: CliContext, _setExitStatus: SetExitStatus): void {
-  const write = (text: string): void => {
-    context.stdout.write(`${text}\n`);
+  const report = (result: AttestationResult, what: string, json: boolean): void => {
+    context.stdout.write(`${json ? JSON.stringify(attestJson(result), null, 2) : `Attested ${what} for ${oneLine(result.subject.name)} ${result.subject.digest} -> ${oneLine(result.attestationsPath)}`}\n`);
   };
   const attest = program.command('attest').description('sign in-toto attestations about artifacts (stored beside them as <kind>.intoto.jsonl)');
 
@@ -42,11 +44,8 @@ export function registerAttestCommands(program: Command, context: CliContext, _s
   )
     .option('--json', 'print the result as JSON')
     .action(async (path: string, flags: DatasetFlags) => {
-      const { parseDatasetCard } = await import('../../statement/dataset-card.js');
-      const { attestDataset } = await import('../../sign/attest.js');
-      const card = parseDatasetCard(await readInputFile(flags.card, 'dataset card'), flags.card);
-      const result = await attestDataset(path, card, await signingMethodFromFlags(flags, context));
-      write(flags.json === true ? JSON.stringify({ attestationsPath: result.attestationsPath, predicateType: result.predicateType, subject: result.subject }, null, 2) : `Attested dataset card for ${result.subject.name} ${result.subject.digest} -> ${result.attestationsPath}`);
+      const { attestDatasetCardFile } = await import('../../use-cases/attest.js');
+      report(await attestDatasetCardFile(path, flags.card, await signingMethodFromFlags(flags, context)), 'dataset card', flags.json === true);
     });
 
   addSigningOptions(
@@ -70,34 +69,28 @@ export function registerAttestCommands(program: Command, context: CliContext, _s
   )
     .option('--json', 'print the result as JSON')
     .action(async (flags: TrainingFlags) => {
-      const { attestTraining } = await import('../../sign/attest.js');
-      const { ciEnvironmentDefaults } = await import('../../statement/provenance.js');
-      const ci = ciEnvironmentDefaults(context.env);
-      const builderId = flags.builderId ?? ci?.builderId;
-      if (builderId === undefined) throw new InputError('USAGE', 'attest training needs --builder-id outside GitHub Actions and GitLab CI');
-      const code = flags.code === undefined ? ci?.code : splitAt(flags.code, '--code', (uri, gitCommit) => ({ uri, gitCommit }));
-      const container = flags.container === undefined ? undefined : splitAt(flags.container, '--container', (uri, digest) => ({ uri, sha256: digest.replace(/^sha256:/, '') }));
-      const invocationId = flags.invocationId ?? ci?.invocationId;
-      const result = await attestTraining(
+      const { attestTrainingRun } = await import('../../use-cases/attest.js');
+      const result = await attestTrainingRun(
         {
           model: flags.model,
           recipe: flags.recipe,
           datasets: flags.dataset,
           ...(flags.baseModel === undefined ? {} : { baseModel: flags.baseModel }),
           ...(flags.uri === undefined ? {} : { uris: Object.fromEntries(flags.uri.map((pair) => splitAt(pair, '--uri', (path, uri) => [path, uri] as const, '='))) }),
-          ...(code === undefined ? {} : { code }),
-          ...(container === undefined ? {} : { container }),
-          ...(flags.hyperparameters === undefined ? {} : { hyperparameters: await readHyperparameters(flags.hyperparameters) }),
+          ...(flags.code === undefined ? {} : { code: splitAt(flags.code, '--code', (uri, gitCommit) => ({ uri, gitCommit })) }),
+          ...(flags.container === undefined ? {} : { container: splitAt(flags.container, '--container', (uri, digest) => ({ uri, sha256: digest.replace(/^sha256:/, '') })) }),
+          ...(flags.hyperparameters === undefined ? {} : { hyperparametersPath: flags.hyperparameters }),
           ...(flags.entrypoint === undefined ? {} : { entrypoint: flags.entrypoint }),
-          builderId,
-          ...(invocationId === undefined ? {} : { invocationId }),
+          ...(flags.builderId === undefined ? {} : { builderId: flags.builderId }),
+          ...(flags.invocationId === undefined ? {} : { invocationId: flags.invocationId }),
           ...(flags.started === undefined ? {} : { startedOn: flags.started }),
           ...(flags.finished === undefined ? {} : { finishedOn: flags.finished }),
-          ...(flags.byproduct === undefined ? {} : { byproducts: await Promise.all(flags.byproduct.map(byproductDigest)) }),
+          ...(flags.byproduct === undefined ? {} : { byproductPaths: flags.byproduct }),
+          env: context.env,
         },
         await signingMethodFromFlags(flags, context),
       );
-      write(flags.json === true ? JSON.stringify({ attestationsPath: result.attestationsPath, predicateType: result.predicateType, subject: result.subject }, null, 2) : `Attested training provenance for ${result.subject.name} ${result.subject.digest} -> ${result.attestationsPath}`);
+      report(result, 'training provenance', flags.json === true);
     });
 }
 
@@ -106,23 +99,4 @@ function splitAt<T>(value: string, flag: string, build: (left: string, right: st
   const index = value.lastIndexOf(separator);
   if (index <= 0 || index === value.length - 1) throw new InputError('USAGE', `${flag} ${JSON.stringify(value)}: expected <left>${separator}<right>`);
   return build(value.slice(0, index), value.slice(index + 1));
-}
-
-async function readHyperparameters(path: string): Promise<Record<string, import('../../statement/provenance.js').JsonValue>> {
-  const { parse } = await import('yaml');
-  let value: unknown;
-  try {
-    value = parse(await readInputFile(path, 'hyperparameters'));
-  } catch (error) {
-    if (error instanceof Error && error.name.startsWith('YAML')) throw new InputError('HYPERPARAMETERS_INVALID', `${path} is not JSON or YAML: ${error.message.split('\n')[0] ?? ''}`, { path });
-    throw error;
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new InputError('HYPERPARAMETERS_INVALID', `${path} must hold an object of hyperparameters`, { path });
-  return value as Record<string, import('../../statement/provenance.js').JsonValue>;
-}
-
-async function byproductDigest(path: string): Promise<{ name: string; sha256: string }> {
-  const { computeManifest } = await import('../../manifest/compute.js');
-  const manifest = await computeManifest(path);
-  return { name: manifest.name, sha256: manifest.resources[0]?.digest ?? '' };
 }

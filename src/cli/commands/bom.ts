@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { PolicyError, VerificationError } from '../../errors.js';
 import type { CliContext, SetExitStatus } from '../context.js';
 import { blockNetwork } from '../offline.js';
 
@@ -21,24 +20,20 @@ export function registerBomCommands(program: Command, context: CliContext, _setE
     .option('--offline', 'guarantee no network access')
     .action(async (modelPath: string, flags: BomFlags) => {
       if (flags.offline === true) blockNetwork();
-      const { loadPolicy } = await import('../../policy/resolve.js');
-      const { verifyLineage } = await import('../../lineage/verify-lineage.js');
-      const { buildMlBom } = await import('../../lineage/bom.js');
-      const { renderLineage } = await import('../../lineage/render.js');
-      const result = await verifyLineage(modelPath, { policy: await loadPolicy(flags.policy), searchDirectories: flags.search ?? [] });
-      if (result.verdict !== 'verified') {
-        // A BOM states facts; one is written only from a lineage that verified.
-        context.stderr.write(`${renderLineage(result, 'tree')}\n`);
-        if (result.verdict === 'denied') throw new PolicyError('LINEAGE_NOT_VERIFIED', 'no ML-BOM written: the lineage is denied by the policy');
-        throw new VerificationError('LINEAGE_NOT_VERIFIED', 'no ML-BOM written: the lineage failed verification');
+      const { buildVerifiedMlBom } = await import('../../use-cases/bom.js');
+      const outcome = await buildVerifiedMlBom({ modelPath, policyPath: flags.policy, searchDirectories: flags.search ?? [], toolVersion: program.version() ?? 'unknown', now: new Date() });
+      if (!outcome.ok) {
+        const { renderLineage } = await import('../../report/lineage.js');
+        context.stderr.write(`${renderLineage(outcome.lineage, 'tree')}\n`);
+        throw outcome.error;
       }
-      const bom = `${JSON.stringify(buildMlBom(result, { toolVersion: program.version() ?? 'unknown', timestamp: new Date() }), null, 2)}\n`;
+      const bom = `${JSON.stringify(outcome.bom, null, 2)}\n`;
       if (flags.output === undefined) {
         context.stdout.write(bom);
         return;
       }
       const { writeFileAtomic } = await import('../../format/atomic-write.js');
       await writeFileAtomic(flags.output, bom);
-      context.stderr.write(`Wrote ML-BOM of ${result.root.name} to ${flags.output}\n`);
+      context.stderr.write(`Wrote ML-BOM of ${outcome.lineage.root.name} to ${flags.output}\n`);
     });
 }

@@ -3,6 +3,7 @@ import { EXIT_OK, InputError } from '../../errors.js';
 import type { CliContext, SetExitStatus } from '../context.js';
 import { addIdentityOptions, identityPolicyFrom, type IdentityFlags } from '../identity-flags.js';
 import { blockNetwork } from '../offline.js';
+import { trustRootChoiceFrom } from '../options.js';
 
 interface VerifyBundleFlags extends IdentityFlags {
   readonly bundle: string;
@@ -24,9 +25,6 @@ interface SignBundleFlags {
   readonly tsaUrl?: string;
 }
 
-/** Artifacts signed whole as message signatures are read into memory; bound what that may be. */
-const MAX_SIGN_BUNDLE_ARTIFACT_BYTES = 1024 * 1024 * 1024;
-
 /** The Sigstore client conformance protocol (sigstore-conformance's CLI), on top of aiprov's verifier. */
 export function registerConformanceCommands(program: Command, context: CliContext, setExitStatus: SetExitStatus): void {
   program
@@ -43,22 +41,10 @@ export function registerConformanceCommands(program: Command, context: CliContex
     .option('--tsa-url <url>', 'RFC 3161 timestamp authority URL')
     .action(async (artifactPath: string, flags: SignBundleFlags) => {
       const { signingMethodFromFlags } = await import('../signing.js');
-      const { signMessageKeyless } = await import('../../sign/keyless.js');
-      const { readBoundedFile } = await import('../files.js');
-      const { parseIdentityToken } = await import('../../sign/identity-token.js');
+      const { signBundleFile } = await import('../../use-cases/sign-bundle.js');
       const method = await signingMethodFromFlags(flags, context);
       if (method.kind !== 'keyless') throw new InputError('USAGE', 'sign-bundle signs keylessly');
-      const artifact = await readBoundedFile(artifactPath, MAX_SIGN_BUNDLE_ARTIFACT_BYTES, 'artifact');
-      const bundle = await signMessageKeyless({ ...method.services, identityToken: method.identityToken, artifact });
-      if (flags.trustedRoot !== undefined) {
-        // Never hand out a bundle that the instance's own trust root does not verify.
-        const { verifySigstoreBundle } = await import('../../verify/sigstore-bundle.js');
-        const { loadTrustRoot, toVerifierTrustMaterial } = await import('../../verify/trust.js');
-        const claims = parseIdentityToken(method.identityToken);
-        verifySigstoreBundle({ bundleJson: bundle, artifact, trustMaterial: toVerifierTrustMaterial(await loadTrustRoot({ trustedRoot: flags.trustedRoot })), identity: { certificateOidcIssuer: claims.issuer } });
-      }
-      const { writeFileAtomic } = await import('../../format/atomic-write.js');
-      await writeFileAtomic(flags.bundle, `${JSON.stringify(bundle)}\n`);
+      await signBundleFile({ artifactPath, bundlePath: flags.bundle, services: method.services, identityToken: method.identityToken, ...(flags.trustedRoot === undefined ? {} : { trustedRoot: flags.trustedRoot }) });
       setExitStatus(EXIT_OK);
     });
 
@@ -82,10 +68,16 @@ export function registerConformanceCommands(program: Command, context: CliContex
         artifact,
         identity: identityPolicyFrom(flags),
         ...(flags.key === undefined ? {} : { publicKeyPath: flags.key }),
-        trustRoot: { ...(flags.trustedRoot === undefined ? {} : { trustedRoot: flags.trustedRoot }), ...(flags.staging === true ? { staging: true } : {}) },
+        trustRoot: trustRootChoiceFrom(flags),
       });
-      const signer = result.signer.kind === 'certificate' ? `${result.signer.identity.subjectAlternativeName ?? '(no identity)'} via ${result.signer.identity.issuer ?? '(no issuer)'}` : `key ${result.signer.keyId}`;
-      context.stdout.write(flags.json === true ? `${JSON.stringify(result, null, 2)}\n` : `Verified ${result.content} bundle ${flags.bundle}: signed by ${signer}\n`);
+      if (flags.json === true) {
+        const { verifyBundleJson } = await import('../../report/json.js');
+        context.stdout.write(`${JSON.stringify(verifyBundleJson(result), null, 2)}\n`);
+      } else {
+        const { renderSigner } = await import('../../report/text.js');
+        const { bundleSigner } = await import('../../report/json.js');
+        context.stdout.write(`Verified ${result.content} bundle ${flags.bundle}: signed by ${renderSigner(bundleSigner(result))}\n`);
+      }
       setExitStatus(EXIT_OK);
     });
 }

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { EXIT_OK, exitStatusFor, InputError } from '../../errors.js';
-import type { PolicyCheckResult } from '../../policy/resolve.js';
 import type { CliContext, SetExitStatus } from '../context.js';
 
 interface InitFlags {
@@ -47,38 +46,18 @@ export function registerPolicyCommands(program: Command, context: CliContext, se
     .option('--json', 'print the result as JSON: {valid, file, problems, summary}')
     .action(async (file: string, flags: CheckFlags) => {
       const { checkPolicyFile } = await import('../../policy/resolve.js');
-      const { renderError } = await import('../render.js');
+      const { renderError } = await import('../../report/text.js');
+      const { renderPolicyCheck } = await import('../../report/policy.js');
+      const { policyCheckJson } = await import('../../report/json.js');
       const result = await checkPolicyFile(file);
-      write(flags.json === true ? JSON.stringify(result, null, 2) : renderPolicyCheck(result));
-      if (result.valid) {
+      const count = result.problems.length;
+      const error = result.valid ? undefined : new InputError('POLICY_INVALID', `${file}: ${String(count)} problem${count === 1 ? '' : 's'}`, { path: file });
+      write(flags.json === true ? JSON.stringify(policyCheckJson(result, error), null, 2) : renderPolicyCheck(result));
+      if (error === undefined) {
         setExitStatus(EXIT_OK);
         return;
       }
-      const count = result.problems.length;
-      const error = new InputError('POLICY_INVALID', `${file}: ${String(count)} problem${count === 1 ? '' : 's'}`, { path: file });
       context.stderr.write(`${renderError(error)}\n`);
       setExitStatus(exitStatusFor(error.category));
     });
-}
-
-function renderPolicyCheck(result: PolicyCheckResult): string {
-  if (!result.valid || result.summary === undefined) {
-    return result.problems.map((problem) => `${result.file}:${problem.line === undefined ? '' : `${String(problem.line)}:${String(problem.column ?? 1)}:`} ${problem.path === '' ? '' : `${problem.path}: `}${problem.message} [${problem.code}]`).join('\n');
-  }
-  const { signers, roles, trustRoots } = result.summary;
-  const roleNames = Object.keys(roles);
-  const lines = [`policy OK: ${String(signers.length)} signer${signers.length === 1 ? '' : 's'}, roles ${roleNames.length === 0 ? '(none)' : roleNames.join(', ')}`];
-  const width = Math.max(0, ...signers.map((signer) => signer.name.length), ...roleNames.map((role) => role.length));
-  for (const signer of signers) lines.push(`  signer  ${signer.name.padEnd(width)}  ${signer.kind}: ${signer.detail}`);
-  for (const [role, config] of Object.entries(roles)) {
-    const parts = [`signed by ${config.signers.join(', ')}`];
-    if (config.requireAttestations.length > 0) parts.push(`requires ${config.requireAttestations.join(', ')}`);
-    if (config.builderIds !== undefined) parts.push(`builders ${config.builderIds.join(', ')}`);
-    if (config.allowedLicenses !== undefined) parts.push(`licenses ${config.allowedLicenses.join(', ')}`);
-    if (config.forbid.length > 0) parts.push(`forbids ${config.forbid.join(', ')}`);
-    if (role === 'base-model') parts.push(`max depth ${String(config.maxDepth)}`);
-    lines.push(`  role    ${role.padEnd(width)}  ${parts.join('; ')}`);
-  }
-  for (const root of trustRoots) lines.push(`  trust   ${root.source} sha256:${root.sha256}`);
-  return lines.join('\n');
 }

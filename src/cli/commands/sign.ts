@@ -45,7 +45,12 @@ export function registerSignCommands(program: Command, context: CliContext, _set
       const { computeRootDigest } = await import('../../manifest/manifest.js');
       const manifest = await withProgress(context, flags, 'Hashing', (hooks) => computeManifest(path, { ...manifestOptionsFrom(flags), ...hooks }));
       const rootDigest = computeRootDigest(manifest.resources);
-      write(flags.json === true ? JSON.stringify({ name: manifest.name, rootDigest: `sha256:${rootDigest}`, serialization: manifest.serialization, resources: manifest.resources }, null, 2) : `sha256:${rootDigest}`);
+      if (flags.json === true) {
+        const { digestJson } = await import('../../report/json.js');
+        write(JSON.stringify(digestJson(manifest, rootDigest), null, 2));
+      } else {
+        write(`sha256:${rootDigest}`);
+      }
     });
 
   program
@@ -87,10 +92,12 @@ export function registerSignCommands(program: Command, context: CliContext, _set
       const { signArtifact } = await import('../../sign/sign-artifact.js');
       const signingMethod = await signingMethodFromFlags(flags, context);
       const result = await withProgress(context, flags, 'Hashing', (hooks) => signArtifact(path, { ...manifestOptionsFrom(flags), ...hooks, signingMethod, kind: flags.kind, ...(flags.signature === undefined ? {} : { signaturePath: flags.signature }) }));
-      write(
-        flags.json === true
-          ? JSON.stringify({ signaturePath: result.signaturePath, name: result.manifest.name, rootDigest: `sha256:${result.rootDigest}`, resourceCount: result.manifest.resources.length }, null, 2)
-          : `Signed ${result.manifest.name} sha256:${result.rootDigest} (${String(result.manifest.resources.length)} resources) -> ${result.signaturePath}`,
-      );
+      if (flags.json === true) {
+        const { signJson } = await import('../../report/json.js');
+        write(JSON.stringify(signJson(result), null, 2));
+      } else {
+        const { oneLine } = await import('../../report/text.js');
+        write(`Signed ${oneLine(result.manifest.name)} sha256:${result.rootDigest} (${String(result.manifest.resources.length)} resources) -> ${oneLine(result.signaturePath)}`);
+      }
     });
 }

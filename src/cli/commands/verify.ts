@@ -1,12 +1,10 @@
 import { Option, type Command } from 'commander';
-import { exitStatusFor, EXIT_OK, InputError } from '../../errors.js';
+import { exitStatusFor, EXIT_OK } from '../../errors.js';
 import type { ArtifactKind } from '../../format/artifact-kind.js';
-import type { ArtifactTrust } from '../../verify/verify-artifact.js';
 import type { CliContext, SetExitStatus } from '../context.js';
-import { readInputFile } from '../files.js';
 import { addIdentityOptions, identityPolicyFrom, type IdentityFlags } from '../identity-flags.js';
 import { blockNetwork } from '../offline.js';
-import { withProgress } from '../options.js';
+import { trustRootChoiceFrom, withProgress } from '../options.js';
 
 interface TrustFlags extends IdentityFlags {
   readonly key?: string;
@@ -66,8 +64,13 @@ export function registerVerifyCommands(program: Command, context: CliContext, se
     .action(async (path: string, flags: VerifyFlags) => {
       if (flags.offline === true) blockNetwork();
       const { verifyArtifact } = await import('../../verify/verify-artifact.js');
-      const { renderVerifyResult } = await import('../render.js');
-      const trust = await trustFromFlags(flags);
+      const { resolveArtifactTrust } = await import('../../use-cases/artifact-trust.js');
+      const trust = await resolveArtifactTrust({
+        ...(flags.key === undefined ? {} : { publicKeyPath: flags.key }),
+        ...(flags.certificateChain === undefined ? {} : { certificateChainPaths: flags.certificateChain }),
+        identity: identityPolicyFrom(flags),
+        trustRoot: trustRootChoiceFrom(flags),
+      });
       const result = await withProgress(context, flags, 'Verifying', (hooks) => verifyArtifact(path, {
         ...hooks,
         trust,
@@ -77,7 +80,13 @@ export function registerVerifyCommands(program: Command, context: CliContext, se
         ignoreUnsignedFiles: flags.ignoreUnsignedFiles === true,
         allowExternalSymlinks: flags.allowExternalSymlinks === true,
       }));
-      write(flags.json === true ? JSON.stringify(result, null, 2) : renderVerifyResult(result));
+      if (flags.json === true) {
+        const { verifyJson } = await import('../../report/json.js');
+        write(JSON.stringify(verifyJson(result), null, 2));
+      } else {
+        const { renderVerifyResult } = await import('../../report/text.js');
+        write(renderVerifyResult(result));
+      }
       setExitStatus(result.verified ? EXIT_OK : exitStatusFor('verification'));
     });
 
@@ -94,7 +103,7 @@ export function registerVerifyCommands(program: Command, context: CliContext, se
       if (flags.offline === true) blockNetwork();
       const { loadPolicy } = await import('../../policy/resolve.js');
       const { verifyLineage } = await import('../../lineage/verify-lineage.js');
-      const { renderLineage } = await import('../../lineage/render.js');
+      const { renderLineage } = await import('../../report/lineage.js');
       const policy = await loadPolicy(flags.policy);
       const result = await verifyLineage(modelPath, { policy, searchDirectories: flags.search ?? [] });
       write(renderLineage(result, flags.json === true ? 'json' : flags.format));
@@ -107,48 +116,18 @@ export function registerVerifyCommands(program: Command, context: CliContext, se
     .argument('<bundle>', 'a Sigstore bundle file, or a JSON Lines file of bundles')
     .option('--json', 'print the result as JSON (an array for a .jsonl file)')
     .action(async (bundlePath: string, flags: InspectFlags) => {
-      const { inspectBundle } = await import('../../verify/inspect.js');
-      const { renderInspection } = await import('../render.js');
-      if (bundlePath.endsWith('.jsonl')) {
-        const { readAttestations } = await import('../../format/attestation-file.js');
-        const inspections = (await readAttestations(bundlePath)).map(({ bundle }) => inspectBundle(bundle));
-        write(flags.json === true ? JSON.stringify(inspections, null, 2) : inspections.map((inspection, index) => `# attestation ${String(index + 1)} of ${String(inspections.length)}\n${renderInspection(inspection)}`).join('\n\n'));
+      const { inspectFile } = await import('../../use-cases/inspect.js');
+      const inspected = await inspectFile(bundlePath);
+      if (flags.json === true) {
+        const { inspectAttestationsJson, inspectJson } = await import('../../report/json.js');
+        write(JSON.stringify(inspected.kind === 'bundle' ? inspectJson(inspected.inspection) : inspectAttestationsJson(inspected.path, inspected.attestations), null, 2));
         return;
       }
-      const { readBundleFile } = await import('../../format/bundle.js');
-      const inspection = inspectBundle(await readBundleFile(bundlePath));
-      write(flags.json === true ? JSON.stringify(inspection, null, 2) : renderInspection(inspection));
+      const { renderInspection } = await import('../../report/text.js');
+      write(
+        inspected.kind === 'bundle'
+          ? renderInspection(inspected.inspection)
+          : inspected.attestations.map(({ line, inspection }, index) => `# attestation ${String(index + 1)} of ${String(inspected.attestations.length)} (line ${String(line)})\n${renderInspection(inspection)}`).join('\n\n'),
+      );
     });
-}
-
-/** Exactly one kind of trust: a key, CA certificates, or a keyless identity (with a trust root). */
-async function trustFromFlags(flags: TrustFlags): Promise<ArtifactTrust> {
-  const identity = identityPolicyFrom(flags);
-  const keyless = Object.keys(identity).length > 0;
-  const given = [flags.key !== undefined, flags.certificateChain !== undefined, keyless].filter(Boolean).length;
-  if (given !== 1) {
-    throw new InputError('USAGE', 'verify needs exactly one of --key, --certificate-chain, or --certificate-identity with --certificate-oidc-issuer');
-  }
-  if (flags.key !== undefined) {
-    const { parsePublicKey } = await import('../../format/keys.js');
-    return { kind: 'key', publicKey: parsePublicKey(await readInputFile(flags.key, 'public key'), flags.key) };
-  }
-  if (flags.certificateChain !== undefined) {
-    const { parseCertificates } = await import('../../format/certificates.js');
-    const trustedCertificates = (await Promise.all(flags.certificateChain.map(async (file) => parseCertificates(await readInputFile(file, 'certificate chain'), file)))).flat();
-    return { kind: 'certificate', trustedCertificates };
-  }
-  // Like cosign: a keyless signature proves nothing until both the identity and the issuer that
-  // vouched for it are pinned (anyone can get a certificate for their own identity).
-  if (identity.certificateIdentity === undefined && identity.certificateIdentityRegExp === undefined) {
-    throw new InputError('USAGE', 'keyless verification needs --certificate-identity (or --certificate-identity-regexp)');
-  }
-  if (identity.certificateOidcIssuer === undefined && identity.certificateOidcIssuerRegExp === undefined) {
-    throw new InputError('USAGE', 'keyless verification needs --certificate-oidc-issuer (or --certificate-oidc-issuer-regexp)');
-  }
-  const { compileIdentityPolicy } = await import('../../verify/identity.js');
-  compileIdentityPolicy(identity);
-  const { loadTrustRoot } = await import('../../verify/trust.js');
-  const trustRoot = await loadTrustRoot({ ...(flags.trustedRoot === undefined ? {} : { trustedRoot: flags.trustedRoot }), ...(flags.staging === true ? { staging: true } : {}) });
-  return { kind: 'sigstore', trustRoot, identity };
 }

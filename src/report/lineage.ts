@@ -1,13 +1,16 @@
 import { printable } from '../errors.js';
-import type { LineageNode, LineageResult } from './types.js';
+import type { LineageNode, LineageResult } from '../lineage/types.js';
+import { signerIdentity } from '../verify/signer.js';
+import { lineageJson } from './json.js';
+import { renderFinding } from './text.js';
 
 export type LineageFormat = 'tree' | 'json' | 'mermaid' | 'dot';
 
-/** Renders a lineage result; `json` is the result object itself, the others are drawn from it. */
+/** Renders a lineage result: the JSON contract (`schemas/verify-lineage.schema.json`), a tree, or a graph. */
 export function renderLineage(result: LineageResult, format: LineageFormat): string {
   switch (format) {
     case 'json':
-      return JSON.stringify(result, null, 2);
+      return JSON.stringify(lineageJson(result), null, 2);
     case 'tree':
       return renderTree(result);
     case 'mermaid':
@@ -36,16 +39,13 @@ function shortDigest(digest: string): string {
 function renderTree(result: LineageResult): string {
   const lines: string[] = [VERDICT_TEXT[result.verdict]];
   const visit = (node: LineageNode, prefix: string, childPrefix: string): void => {
-    const signer = node.signer === undefined ? 'unsigned or untrusted' : `signed by ${node.signer.name} (${printable(node.signer.identity)})`;
+    const signer = node.signedBy === undefined ? 'unsigned or untrusted' : `signed by ${node.signedBy.name} (${printable(signerIdentity(node.signedBy.signer))})`;
     lines.push(`${prefix}${nodeStatus(node)} ${node.role} ${printable(node.name)} ${shortDigest(node.digest)}  ${signer}`);
     const details: string[] = [];
     if (node.provenance !== undefined) details.push(`trained by ${printable(node.provenance.builderId)}`);
     if (node.card?.license !== undefined) details.push(`license ${printable(node.card.license)}`);
     for (const detail of details) lines.push(`${childPrefix}    ${detail}`);
-    for (const finding of node.findings) {
-      const marker = finding.severity !== 'error' ? '!' : finding.category === 'policy' ? '⊘' : '✗';
-      lines.push(`${childPrefix}    ${marker} ${finding.code}: ${printable(finding.detail, 2000)}`);
-    }
+    for (const finding of node.findings) lines.push(renderFinding(finding, `${childPrefix}    `));
     node.children.forEach((child, index) => {
       const last = index === node.children.length - 1;
       visit(child, `${childPrefix}${last ? '└── ' : '├── '}`, `${childPrefix}${last ? '    ' : '│   '}`);

@@ -1,44 +1,54 @@
-import { printable, type AiprovError } from '../errors.js';
-import type { Manifest } from '../manifest/manifest.js';
-import type { BundleInspection } from '../verify/inspect.js';
-import type { Finding } from '../findings.js';
-import type { VerifiedSigner, VerifyArtifactResult } from '../verify/verify-artifact.js';
-
 /**
- * Human text is rendered from result objects here and only here; `--json` prints the same
- * objects unchanged.
+ * Human text for the terminal, rendered from result objects. Every value that may come from an
+ * untrusted source (file names, bundle fields, certificate claims) passes through `printable`,
+ * so it cannot move the cursor or fake a line.
  */
+import { printable, type AiprovError } from '../errors.js';
+import type { Finding } from '../findings.js';
+import type { BundleInspection } from '../verify/inspect.js';
+import type { Signer } from '../verify/signer.js';
+import type { VerifyArtifactResult } from '../verify/verify-artifact.js';
+import { findingMessage } from './findings.js';
+
+/** One line, with every control character of untrusted text escaped. */
+export function oneLine(text: string, limit = 2000): string {
+  return printable(text.replace(/\s*\n\s*/g, ' '), limit);
+}
 
 export function renderError(error: AiprovError): string {
   return `aiprov: ${error.code}: ${oneLine(error.message)}`;
 }
 
-/** The JSON form of an error, for `--json` output. */
-export function errorJson(error: AiprovError): { code: string; category: string; message: string; path?: string } {
-  return { code: error.code, category: error.category, message: oneLine(error.message), ...(error.path === undefined ? {} : { path: error.path }) };
+/** A distinguished name on one line (node:crypto separates its parts with newlines). */
+function distinguishedName(name: string): string {
+  return name.replace(/\n/g, ', ');
 }
 
-/** One line, with every control character of untrusted text escaped. */
-function oneLine(text: string): string {
-  return printable(text.replace(/\s*\n\s*/g, ' '), 2000);
-}
-
-export function renderSigner(signer: VerifiedSigner): string {
+export function renderSigner(signer: Signer): string {
   switch (signer.kind) {
     case 'key':
-      return `key ${signer.keyHint} (ECDSA ${signer.curve})`;
-    case 'certificate':
-      return `certificate "${signer.subject.replace(/\n/g, ', ')}"${signer.subjectAltName === undefined ? '' : ` (${signer.subjectAltName})`}, chain to "${(signer.chain[signer.chain.length - 1] ?? '').replace(/\n/g, ', ')}"`;
-    case 'sigstore': {
-      const times = signer.timestamps.map((timestamp) => `${timestamp.kind === 'transparency-log' ? 'logged' : 'timestamped'} ${timestamp.time}`);
-      return `${signer.identity ?? '(no identity)'} via ${signer.issuer ?? '(no issuer)'} (Sigstore ${signer.trustRoot}${times.length === 0 ? '' : `; ${times.join(', ')}`})`;
+      return `key ${signer.keyHint ?? signer.keyId ?? '(no hint)'}${signer.curve === undefined ? '' : ` (ECDSA ${signer.curve})`}${signer.keyDetails === undefined ? '' : ` ${signer.keyDetails}`}`;
+    case 'certificate': {
+      const anchor = signer.chain?.[signer.chain.length - 1];
+      return `certificate "${distinguishedName(signer.subject)}"${signer.subjectAlternativeName === undefined ? '' : ` (${signer.subjectAlternativeName})`}, ${anchor === undefined ? `issued by "${distinguishedName(signer.issuer)}"` : `chain to "${distinguishedName(anchor)}"`}`;
+    }
+    case 'keyless': {
+      const times = (signer.timestamps ?? []).map((timestamp) => `${timestamp.kind === 'transparency-log' ? 'logged' : 'timestamped'} ${timestamp.time}`);
+      const details = [...(signer.trustRoot === undefined ? [] : [`Sigstore ${signer.trustRoot}`]), ...times];
+      return `${signer.identity ?? '(no identity)'} via ${signer.issuer ?? '(no issuer)'}${details.length === 0 ? '' : ` (${details.join('; ')})`}`;
     }
   }
 }
 
-function renderFinding(finding: Finding): string {
-  const marker = finding.severity === 'error' ? '✗' : finding.severity === 'warning' ? '!' : '·';
-  return `  ${marker} ${finding.code}: ${oneLine(finding.detail)}`;
+/** A finding's marker shows its weight: ✗ failed, ⊘ denied by policy, ! warning, · note. */
+export function findingMarker(finding: Finding): string {
+  if (finding.severity === 'warning') return '!';
+  if (finding.severity === 'info') return '·';
+  return finding.category === 'policy' ? '⊘' : '✗';
+}
+
+export function renderFinding(finding: Finding, indent = '  '): string {
+  return `${indent}${findingMarker(finding)} ${finding.code}: ${oneLine(findingMessage(finding))}`;
 }
 
 export function renderVerifyResult(result: VerifyArtifactResult): string {
@@ -56,24 +66,15 @@ export function renderVerifyResult(result: VerifyArtifactResult): string {
   return safeLines(lines);
 }
 
-export function renderManifestSummary(manifest: Manifest, rootDigest: string): string {
-  return `sha256:${rootDigest}  ${manifest.name} (${String(manifest.resources.length)} resources, ${manifest.serialization.method}/${manifest.serialization.hashType})`;
-}
-
 export function renderInspection(inspection: BundleInspection): string {
   const lines = ['UNVERIFIED: what this bundle claims (nothing below has been checked)', `  media type   ${inspection.mediaType}`];
   const signer = inspection.signer;
-  switch (signer.kind) {
-    case 'public-key':
-      lines.push(`  signer       public key${signer.hint === undefined ? ' (no hint)' : ` hint ${signer.hint}`}${signer.keyDetails === undefined ? '' : ` ${signer.keyDetails}`}`);
-      break;
-    case 'certificate': {
-      lines.push(`  signer       certificate "${signer.subject.replace(/\n/g, ', ')}" issued by "${signer.issuer.replace(/\n/g, ', ')}"`);
-      if (signer.subjectAltName !== undefined) lines.push(`  identity     ${signer.subjectAltName}`);
-      lines.push(`  valid        ${signer.notBefore} to ${signer.notAfter} (${String(signer.chainLength)} certificate(s) in bundle)`);
-      for (const [name, value] of Object.entries(signer.claims)) lines.push(`  ${name.padEnd(12)} ${value}`);
-      break;
+  lines.push(`  signer       ${renderSigner(signer)}`);
+  if (signer.kind !== 'key') {
+    if (signer.notBefore !== undefined && signer.notAfter !== undefined) {
+      lines.push(`  valid        ${signer.notBefore} to ${signer.notAfter}${signer.kind === 'certificate' && signer.chainLength !== undefined ? ` (${String(signer.chainLength)} certificate(s) in bundle)` : ''}`);
     }
+    if (signer.kind === 'keyless') for (const [name, value] of Object.entries(signer.claims)) lines.push(`  ${name.padEnd(12)} ${value}`);
   }
   for (const entry of inspection.transparencyLogEntries) {
     lines.push(`  tlog entry   ${entry.kind}/${entry.version} index ${entry.logIndex}${entry.integratedTime === undefined ? '' : ` at ${entry.integratedTime}`} (log ${entry.logId.slice(0, 16)}…)`);
@@ -101,6 +102,6 @@ export function renderInspection(inspection: BundleInspection): string {
 }
 
 /** Every line may quote untrusted text (file names, certificate fields): escape control characters. */
-function safeLines(lines: readonly string[]): string {
+export function safeLines(lines: readonly string[]): string {
   return lines.map((line) => printable(line, 10_000)).join('\n');
 }

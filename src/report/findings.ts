@@ -1,0 +1,61 @@
+/**
+ * The one place a finding's prose is written: from its code and structured fields. Results stay
+ * data; the text and JSON reporters both call `findingMessage`.
+ */
+import type { Finding } from '../findings.js';
+
+const list = (values: readonly string[] | undefined): string => (values === undefined || values.length === 0 ? '(none)' : values.join(', '));
+
+export function findingMessage(finding: Finding): string {
+  const { fields: f, path } = finding;
+  const subject = f.subject ?? path ?? 'the artifact';
+  switch (finding.code) {
+    case 'FILE_CHANGED':
+      return `${path ?? '?'} differs from the signed content`;
+    case 'FILE_MISSING':
+      return `${path ?? '?'} is signed but missing`;
+    case 'FILE_UNSIGNED':
+      return `${path ?? '?'} is not covered by the signature`;
+    case 'UNSIGNED_FILE_IGNORED':
+      return `${path ?? '?'} is not covered by the signature (ignored as asked)`;
+    case 'ATTESTATIONS_FOUND':
+      return `${String(f.count ?? 0)} attestation(s) beside the artifact (${list(f.values)}); \`aiprov verify lineage\` verifies them`;
+    case 'LEGACY_SIGNATURE_FORMAT':
+      return 'signed by model_signing v0.2 (per-file subjects, no serialization parameters); re-sign to get an OMS v1.0 signature';
+    case 'LEGACY_DSSE_ENCODING':
+      return 'the signature covers model_signing v0.2.0\'s malformed DSSE encoding (accepted for that legacy format only)';
+    case 'ROLE_HAS_NO_SIGNERS':
+      return `the policy trusts no signer for the ${f.value ?? '?'} role, so ${subject} cannot be accepted`;
+    case 'UNTRUSTED_SIGNER':
+      return `${subject} is not signed by any signer the policy trusts for the ${f.value ?? '?'} role (${list(f.values)})`;
+    case 'UNSIGNED_ARTIFACT':
+      return `${subject} (${f.digest ?? '?'}) has no signature (${f.value ?? '?'})`;
+    case 'DIGEST_LINK_MISMATCH':
+      return `the provenance names ${subject} as ${f.expectedDigest ?? '?'}, but its signature covers ${f.digest ?? '?'}`;
+    case 'ATTESTATION_SUBJECT_MISMATCH':
+      return `the ${f.value ?? '?'} attestation is about another artifact (${(f.values ?? []).join('; ')}), not ${f.digest ?? '?'}`;
+    case 'DATASET_CARD_CONFLICT':
+      return `${subject} has ${String(f.count ?? 0)} trusted dataset cards that disagree`;
+    case 'MISSING_DATASET_CARD':
+      return `${subject} has no dataset card signed by a trusted signer`;
+    case 'LICENSE_NOT_ALLOWED':
+      return `${subject} is licensed ${f.value ?? '?'}, which the policy does not allow (${list(f.values)})`;
+    case 'FORBIDDEN_DATA':
+      return `${subject} declares sensitive personal information "${f.value ?? '?'}"; the policy requires "no"`;
+    case 'BASE_MODEL_CYCLE':
+      return `${subject} (${f.digest ?? '?'}) is its own ancestor`;
+    case 'MISSING_PROVENANCE':
+      return `${subject} has no training provenance signed by a trusted signer`;
+    case 'PROVENANCE_CONFLICT':
+      return `two training provenance attestations for ${subject} disagree (builder or inputs differ)`;
+    case 'BUILDER_NOT_ALLOWED':
+      return `${subject} was built by ${f.value ?? '?'}, which the policy does not allow (${list(f.values)})`;
+    case 'LINEAGE_TOO_DEEP':
+      return `${subject} is base-model level ${String(f.count ?? 0)}; the policy follows at most ${String(f.limit ?? 0)}`;
+    case 'INPUT_NOT_FOUND':
+      return `${subject} (${f.digest ?? '?'}) was not found${f.value === undefined ? '' : ` at ${f.value}`}; pass --search DIR`;
+    default:
+      // A finding made from an error of the hierarchy: the error's own message.
+      return f.subject === undefined ? f.message ?? finding.code : `${f.subject}: ${f.message ?? finding.code}`;
+  }
+}
