@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'coverage/', 'testdata/'] },
+  { ignores: ['dist/', 'build/', 'node_modules/', 'coverage/', 'testdata/'] },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {
@@ -22,5 +22,11 @@ export default tseslint.config(
     languageOptions: {
       globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly' },
     },
+  },
+  {
+    // CommonJS configuration (.dependency-cruiser.cjs).
+    files: ['**/*.cjs'],
+    extends: [tseslint.configs.disableTypeChecked],
+    languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly' } },
   },
 );

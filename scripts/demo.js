@@ -8,7 +8,8 @@ import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startLocalSigstore } from '../dist/local-stack/index.js';
+// The local stack is test infrastructure, outside the package: `npm run build:local-stack` compiles it.
+import { startLocalSigstore } from '../build/local-stack/index.js';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const bin = join(repo, 'bin', 'aiprov.js');

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalSigstore, type LocalSigstore } from '../../src/local-stack/index.js';
+import { startLocalSigstore, type LocalSigstore } from '../../local-stack/index.js';
 import { expectOneLineError, runCli, type CliRun } from '../support/cli.js';
 import { SMALL_MODEL, temporaryDirectory, writeModel } from '../support/fixtures.js';
 import { MODEL_SIGNING_VECTORS, TESTDATA } from '../support/paths.js';

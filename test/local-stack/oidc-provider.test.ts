@@ -1,6 +1,6 @@
 import { createHash, createPublicKey, randomBytes, verify, type JsonWebKey } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalSigstore, type LocalOidcProvider, type LocalSigstore } from '../../src/local-stack/index.js';
+import { startLocalSigstore, type LocalOidcProvider, type LocalSigstore } from '../../local-stack/index.js';
 
 let stack: LocalSigstore;
 let oidc: LocalOidcProvider;

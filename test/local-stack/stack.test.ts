@@ -6,7 +6,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dsse, RFC3161Timestamp } from '@sigstore/core';
 import { SigningConfig, TrustedRoot } from '@sigstore/protobuf-specs';
 import { toTrustMaterial } from '@sigstore/verify';
-import { startLocalSigstore, TRUSTED_ROOT_MEDIA_TYPE, type LocalSigstore } from '../../src/local-stack/index.js';
+import {
+  LocalStackError,
+  SIGNING_CONFIG_V02_MEDIA_TYPE as LOCAL_SIGNING_CONFIG_MEDIA_TYPE,
+  startLocalSigstore,
+  TRUSTED_ROOT_MEDIA_TYPE,
+  type LocalSigstore,
+} from '../../local-stack/index.js';
 import { SIGNING_CONFIG_V02_MEDIA_TYPE } from '../../src/sign/keyless.js';
 
 let stack: LocalSigstore;
@@ -71,6 +77,10 @@ describe('startLocalSigstore', () => {
     expect(trust.ctlogs).toHaveLength(1);
   });
 
+  it('defines the same SigningConfig v0.2 media type as the library (it may not import src/)', () => {
+    expect(LOCAL_SIGNING_CONFIG_MEDIA_TYPE).toBe(SIGNING_CONFIG_V02_MEDIA_TYPE);
+  });
+
   it('lists its URLs in a SigningConfig v0.2', () => {
     const config = SigningConfig.fromJSON(stack.signingConfig);
     expect(config.mediaType).toBe(SIGNING_CONFIG_V02_MEDIA_TYPE);
@@ -88,7 +98,10 @@ describe('startLocalSigstore', () => {
     } finally {
       await v2.close();
     }
-    await expect(startLocalSigstore({ rekorApiVersion: 2, timestampAuthority: false })).rejects.toThrow(/TSA/);
+    const refused = startLocalSigstore({ rekorApiVersion: 2, timestampAuthority: false });
+    await expect(refused).rejects.toThrow(/TSA/);
+    await expect(refused).rejects.toMatchObject({ name: 'LocalStackError', code: 'LOCAL_STACK_OPTIONS_INVALID' });
+    await expect(refused).rejects.toBeInstanceOf(LocalStackError);
   });
 
   it('stops listening on close', async () => {

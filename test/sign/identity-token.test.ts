@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AiprovError } from '../../src/errors.js';
-import { startLocalSigstore, type LocalSigstore } from '../../src/local-stack/index.js';
+import { startLocalSigstore, type LocalSigstore } from '../../local-stack/index.js';
 import { parseIdentityToken, resolveIdentityToken, signInInteractively, type ResolveIdentityTokenOptions } from '../../src/sign/identity-token.js';
 import { signDsseKeyless } from '../../src/sign/keyless.js';
 import { verifyBundle } from '../local-stack/verify-bundle.js';

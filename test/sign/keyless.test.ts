@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SerializedBundle } from '@sigstore/bundle';
 import { AiprovError } from '../../src/errors.js';
-import { startLocalSigstore, type LocalSigstore } from '../../src/local-stack/index.js';
-import { listenOnLoopback } from '../../src/local-stack/loopback-server.js';
+import { startLocalSigstore, type LocalSigstore } from '../../local-stack/index.js';
+import { listenOnLoopback } from '../../local-stack/loopback-server.js';
 import { loadSigningConfig, signDsseKeyless, SIGNING_CONFIG_V02_MEDIA_TYPE } from '../../src/sign/keyless.js';
 import { verifyBundle } from '../local-stack/verify-bundle.js';
 

@@ -19,7 +19,7 @@ import { dsse } from '@sigstore/core';
 import { HashAlgorithm } from '@sigstore/protobuf-specs';
 import { CreateEntryRequest, Entry, type Verifier } from '@sigstore/protobuf-specs/rekor/v2';
 import { z } from 'zod';
-import { verifyEcdsaDigest } from '../verify/prehashed-signature.js';
+import { verifyEcdsaDigest } from './ecdsa-digest.js';
 
 /** A proposed entry the local Rekor refuses; the server answers 400 with the message. */
 export class RejectedEntryError extends Error {}
@@ -145,13 +145,9 @@ export function checkedHashedRekordV1Entry(proposed: unknown): Record<string, un
   const { data, signature } = parsed.data.spec;
   const { key } = parseV1Verifier(signature.publicKey.content);
   // Rekor only sees the artifact's digest, so the signature is checked over the digest itself.
-  let ok: boolean;
-  try {
-    ok = verifyEcdsaDigest(key, Buffer.from(data.hash.value, 'hex'), Buffer.from(signature.content, 'base64'));
-  } catch {
-    ok = false;
+  if (!verifyEcdsaDigest(key, Buffer.from(data.hash.value, 'hex'), Buffer.from(signature.content, 'base64'))) {
+    throw new RejectedEntryError('the hashedrekord signature does not verify with its key');
   }
-  if (!ok) throw new RejectedEntryError('the hashedrekord signature does not verify with its key');
   return parsed.data;
 }
 

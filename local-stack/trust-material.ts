@@ -18,8 +18,9 @@ import {
   type Service,
   type TransparencyLogInstance,
 } from '@sigstore/protobuf-specs';
-import { SIGNING_CONFIG_V02_MEDIA_TYPE } from '../sign/keyless.js';
 
+/** Must equal `SIGNING_CONFIG_V02_MEDIA_TYPE` in src/sign/keyless.ts (test/local-stack asserts it). */
+export const SIGNING_CONFIG_V02_MEDIA_TYPE = 'application/vnd.dev.sigstore.signingconfig.v0.2+json';
 export const TRUSTED_ROOT_MEDIA_TYPE = 'application/vnd.dev.sigstore.trustedroot+json;version=0.1';
 
 const OPERATOR = 'aiprov local stack';

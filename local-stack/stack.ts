@@ -30,7 +30,7 @@ import { initializeTLog, rekorHandler, type TLog } from '@sigstore/mock/dist/rek
 import { initializeTSA, tsaHandler } from '@sigstore/mock/dist/timestamp/index.js';
 import type { HandlerFnResult } from '@sigstore/mock/dist/shared.types.js';
 import { z } from 'zod';
-import { InputError, InternalError, ioErrorFrom } from '../errors.js';
+import { LocalStackError } from './errors.js';
 import { proveInclusion, type LogIdentity } from './inclusion-proof.js';
 import { listenOnLoopback, type LoopbackResponse } from './loopback-server.js';
 import { startLocalOidcProvider, type LocalOidcProvider, type LocalOidcProviderOptions } from './oidc-provider.js';
@@ -76,7 +76,7 @@ export async function startLocalSigstore(options: LocalSigstoreOptions = {}): Pr
   const rekorApiVersion = options.rekorApiVersion ?? 1;
   const listTsa = options.timestampAuthority ?? true;
   if (rekorApiVersion === 2 && !listTsa) {
-    throw new InputError('LOCAL_STACK_OPTIONS_INVALID', 'Rekor v2 entries carry no signed timestamp: a TSA is required');
+    throw new LocalStackError('LOCAL_STACK_OPTIONS_INVALID', 'Rekor v2 entries carry no signed timestamp: a TSA is required');
   }
   // Certificates encode whole seconds; starting the validity at the second floor keeps every
   // certificate and timestamp the stack issues inside the windows the trusted root declares.
@@ -129,7 +129,7 @@ export async function startLocalSigstore(options: LocalSigstoreOptions = {}): Pr
     servers.push(oidc);
 
     const tsaUrl = `${tsaServer.origin}/api/v1/timestamp`;
-    if (tlog === undefined) throw new InternalError('LOCAL_STACK_FAILED', 'the local Rekor did not initialize');
+    if (tlog === undefined) throw new LocalStackError('LOCAL_STACK_FAILED', 'the local Rekor did not initialize');
     const trustedRoot = localTrustedRoot({
       validFrom,
       fulcioUrl: fulcio.origin,
@@ -294,7 +294,7 @@ async function writeJson(dir: string, file: string, document: JsonDocument): Pro
     await mkdir(dir, { recursive: true });
     await writeFile(file, `${JSON.stringify(document, null, 2)}\n`);
   } catch (error) {
-    throw ioErrorFrom(error, file, 'write');
+    throw new LocalStackError('LOCAL_STACK_IO', `cannot write ${file}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
 }
 
