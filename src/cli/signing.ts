@@ -42,7 +42,7 @@ export async function signingMethodFromFlags(flags: SigningFlags, context: CliCo
     throw new InputError('USAGE', '--certificate and --certificate-chain need --key');
   }
   const { loadSigningConfig, PUBLIC_GOOD_SERVICES, STAGING_SERVICES } = await import('../sign/keyless.js');
-  const { resolveIdentityToken } = await import('../sign/identity-token.js');
+  const { resolveIdentityToken } = await import('../sign/identity/token-sources.js');
   let services = flags.staging === true ? STAGING_SERVICES : PUBLIC_GOOD_SERVICES;
   if (flags.signingConfig !== undefined) {
     let json: unknown;

@@ -45,7 +45,7 @@ export function registerConformanceCommands(program: Command, context: CliContex
       const { signingMethodFromFlags } = await import('../signing.js');
       const { signMessageKeyless } = await import('../../sign/keyless.js');
       const { readBoundedFile } = await import('../files.js');
-      const { parseIdentityToken } = await import('../../sign/identity-token.js');
+      const { parseIdentityToken } = await import('../../sign/identity/jwt.js');
       const method = await signingMethodFromFlags(flags, context);
       if (method.kind !== 'keyless') throw new InputError('USAGE', 'sign-bundle signs keylessly');
       const artifact = await readBoundedFile(artifactPath, MAX_SIGN_BUNDLE_ARTIFACT_BYTES, 'artifact');
