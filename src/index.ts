@@ -20,7 +20,7 @@ export { verifyArtifact, type ArtifactTrust, type VerifyArtifactOptions, type Ve
 export { attestDataset, attestTraining, identifyArtifact, type ArtifactIdentity, type AttestationResult, type TrainingInputs } from './sign/attest.js';
 export { appendAttestation, readAttestations, type StoredAttestation } from './format/attestation-file.js';
 export { loadSigningConfig, PUBLIC_GOOD_SERVICES, STAGING_SERVICES, type SigningServices } from './sign/keyless.js';
-export { resolveIdentityToken, type IdentityToken } from './sign/identity-token.js';
+export { resolveIdentityToken, type IdentityToken } from './sign/identity/token-sources.js';
 export { signDssePayload, type KeySigningMethod } from './sign/signer.js';
 export { validateResourceDescriptor, validateStatement } from './statement/in-toto.js';
 export { AIPROV_TRAINING_BUILD_TYPE, buildTrainingProvenance, ciEnvironmentDefaults, parseTrainingProvenance, SLSA_PROVENANCE_V1, type TrainingProvenance } from './statement/provenance.js';

@@ -41,7 +41,7 @@ export async function signingMethodFromFlags(flags: SigningFlags, context: CliCo
     throw new InputError('USAGE', '--certificate and --certificate-chain need --key');
   }
   const { loadSigningServices } = await import('../use-cases/signing-method.js');
-  const { resolveIdentityToken } = await import('../sign/identity-token.js');
+  const { resolveIdentityToken } = await import('../sign/identity/token-sources.js');
   const services = await loadSigningServices({
     ...(flags.staging === true ? { staging: true } : {}),
     ...(flags.signingConfig === undefined ? {} : { signingConfigPath: flags.signingConfig }),

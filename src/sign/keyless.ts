@@ -12,7 +12,9 @@ import { bundleToJSON, type Bundle, type SerializedBundle } from '@sigstore/bund
 import { DSSEBundleBuilder, FulcioSigner, InternalError as SigstoreInternalError, MessageSignatureBundleBuilder, RekorWitness, TSAWitness, type Witness } from '@sigstore/sign';
 import { z } from 'zod';
 import { InputError, InternalError, IOError, type AiprovError } from '../errors.js';
-import { parseIdentityToken, PUBLIC_GOOD_OIDC_ISSUER, STAGING_OIDC_ISSUER } from './identity-token.js';
+import { parseIdentityToken } from './identity/jwt.js';
+import { PUBLIC_GOOD_OIDC_ISSUER, STAGING_OIDC_ISSUER } from './identity/providers.js';
+import { networkReason } from './network-error.js';
 
 export type { SerializedBundle };
 
@@ -255,14 +257,6 @@ function httpStatusOf(cause: unknown): number | undefined {
   if (typeof cause !== 'object' || cause === null) return undefined;
   const status = (cause as { statusCode?: unknown }).statusCode;
   return typeof status === 'number' ? status : undefined;
-}
-
-function networkReason(cause: unknown): string {
-  if (typeof cause !== 'object' || cause === null) return 'network error';
-  const { code, type } = cause as { code?: unknown; type?: unknown };
-  if (typeof code === 'string' && /^E[A-Z_]+$/.test(code)) return code;
-  if (type === 'request-timeout' || type === 'body-timeout') return 'timed out';
-  return 'network error';
 }
 
 /** Keeps a cause for debugging only if nothing in its chain mentions the token. */

@@ -5,7 +5,7 @@
  */
 import { writeFileAtomic } from '../format/atomic-write.js';
 import { readBounded } from '../input/read-bounded.js';
-import { parseIdentityToken } from '../sign/identity-token.js';
+import { parseIdentityToken } from '../sign/identity/jwt.js';
 import { signMessageKeyless, type SigningServices } from '../sign/keyless.js';
 import { verifySigstoreBundle } from '../verify/sigstore-bundle.js';
 import { loadTrustRoot, toVerifierTrustMaterial } from '../verify/trust.js';
