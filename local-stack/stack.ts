@@ -8,7 +8,7 @@
  * function returns, passed explicitly (`--trusted-root`).
  *
  * The services are the low-level parts of @sigstore/mock, with two of its defects worked around
- * (see DESIGN.md, "Facts about the dependencies"):
+ * (both measured against @sigstore/mock 0.12):
  * - its Rekor logs DSSE entries as submitted: requests are rewritten into the body Rekor would
  *   store (rekor-entries.ts), so bundles pass @sigstore/verify's tlog body check;
  * - about 1 in 10 of its timestamps carry a GeneralizedTime whose fraction has fewer than three

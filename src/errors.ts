@@ -7,7 +7,7 @@
 
 export type ErrorCategory = 'input' | 'verification' | 'policy' | 'io' | 'internal';
 
-/** Exit statuses of DESIGN.md; the only place they are defined. */
+/** Exit statuses (README, "Exit statuses"); the only place they are defined. */
 const EXIT_STATUS: Readonly<Record<ErrorCategory, number>> = {
   verification: 1,
   input: 2,
@@ -18,18 +18,168 @@ const EXIT_STATUS: Readonly<Record<ErrorCategory, number>> = {
 
 export const EXIT_OK = 0;
 
+/**
+ * The readers of `input/read-bounded.ts`, by the role of the file they read: each reader's errors
+ * are `<KIND>_TOO_LARGE` and `<KIND>_NOT_A_FILE`, so a message names the file's role.
+ */
+export type InputFileKind =
+  | 'BUNDLE'
+  | 'ATTESTATIONS_FILE'
+  | 'POLICY'
+  | 'TRUST_FILE'
+  | 'TRUSTED_ROOT'
+  | 'KEY'
+  | 'CERTIFICATE'
+  | 'DATASET_CARD'
+  | 'HYPERPARAMETERS'
+  | 'SIGNING_CONFIG'
+  | 'IDENTITY_TOKEN'
+  | 'ARTIFACT';
+
+/**
+ * Every code, by category: `new InputError('CODE', …)` compiles only with a code of its
+ * category (as sigstore-js's `BaseError<Code>`). A code in two unions means the same condition
+ * seen from two sides (a malformed certificate is bad input in a key file and a failed
+ * verification inside a bundle).
+ */
+export type InputErrorCode =
+  | `${InputFileKind}_TOO_LARGE`
+  | `${InputFileKind}_NOT_A_FILE`
+  | 'ARTIFACT_NOT_FILE'
+  | 'ARTIFACT_REQUIRED'
+  | 'BAD_IGNORE_PATH'
+  | 'BAD_RESOURCE_NAME'
+  | 'BAD_SHARD_SIZE'
+  | 'BUNDLE_INVALID'
+  | 'BUNDLE_NOT_JSON'
+  | 'BUNDLE_UNSUPPORTED'
+  | 'BUNDLE_UNSUPPORTED_MEDIA_TYPE'
+  | 'BUNDLE_UNSUPPORTED_VERSION'
+  | 'CERTIFICATE_CHAIN_EMPTY'
+  | 'CERTIFICATE_INVALID'
+  | 'CERTIFICATE_KEY_MISMATCH'
+  | 'DATASET_CARD_INVALID'
+  | 'DEPENDENCY_ROLE_INVALID'
+  | 'DEPENDENCY_WITHOUT_DIGEST'
+  | 'DIGEST_INVALID'
+  | 'DIGEST_MODE_UNSUPPORTED'
+  | 'DUPLICATE_RESOURCE'
+  | 'HYPERPARAMETERS_INVALID'
+  | 'IDENTITY_REQUIRED'
+  | 'IDENTITY_TOKEN_INVALID'
+  | 'IDENTITY_TOKEN_MISSING'
+  | 'IDENTITY_TOKEN_REJECTED'
+  | 'IDENTITY_TOKEN_UNAVAILABLE'
+  | 'KEY_FILE_EXISTS'
+  | 'KEY_INVALID'
+  | 'KEY_PASSPHRASE_REQUIRED'
+  | 'KEY_PASSPHRASE_WRONG'
+  | 'KEY_REQUIRED'
+  // A BOM asked of a lineage that did not verify (the library call; the CLI reports the verdict's own category).
+  | 'LINEAGE_NOT_VERIFIED'
+  | 'LICENSE_INVALID'
+  | 'PASSPHRASE_EMPTY'
+  | 'PASSPHRASE_MISMATCH'
+  | 'PASSPHRASE_UNAVAILABLE'
+  | 'POLICY_FILE_EXISTS'
+  | 'POLICY_INVALID'
+  | 'PREDICATE_INVALID'
+  | 'PROVENANCE_INVALID'
+  | 'RESOURCE_DESCRIPTOR_INVALID'
+  | 'RESOURCE_PATH_ESCAPES'
+  | 'SERIAL_NUMBER_INVALID'
+  | 'SIGNING_CONFIG_INVALID'
+  | 'SIGNING_CONFIG_UNSUPPORTED'
+  | 'SIGNING_SERVICE_URL_INVALID'
+  | 'STATEMENT_INVALID'
+  | 'STATEMENT_INVALID_TYPE'
+  | 'STATEMENT_NO_PREDICATE'
+  | 'STATEMENT_NO_PREDICATE_TYPE'
+  | 'STATEMENT_NO_SUBJECT'
+  | 'STATEMENT_NOT_JSON'
+  | 'STATEMENT_SUBJECT_WITHOUT_DIGEST'
+  | 'STATEMENT_TOO_LARGE'
+  | 'SYMLINK_CYCLE'
+  | 'SYMLINK_ESCAPES_ARTIFACT'
+  | 'SYMLINK_REFUSED'
+  | 'TIMESTAMP_AUTHORITY_REQUIRED'
+  | 'TIMESTAMP_INVALID'
+  | 'TRUST_ROOT_INVALID'
+  | 'TRUST_ROOT_UNAVAILABLE'
+  | 'UNSUPPORTED_BUILD_TYPE'
+  | 'UNSUPPORTED_FILE_TYPE'
+  | 'UNSUPPORTED_KEY_TYPE'
+  | 'UNSUPPORTED_PREDICATE_TYPE'
+  | 'USAGE';
+
+export type VerificationErrorCode =
+  | 'CERTIFICATE_CHAIN_INVALID'
+  | 'CERTIFICATE_EXPIRED'
+  | 'CERTIFICATE_INVALID'
+  | 'CERTIFICATE_USAGE_INVALID'
+  | 'DIGEST_MISMATCH'
+  | 'KEY_MISMATCH'
+  | 'LINEAGE_NOT_VERIFIED'
+  | 'PUBLIC_KEY_INVALID'
+  | 'PUBLIC_KEY_MISMATCH'
+  | 'PUBLIC_KEY_NOT_FOUND'
+  | 'SIGNATURE_INVALID'
+  | 'SUBJECT_DIGEST_MISMATCH'
+  | 'SUBJECT_MISMATCH'
+  // A symlink or special file where the signer had a regular file: the artifact is not what was signed.
+  | 'SYMLINK_ESCAPES_ARTIFACT'
+  | 'SYMLINK_REFUSED'
+  | 'TIMESTAMP_DUPLICATE'
+  | 'TIMESTAMP_INVALID'
+  | 'TIMESTAMP_MISSING'
+  | 'TLOG_DUPLICATE_ENTRY'
+  | 'TLOG_INVALID'
+  | 'TLOG_THRESHOLD_NOT_MET'
+  | 'UNSUPPORTED_FILE_TYPE'
+  | 'VERIFICATION_FAILED'
+  | 'VERIFICATION_MATERIAL_MISMATCH';
+
+export type PolicyErrorCode = 'CERTIFICATE_EXTENSION_MISMATCH' | 'IDENTITY_MISMATCH' | 'ISSUER_MISMATCH' | 'LINEAGE_NOT_VERIFIED';
+
+export type IOErrorCode =
+  | 'FILE_CHANGED_WHILE_HASHING'
+  | 'FILE_NOT_FOUND'
+  | 'FILE_UNREADABLE'
+  | 'IDENTITY_TOKEN_UNAVAILABLE'
+  | 'INTERRUPTED'
+  | 'IO_ERROR'
+  | 'OFFLINE_NETWORK_BLOCKED'
+  | 'OIDC_PROVIDER_UNREACHABLE'
+  | 'OIDC_SIGN_IN_FAILED'
+  | 'OIDC_SIGN_IN_TIMEOUT'
+  | 'SIGNING_SERVICE_ERROR'
+  | 'SIGNING_SERVICE_UNREACHABLE';
+
+export type InternalErrorCode = 'HASH_WORKER_FAILED' | 'INTERNAL' | 'KEYLESS_SIGNING_FAILED';
+
+export type ErrorCode = InputErrorCode | VerificationErrorCode | PolicyErrorCode | IOErrorCode | InternalErrorCode;
+
+/** The codes of one category. */
+export interface ErrorCodeOf {
+  readonly input: InputErrorCode;
+  readonly verification: VerificationErrorCode;
+  readonly policy: PolicyErrorCode;
+  readonly io: IOErrorCode;
+  readonly internal: InternalErrorCode;
+}
+
 export interface ErrorDetails {
   /** The file or resource the error is about, relative to the artifact when possible. */
   readonly path?: string;
   readonly cause?: unknown;
 }
 
-export abstract class AiprovError extends Error {
+export abstract class AiprovError<Code extends ErrorCode = ErrorCode> extends Error {
   abstract readonly category: ErrorCategory;
   readonly path: string | undefined;
 
   constructor(
-    readonly code: string,
+    readonly code: Code,
     message: string,
     details: ErrorDetails = {},
   ) {
@@ -43,28 +193,36 @@ export abstract class AiprovError extends Error {
 }
 
 /** The user gave something unusable: flags, a malformed bundle, a key that cannot be parsed. */
-export class InputError extends AiprovError {
+export class InputError extends AiprovError<InputErrorCode> {
   readonly category = 'input';
 }
 
 /** The evidence is there and is wrong: bad signature, tampered file, digest mismatch. */
-export class VerificationError extends AiprovError {
+export class VerificationError extends AiprovError<VerificationErrorCode> {
   readonly category = 'verification';
 }
 
 /** The evidence is authentic but not acceptable: untrusted signer, missing attestation. */
-export class PolicyError extends AiprovError {
+export class PolicyError extends AiprovError<PolicyErrorCode> {
   readonly category = 'policy';
 }
 
 /** A file could not be read or written, a service could not be reached. */
-export class IOError extends AiprovError {
+export class IOError extends AiprovError<IOErrorCode> {
   readonly category = 'io';
 }
 
 /** A bug in aiprov. */
-export class InternalError extends AiprovError {
+export class InternalError extends AiprovError<InternalErrorCode> {
   readonly category = 'internal';
+}
+
+/**
+ * Whether a value is an aiprov error. Prefer this to `instanceof AiprovError`: TypeScript narrows
+ * `instanceof` on a generic class to `AiprovError<any>`, which would let an unchecked code through.
+ */
+export function isAiprovError(value: unknown): value is AiprovError {
+  return value instanceof AiprovError;
 }
 
 export function exitStatusFor(category: ErrorCategory): number {
@@ -73,14 +231,14 @@ export function exitStatusFor(category: ErrorCategory): number {
 
 /** Wraps anything thrown into an AiprovError so callers deal with exactly one type. */
 export function asAiprovError(error: unknown): AiprovError {
-  if (error instanceof AiprovError) return error;
+  if (isAiprovError(error)) return error;
   const message = error instanceof Error ? error.message : String(error);
   return new InternalError('INTERNAL', `unexpected error: ${message}`, { cause: error });
 }
 
 /** Re-codes a node:fs error (ENOENT, EACCES, …) as an IOError naming the path. */
 export function ioErrorFrom(error: unknown, path: string, action: string): AiprovError {
-  if (error instanceof AiprovError) return error;
+  if (isAiprovError(error)) return error;
   const errno = (error as NodeJS.ErrnoException | undefined)?.code;
   const reason = errno === 'ENOENT' ? 'no such file or directory' : errno === 'EACCES' || errno === 'EPERM' ? 'permission denied' : errno ?? (error instanceof Error ? error.message : String(error));
   const code = errno === 'ENOENT' ? 'FILE_NOT_FOUND' : errno === 'EACCES' || errno === 'EPERM' ? 'FILE_UNREADABLE' : 'IO_ERROR';

@@ -9,8 +9,8 @@ import { fromTransferredError, type BatchMessage, type HashWorkerConfig, type In
 
 /**
  * Hashes jobs as fast as the machine allows, with digests in job order (what `compute.ts` and
- * every verifier expect). Equal, job for job, to `hashJobsSequentially`, which stays the
- * reference: same digests, same change detection, same errors.
+ * every verifier expect). Equal, job for job, to the single-threaded reference hasher of the
+ * tests (`test/support/reference-hasher.ts`): same digests, same change detection, same errors.
  *
  * Small work stays on this thread, because starting a worker costs ~60 ms and the CLI's
  * start-up matters. Larger work is shared, largest jobs first, by this thread and one worker per

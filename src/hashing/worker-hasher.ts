@@ -9,7 +9,7 @@ import type { IndexedJob } from './worker-protocol.js';
 
 /**
  * The hashing loop of every hasher: each pool worker, and the main thread, alone or beside the
- * workers. It computes exactly what `hashJob` (the reference) computes, with the
+ * workers. It computes exactly what the tests' single-threaded reference hasher computes, with the
  * same change detection and the same errors, only faster. How it reads depends on whether other
  * cores are free (measured on a warm page cache, 2 cores, SHA-256):
  * - alone (`overlapReads`: the main thread without workers): a large job streams through two 8 MiB buffers, the

@@ -1,5 +1,5 @@
 import { inspect } from 'node:util';
-import { AiprovError, InputError, InternalError, IOError, PolicyError, VerificationError, type ErrorCategory } from '../errors.js';
+import { AiprovError, isAiprovError, InputError, InternalError, IOError, PolicyError, VerificationError, type ErrorCategory, type ErrorCodeOf } from '../errors.js';
 import type { HashJob } from './hash-jobs.js';
 import type { HashType } from './hash-type.js';
 
@@ -56,7 +56,7 @@ export interface TransferredError {
 export function toTransferredError(error: unknown): TransferredError {
   const cause = error instanceof Error ? describeCause(error.cause) : undefined;
   const withCause = cause === undefined ? {} : { cause };
-  if (error instanceof AiprovError) {
+  if (isAiprovError(error)) {
     return { category: error.category, code: error.code, message: error.message, ...(error.path === undefined ? {} : { path: error.path }), ...withCause };
   }
   return { message: error instanceof Error ? error.message : String(error), ...withCause };
@@ -84,16 +84,18 @@ export function fromTransferredError(transferred: TransferredError): AiprovError
     return new InternalError('HASH_WORKER_FAILED', `a hashing worker failed: ${transferred.message}`, details);
   }
   const { code, message } = transferred;
+  // The worker sent this pair from a real AiprovError of that category (toTransferredError):
+  // the code is one of the category's codes.
   switch (transferred.category) {
     case 'input':
-      return new InputError(code, message, details);
+      return new InputError(code as ErrorCodeOf['input'], message, details);
     case 'verification':
-      return new VerificationError(code, message, details);
+      return new VerificationError(code as ErrorCodeOf['verification'], message, details);
     case 'policy':
-      return new PolicyError(code, message, details);
+      return new PolicyError(code as ErrorCodeOf['policy'], message, details);
     case 'io':
-      return new IOError(code, message, details);
+      return new IOError(code as ErrorCodeOf['io'], message, details);
     case 'internal':
-      return new InternalError(code, message, details);
+      return new InternalError(code as ErrorCodeOf['internal'], message, details);
   }
 }

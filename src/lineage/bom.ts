@@ -104,7 +104,7 @@ export function buildMlBom(result: LineageResult, options: BuildMlBomOptions): o
 /** CycloneDX `serialNumber` pattern (bom-1.6.schema.json). */
 const SERIAL_NUMBER = /^urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-/** DESIGN.md: artifacts are named by their sha256 root digest, lowercase hex. */
+/** Artifacts are named by their sha256 root digest, lowercase hex (docs/FORMATS.md). */
 const ROOT_DIGEST = /^sha256:([0-9a-f]{64})$/;
 
 /** SPDX's "no license" and "not stated" (accepted by the dataset card): not licenses in CycloneDX. */

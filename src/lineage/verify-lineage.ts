@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { AiprovError } from '../errors.js';
+import { AiprovError, isAiprovError, type ErrorCode } from '../errors.js';
 import { licenseAllowed, type ResolvedPolicy, type ResolvedSigner } from '../policy/resolve.js';
 import { artifactFiles, KIND_OF_ROLE, type ArtifactRole } from '../format/artifact-kind.js';
 import { identifyArtifact } from '../sign/attest.js';
@@ -19,14 +19,13 @@ import type { AttestationSummary, LineageNode, LineageResult, PolicySigner } fro
  * When every trusted signer fails with one of these, the artifact is authentic to nobody we
  * trust: a policy denial (exit 3), not a forgery (exit 1).
  */
-const NOT_THIS_SIGNER = new Set([
+const NOT_THIS_SIGNER = new Set<ErrorCode>([
   'KEY_MISMATCH',
   'VERIFICATION_MATERIAL_MISMATCH',
   'CERTIFICATE_CHAIN_INVALID',
   'IDENTITY_MISMATCH',
   'ISSUER_MISMATCH',
   'CERTIFICATE_EXTENSION_MISMATCH',
-  'UNTRUSTED_CERTIFICATE_AUTHORITY',
 ]);
 
 /** How deep search directories are scanned for artifacts (a dataset store is rarely deeper). */
@@ -78,7 +77,7 @@ async function withTrustedSigner<T>(role: ArtifactRole, policy: ResolvedPolicy, 
       try {
         return { ok: true, value: await attempt(trust), signerName: name };
       } catch (error) {
-        if (!(error instanceof AiprovError)) throw error;
+        if (!isAiprovError(error)) throw error;
         failures.push(error);
       }
     }
@@ -113,7 +112,7 @@ async function verifiedAttestations<T>(
   try {
     stored = await readAttestations(attestationsPath);
   } catch (error) {
-    if (!(error instanceof AiprovError)) throw error;
+    if (!isAiprovError(error)) throw error;
     findings.push({ ...findingFromError(error), category: 'verification', path: basename(attestationsPath) });
     return [];
   }
@@ -132,7 +131,7 @@ async function verifiedAttestations<T>(
     try {
       parsed = parse(JSON.parse(attempt.value.payload.toString('utf8')));
     } catch (error) {
-      if (!(error instanceof AiprovError)) throw error;
+      if (!isAiprovError(error)) throw error;
       findings.push({ ...findingFromError(error, `attestation ${where}`), category: 'verification' });
       continue;
     }
@@ -380,7 +379,7 @@ async function verifyDependency(dependency: ArtifactDependency, role: ArtifactRo
   for (const candidate of candidates) {
     // A candidate that cannot be read or walked (gone, a link loop) is not the input: try the next.
     const node = await verifyNode({ role, path: candidate, name: dependency.name, expectedDigest: dependency.rootDigest, depth: parent.depth, ancestors: parent.ancestors }, options, locator).catch((error: unknown) => {
-      if (error instanceof AiprovError && (error.category === 'io' || error.category === 'input')) return undefined;
+      if (isAiprovError(error) && (error.category === 'io' || error.category === 'input')) return undefined;
       throw error;
     });
     if (node === undefined) continue;

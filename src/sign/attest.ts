@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import { AiprovError } from '../errors.js';
+import { isAiprovError } from '../errors.js';
 import { computeManifestWith, resolveSerialization } from '../manifest/compute.js';
 import { computeRootDigest, type Serialization } from '../manifest/manifest.js';
 import { buildDatasetCardStatement, type DatasetCard } from '../statement/dataset-card.js';
@@ -37,7 +37,7 @@ export async function identifyArtifact(path: string, kind: ArtifactKind): Promis
     const signed = manifestFromStatement(parseStatement(Buffer.from(bundle.dsseEnvelope?.payload ?? '', 'base64')), signatureInside === undefined ? [] : [signatureInside]);
     serialization = { ...signed.serialization, ignorePaths: [...new Set([...signed.serialization.ignorePaths, ...ignores])].sort() };
   } catch (error) {
-    if (!(error instanceof AiprovError && error.code === 'FILE_NOT_FOUND')) throw error;
+    if (!(isAiprovError(error) && error.code === 'FILE_NOT_FOUND')) throw error;
     serialization = resolveSerialization({}, ignores);
   }
   const manifest = await computeManifestWith(path, serialization);

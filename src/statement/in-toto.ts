@@ -9,7 +9,7 @@
  * ignore fields they do not recognise, and signed documents are verified over their own bytes.
  */
 import { z } from 'zod';
-import { InputError } from '../errors.js';
+import { InputError, type InputErrorCode } from '../errors.js';
 import { IN_TOTO_STATEMENT_V1 } from './statement.js';
 
 /** The pre-v1 Statement type. The Go validator still accepts it (TestStatementTypeVersions). */
@@ -41,7 +41,7 @@ export type InTotoErrorCode =
  * so a wrong type anywhere inside a digest set is a DIGEST_INVALID, inside a descriptor a
  * RESOURCE_DESCRIPTOR_INVALID, and so on. Paths are kept (zod prefixes them on the way out).
  */
-export function withErrorCode<T extends z.ZodType>(code: string, schema: T): z.ZodType<z.output<T>> {
+export function withErrorCode<T extends z.ZodType>(code: InputErrorCode, schema: T): z.ZodType<z.output<T>> {
   return z.unknown().transform((value, ctx) => {
     const result = schema.safeParse(value);
     if (result.success) return result.data;
@@ -57,7 +57,7 @@ export interface FieldIssue {
   readonly path: readonly PropertyKey[];
   readonly message: string;
   /** Our code, when a schema attached one (see `withErrorCode`). */
-  readonly code: string | undefined;
+  readonly code: InputErrorCode | undefined;
 }
 
 /**
@@ -68,7 +68,8 @@ export interface FieldIssue {
 export function flattenIssues(issues: readonly z.core.$ZodIssue[]): FieldIssue[] {
   const flat: FieldIssue[] = [];
   for (const issue of issues) {
-    const code = issue.code === 'custom' && typeof issue.params?.code === 'string' ? issue.params.code : undefined;
+    // Only `withErrorCode` sets `params.code`, and only to an InputErrorCode.
+    const code = issue.code === 'custom' && typeof issue.params?.code === 'string' ? (issue.params.code as InputErrorCode) : undefined;
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) flat.push({ path: [...issue.path, key], message: 'unknown field', code });
     } else {
@@ -104,7 +105,7 @@ export function formatFieldPath(path: readonly PropertyKey[], base = ''): string
  * Only the first issue decides the code, and schemas list fields in the order the reference
  * validators check them, so the code matches the error they would name.
  */
-export function inputErrorFromIssues(error: z.ZodError, options: { readonly what: string; readonly fallbackCode: string; readonly basePath?: string }): InputError {
+export function inputErrorFromIssues(error: z.ZodError, options: { readonly what: string; readonly fallbackCode: InputErrorCode; readonly basePath?: string }): InputError {
   const issues = flattenIssues(error.issues);
   const first = issues[0];
   if (first === undefined) return new InputError(options.fallbackCode, `${options.what} is invalid`, { cause: error });

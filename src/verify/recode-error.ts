@@ -1,10 +1,10 @@
 import { PolicyError as SigstorePolicyError, VerificationError as SigstoreVerificationError } from '@sigstore/verify';
-import { AiprovError, InputError, PolicyError, VerificationError } from '../errors.js';
+import { AiprovError, isAiprovError, InputError, PolicyError, VerificationError } from '../errors.js';
 
 
 /** Re-codes `@sigstore/verify` errors; their messages are replaced, their cause kept. */
 export function recodeVerifyError(error: unknown): AiprovError {
-  if (error instanceof AiprovError) return error;
+  if (isAiprovError(error)) return error;
   if (error instanceof SigstorePolicyError) {
     return new PolicyError('IDENTITY_MISMATCH', 'the signer does not match the identity policy', { cause: error });
   }

@@ -15,7 +15,7 @@ import { X509Certificate } from '@sigstore/core';
 import { TrustedRoot, type CertificateAuthority, type TimeRange } from '@sigstore/protobuf-specs';
 import { toTrustMaterial, type KeyFinderFunc, type TrustMaterial } from '@sigstore/verify';
 import { z } from 'zod';
-import { AiprovError, InputError, ioErrorFrom } from '../errors.js';
+import { isAiprovError, InputError, ioErrorFrom } from '../errors.js';
 import { describeZodError } from '../statement/statement.js';
 import { printable } from '../errors.js';
 
@@ -201,7 +201,7 @@ export function parseTrustRoot(bytes: Uint8Array, source: string): SigstoreTrust
     // unexplained failure in the middle of verifying a bundle.
     toTrustMaterial(trustedRoot);
   } catch (error) {
-    if (error instanceof AiprovError) throw error;
+    if (isAiprovError(error)) throw error;
     throw new InputError('TRUST_ROOT_INVALID', `${source}: a key or certificate of the trusted root cannot be parsed`, { cause: error });
   }
   return { source, sha256: createHash('sha256').update(bytes).digest('hex'), trustedRoot };

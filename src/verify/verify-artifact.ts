@@ -1,6 +1,6 @@
 import { verify as cryptoVerify, type KeyObject, type X509Certificate } from 'node:crypto';
 import { basename, resolve } from 'node:path';
-import { AiprovError, InputError, VerificationError } from '../errors.js';
+import { isAiprovError, InputError, VerificationError, type VerificationErrorCode } from '../errors.js';
 import { computeManifestWith, type ManifestOptions } from '../manifest/compute.js';
 import { diffManifests, resourcePath, type ManifestDiff, type Serialization } from '../manifest/manifest.js';
 import { legacyModelSigningPae, preAuthEncoding } from '../format/dsse.js';
@@ -131,6 +131,13 @@ async function metadataToIgnore(artifactPath: string, signaturePath: string, att
   }
 }
 
+/** Walk errors that mean the artifact on disk is not what was signed (not that the input is bad). */
+const ARTIFACT_MISMATCH_CODES: readonly VerificationErrorCode[] = ['SYMLINK_REFUSED', 'SYMLINK_ESCAPES_ARTIFACT', 'UNSUPPORTED_FILE_TYPE'];
+
+function isArtifactMismatch(code: unknown): code is VerificationErrorCode {
+  return ARTIFACT_MISMATCH_CODES.some((known) => known === code);
+}
+
 async function recomputeManifest(artifactPath: string, serialization: Serialization, options: VerifyArtifactOptions, onlyPaths: ReadonlySet<string> | undefined, findings: Finding[]): ReturnType<typeof computeManifestWith> {
   try {
     return await computeManifestWith(artifactPath, serialization, {
@@ -150,8 +157,9 @@ async function recomputeManifest(artifactPath: string, serialization: Serializat
   } catch (error) {
     // A symlink where the signer had a file (or a special file) means the artifact is not what
     // was signed: a verification failure, not a usage error.
-    if (error instanceof AiprovError && ['SYMLINK_REFUSED', 'SYMLINK_ESCAPES_ARTIFACT', 'UNSUPPORTED_FILE_TYPE'].includes(error.code) && error.path !== undefined) {
-      throw new VerificationError(error.code, error.message, { path: error.path, cause: error });
+    const code: unknown = isAiprovError(error) ? error.code : undefined;
+    if (isAiprovError(error) && isArtifactMismatch(code) && error.path !== undefined) {
+      throw new VerificationError(code, error.message, { path: error.path, cause: error });
     }
     throw error;
   }

@@ -42,8 +42,8 @@ describe('keyless signing and verification against the local Sigstore stack', ()
     expect(verify).toMatchObject({ status: 0, stderr: '' });
     expect(verify.stdout).toContain(`signed by   ${SIGNER} via ${stack.issuer}`);
 
-    const inspect = JSON.parse((await runCli(['inspect', join(model, 'model.sig'), '--json'])).stdout) as { signer: { kind: string; subjectAltName: string }; transparencyLogEntries: unknown[]; timestamps: unknown[] };
-    expect(inspect.signer).toMatchObject({ kind: 'certificate' });
+    const inspect = JSON.parse((await runCli(['inspect', join(model, 'model.sig'), '--json'])).stdout) as { signer: { kind: string; identity: string; issuer: string }; transparencyLogEntries: unknown[]; timestamps: unknown[] };
+    expect(inspect.signer).toMatchObject({ kind: 'keyless', identity: SIGNER, issuer: stack.issuer });
     expect(inspect.transparencyLogEntries).toHaveLength(1);
     expect(inspect.timestamps).toHaveLength(1);
   });
@@ -74,7 +74,7 @@ describe('keyless signing and verification against the local Sigstore stack', ()
 
   it('needs both the identity and the issuer for keyless verification (exit 2)', async () => {
     const { model } = await signedKeyless();
-    expectOneLineError(await runCli(['verify', model, '--trusted-root', stack.trustedRootPath ?? '', '--certificate-identity', SIGNER]), 2, 'USAGE');
+    expectOneLineError(await runCli(['verify', model, '--trusted-root', stack.trustedRootPath ?? '', '--certificate-identity', SIGNER]), 2, 'IDENTITY_REQUIRED');
   });
 
   it('fails (exit 1) when the Rekor entry is altered', async () => {

@@ -6,7 +6,8 @@ import { pathToFileURL } from 'node:url';
 import type { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { InputError, InternalError, IOError, PolicyError, VerificationError } from '../../src/errors.js';
-import { hashJobsSequentially, planHashJobs, type HashJob } from '../../src/hashing/hash-jobs.js';
+import { planHashJobs, type HashJob } from '../../src/hashing/hash-jobs.js';
+import { hashJobsSequentially } from '../support/reference-hasher.js';
 import { HASH_TYPES } from '../../src/hashing/hash-type.js';
 import { chooseThreads, defaultWorkerUrl, hashJobs, hashJobsToTable, WORKERS_MIN_BYTES, WORKERS_MIN_JOBS, type HashPoolOptions } from '../../src/hashing/pool.js';
 import { walkArtifact } from '../../src/hashing/walk.js';
@@ -283,10 +284,10 @@ describe('errors crossing the thread boundary', () => {
     const cause = Object.assign(new Error('ENOENT: no such file'), { code: 'ENOENT' });
     for (const original of [
       new IOError('FILE_NOT_FOUND', 'cannot open a.bin', { path: 'a.bin', cause }),
-      new InputError('SOME_INPUT', 'bad input'),
-      new VerificationError('SOME_VERIFICATION', 'bad'),
-      new PolicyError('SOME_POLICY', 'denied', { path: 'p' }),
-      new InternalError('SOME_BUG', 'bug'),
+      new InputError('BAD_RESOURCE_NAME', 'bad input'),
+      new VerificationError('SYMLINK_REFUSED', 'bad'),
+      new PolicyError('IDENTITY_MISMATCH', 'denied', { path: 'p' }),
+      new InternalError('HASH_WORKER_FAILED', 'bug'),
     ]) {
       const revived = fromTransferredError(structuredClone(toTransferredError(original)));
       expect(revived).toBeInstanceOf(original.constructor);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SerializedBundle } from '@sigstore/bundle';
-import { AiprovError } from '../../src/errors.js';
+import { AiprovError, isAiprovError } from '../../src/errors.js';
 import { startLocalSigstore, type LocalSigstore } from '../../local-stack/index.js';
 import { listenOnLoopback } from '../../local-stack/loopback-server.js';
 import { loadSigningConfig, signDsseKeyless, SIGNING_CONFIG_V02_MEDIA_TYPE } from '../../src/sign/keyless.js';
@@ -341,7 +341,7 @@ describe('loadSigningConfig', () => {
         loadSigningConfig(json, { now });
         return undefined;
       } catch (error) {
-        return error instanceof AiprovError ? error.code : 'not an AiprovError';
+        return isAiprovError(error) ? error.code : 'not an AiprovError';
       }
     };
     expect(codeOf(config({ mediaType: 'application/vnd.dev.sigstore.signingconfig.v0.1+json' }))).toBe('SIGNING_CONFIG_INVALID');

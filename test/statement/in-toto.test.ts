@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { AiprovError, InputError } from '../../src/errors.js';
+import { AiprovError, isAiprovError, InputError } from '../../src/errors.js';
 import { validateDigestSet, validateResourceDescriptor, validateStatement } from '../../src/statement/in-toto.js';
 import { validateProvenancePredicate } from '../../src/statement/provenance.js';
 
@@ -31,7 +31,7 @@ function errorOf(validate: (json: unknown) => unknown, json: unknown): AiprovErr
     validate(json);
     return undefined;
   } catch (error) {
-    if (error instanceof AiprovError) return error;
+    if (isAiprovError(error)) return error;
     throw error;
   }
 }

@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { AiprovError } from '../../src/errors.js';
+import { AiprovError, isAiprovError } from '../../src/errors.js';
 
 /** The AiprovError a promise rejects with (fails the test if it resolves or throws anything else). */
 export async function rejectionOf(promise: Promise<unknown>): Promise<AiprovError> {
@@ -17,7 +17,7 @@ export function errorOf(run: () => unknown): AiprovError | undefined {
     run();
     return undefined;
   } catch (error) {
-    if (error instanceof AiprovError) return error;
+    if (isAiprovError(error)) return error;
     throw error;
   }
 }
