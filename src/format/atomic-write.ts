@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { open, rename, rm } from 'node:fs/promises';
+import { lstat, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { ioErrorFrom } from '../errors.js';
 
@@ -21,5 +21,18 @@ export async function writeFileAtomic(path: string, contents: string | Uint8Arra
   } catch (error) {
     await rm(temporary, { force: true });
     throw ioErrorFrom(error, path, 'write');
+  }
+}
+
+/**
+ * Whether anything exists at `path`, before a write that would replace it. `lstat`: a dangling
+ * symlink is an existing entry too (the rename would replace it).
+ */
+export async function entryExists(path: string): Promise<boolean> {
+  try {
+    await lstat(path);
+    return true;
+  } catch {
+    return false;
   }
 }

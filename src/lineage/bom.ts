@@ -28,9 +28,6 @@ export interface BuildMlBomOptions {
   readonly serialNumber?: string;
 }
 
-/** The stable codes of the errors this module throws. */
-export type MlBomErrorCode = 'LINEAGE_NOT_VERIFIED' | 'DIGEST_INVALID' | 'SERIAL_NUMBER_INVALID' | 'TIMESTAMP_INVALID';
-
 /**
  * The names of the component properties aiprov writes (CycloneDX properties are name/value
  * strings; the `aiprov:` prefix is our namespace, as the CycloneDX property taxonomy asks).

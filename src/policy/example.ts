@@ -2,9 +2,8 @@
  * The policy `aiprov policy init` writes: every key, each with a comment saying what it does.
  * Tests parse it with the real schema, so it cannot drift from what aiprov accepts.
  */
-import { lstat } from 'node:fs/promises';
 import { InputError } from '../errors.js';
-import { writeFileAtomic } from '../format/atomic-write.js';
+import { entryExists, writeFileAtomic } from '../format/atomic-write.js';
 
 export const EXAMPLE_POLICY = `# aiprov policy: who may sign which kind of artifact, and what must be attested.
 # Check it with: aiprov policy check <this file>
@@ -72,14 +71,4 @@ roles:
 export async function writeExamplePolicy(path: string, overwrite: boolean): Promise<void> {
   if (!overwrite && (await entryExists(path))) throw new InputError('POLICY_FILE_EXISTS', `${path} already exists; pass --force to overwrite it`, { path });
   await writeFileAtomic(path, EXAMPLE_POLICY);
-}
-
-async function entryExists(path: string): Promise<boolean> {
-  try {
-    // lstat: a dangling symlink is an existing entry too (the rename would replace it).
-    await lstat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -1,20 +1,10 @@
-import { access } from 'node:fs/promises';
 import { InputError } from '../errors.js';
-import { writeFileAtomic } from '../format/atomic-write.js';
+import { entryExists, writeFileAtomic } from '../format/atomic-write.js';
 import type { GeneratedKeyPair } from '../format/keys.js';
 
 export interface KeyFilePaths {
   readonly privateKeyPath: string;
   readonly publicKeyPath: string;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /**
@@ -26,7 +16,7 @@ export async function writeNewKeyFiles(prefix: string, pair: GeneratedKeyPair, o
   const paths = { privateKeyPath: `${prefix}.key`, publicKeyPath: `${prefix}.pub` };
   if (!overwrite) {
     for (const path of [paths.privateKeyPath, paths.publicKeyPath]) {
-      if (await exists(path)) throw new InputError('KEY_FILE_EXISTS', `${path} already exists; pass --force to overwrite it`, { path });
+      if (await entryExists(path)) throw new InputError('KEY_FILE_EXISTS', `${path} already exists; pass --force to overwrite it`, { path });
     }
   }
   await writeFileAtomic(paths.privateKeyPath, pair.privateKeyPem, 0o600);
