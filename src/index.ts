@@ -23,7 +23,8 @@ export { loadSigningConfig, PUBLIC_GOOD_SERVICES, STAGING_SERVICES, type Signing
 export { resolveIdentityToken, type IdentityToken } from './sign/identity/token-sources.js';
 export { signDssePayload, type KeySigningMethod } from './sign/signer.js';
 export { validateResourceDescriptor, validateStatement } from './statement/in-toto.js';
-export { AIPROV_TRAINING_BUILD_TYPE, buildTrainingProvenance, ciEnvironmentDefaults, parseTrainingProvenance, SLSA_PROVENANCE_V1, type TrainingProvenance } from './statement/provenance.js';
+export { ciEnvironmentDefaults } from './use-cases/ci-environment.js';
+export { AIPROV_TRAINING_BUILD_TYPE, buildTrainingProvenance, parseTrainingProvenance, SLSA_PROVENANCE_V1, type TrainingProvenance } from './statement/provenance.js';
 export { buildDatasetCardStatement, DATASET_CARD_V1, parseDatasetCard, parseDatasetCardStatement, type DatasetCard } from './statement/dataset-card.js';
 export { compileIdentityPolicy, type IdentityPolicy } from './verify/identity.js';
 export { verifySigstoreBundle, type SigstoreBundleVerification } from './verify/sigstore-bundle.js';

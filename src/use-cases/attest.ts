@@ -10,7 +10,8 @@ import { computeManifest } from '../manifest/compute.js';
 import { attestDataset, attestTraining, type AttestationResult, type TrainingInputs } from '../sign/attest.js';
 import type { SigningMethod } from '../sign/signer.js';
 import { parseDatasetCard } from '../statement/dataset-card.js';
-import { ciEnvironmentDefaults, type JsonValue } from '../statement/provenance.js';
+import type { JsonValue } from '../statement/provenance.js';
+import { ciEnvironmentDefaults } from './ci-environment.js';
 import { MAX_DATASET_CARD_FILE_BYTES, MAX_HYPERPARAMETERS_BYTES } from './limits.js';
 
 export async function attestDatasetCardFile(datasetPath: string, cardPath: string, signingMethod: SigningMethod): Promise<AttestationResult> {

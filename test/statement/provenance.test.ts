@@ -4,13 +4,13 @@ import { validateStatement } from '../../src/statement/in-toto.js';
 import {
   AIPROV_TRAINING_BUILD_TYPE,
   buildTrainingProvenance,
-  ciEnvironmentDefaults,
   parseTrainingProvenance,
   SLSA_PROVENANCE_V1,
   validateProvenanceStatement,
   type TrainingProvenanceInput,
 } from '../../src/statement/provenance.js';
 import type { Statement } from '../../src/statement/statement.js';
+import { ciEnvironmentDefaults } from '../../src/use-cases/ci-environment.js';
 import { errorOf } from '../support/errors.js';
 
 const digest = (char: string, length = 64): string => char.repeat(length);
