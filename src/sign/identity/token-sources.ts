@@ -13,8 +13,8 @@
  * The token is a bearer credential for Fulcio: it never appears in an error message or a returned
  * description, and the environment is an input (the library never reads `process.env`).
  */
-import { readFile } from 'node:fs/promises';
-import { InputError, IOError, ioErrorFrom } from '../../errors.js';
+import { InputError, IOError } from '../../errors.js';
+import { readBoundedText } from '../../input/read-bounded.js';
 import { networkReason } from '../network-error.js';
 import { signInInteractively, type InteractiveSignInOptions } from './browser-sign-in.js';
 import { isJsonObject } from './json-object.js';
@@ -111,14 +111,11 @@ async function fetchGitHubActionsToken(requestUrl: string, requestToken: string,
   return value;
 }
 
+/** An identity token is a few kilobytes; a larger file is not one. */
+const MAX_IDENTITY_TOKEN_FILE_BYTES = 1024 * 1024;
+
 async function readTokenFile(file: string): Promise<string> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    throw ioErrorFrom(error, file, 'read identity token file');
-  }
-  return text.trim();
+  return (await readBoundedText(file, { maxBytes: MAX_IDENTITY_TOKEN_FILE_BYTES, kind: 'IDENTITY_TOKEN', what: 'identity token file' })).trim();
 }
 
 function describe(token: string, source: IdentityTokenSource): IdentityToken {
