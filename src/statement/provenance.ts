@@ -6,10 +6,10 @@
  */
 import { z } from 'zod';
 import { InputError } from '../errors.js';
+import { issueMessage, ProblemsError } from '../input/problem.js';
 import {
   digestProblem,
   fieldErrors,
-  inputErrorFromIssues,
   ResourceDescriptorSchema,
   validateStatement,
   withErrorCode,
@@ -107,8 +107,8 @@ export type ProvenanceStatement = StatementV1 & { readonly predicateType: typeof
  * descriptor / digest codes of `in-toto.ts` for a bad dependency, builder dependency or byproduct).
  */
 export function validateProvenancePredicate(json: unknown): SlsaProvenancePredicate {
-  const parsed = SlsaProvenancePredicateSchema.safeParse(json);
-  if (!parsed.success) throw inputErrorFromIssues(parsed.error, { what: 'provenance', fallbackCode: 'PROVENANCE_INVALID' });
+  const parsed = SlsaProvenancePredicateSchema.safeParse(json, { error: issueMessage });
+  if (!parsed.success) throw ProblemsError.fromZod(parsed.error, { source: 'provenance', code: 'PROVENANCE_INVALID' });
   return parsed.data;
 }
 
@@ -118,8 +118,8 @@ export function validateProvenanceStatement(json: unknown): ProvenanceStatement 
   if (statement.predicateType !== SLSA_PROVENANCE_V1) {
     throw new InputError('UNSUPPORTED_PREDICATE_TYPE', `statement: predicateType: is ${JSON.stringify(statement.predicateType)}, expected ${SLSA_PROVENANCE_V1}`);
   }
-  const parsed = SlsaProvenancePredicateSchema.safeParse(statement.predicate);
-  if (!parsed.success) throw inputErrorFromIssues(parsed.error, { what: 'statement', fallbackCode: 'PROVENANCE_INVALID', basePath: 'predicate' });
+  const parsed = SlsaProvenancePredicateSchema.safeParse(statement.predicate, { error: issueMessage });
+  if (!parsed.success) throw ProblemsError.fromZod(parsed.error, { source: 'statement', code: 'PROVENANCE_INVALID', basePath: ['predicate'] });
   return { ...statement, predicateType: SLSA_PROVENANCE_V1, predicate: parsed.data };
 }
 
@@ -198,8 +198,8 @@ export function buildTrainingProvenance(input: TrainingProvenanceInput): Trainin
     externalParameters.entrypoint = input.entrypoint;
   }
   if (input.hyperparameters !== undefined) {
-    const parsed = HyperparametersSchema.safeParse(input.hyperparameters);
-    if (!parsed.success) throw inputErrorFromIssues(parsed.error, { what: 'training provenance', fallbackCode: 'PROVENANCE_INVALID', basePath: 'hyperparameters' });
+    const parsed = HyperparametersSchema.safeParse(input.hyperparameters, { error: issueMessage });
+    if (!parsed.success) throw ProblemsError.fromZod(parsed.error, { source: 'training provenance', code: 'PROVENANCE_INVALID', basePath: ['hyperparameters'] });
     externalParameters.hyperparameters = parsed.data;
   }
 
@@ -355,9 +355,9 @@ export function parseTrainingProvenance(json: unknown): TrainingProvenance {
   if (modelDigest === undefined) throw invalid('subject[0].digest', 'needs a sha256 digest (the model root digest)');
   if ((model.name ?? '') === '') throw invalid('subject[0].name', 'is required');
 
-  const external = TrainingExternalParametersSchema.safeParse(buildDefinition.externalParameters);
+  const external = TrainingExternalParametersSchema.safeParse(buildDefinition.externalParameters, { error: issueMessage });
   if (!external.success) {
-    throw inputErrorFromIssues(external.error, { what: 'statement', fallbackCode: 'PROVENANCE_INVALID', basePath: 'predicate.buildDefinition.externalParameters' });
+    throw ProblemsError.fromZod(external.error, { source: 'statement', code: 'PROVENANCE_INVALID', basePath: ['predicate', 'buildDefinition', 'externalParameters'] });
   }
 
   const dependencies = (buildDefinition.resolvedDependencies ?? []).map((descriptor, index) => trainingDependency(descriptor, `${DEPENDENCIES_PATH}[${String(index)}]`));

@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import type { z } from 'zod';
+import { problemMessage, problemsFromZod } from '../input/problem.js';
 
 /** in-toto Statement v1 (https://github.com/in-toto/attestation/blob/main/spec/v1/statement.md). */
 export const IN_TOTO_STATEMENT_V1 = 'https://in-toto.io/Statement/v1';
@@ -13,10 +14,11 @@ export interface Statement {
   readonly predicate: unknown;
 }
 
-/** Formats a zod error as one line naming the field that is wrong. */
+/**
+ * The first problem of a zod error as one line naming the field that is wrong. Only
+ * verify/sigstore-bundle.ts still builds its message this way; new code throws
+ * `ProblemsError.fromZod`, which keeps every problem and the error code.
+ */
 export function describeZodError(error: z.ZodError): string {
-  const issue = error.issues[0];
-  if (issue === undefined) return 'invalid';
-  const path = issue.path.length === 0 ? '(root)' : issue.path.map(String).join('.');
-  return `${path}: ${issue.message}`;
+  return problemMessage(problemsFromZod(error, { code: 'INVALID' })[0]);
 }
