@@ -1,6 +1,7 @@
 // The aiprov library: compute manifests, sign, verify and inspect. Everything here is free of
 // `process`: no printing, no exiting, no environment reads.
 export * from './errors.js';
+export { ProblemsError, type Problem } from './input/problem.js';
 export { computeManifest, computeManifestWith, resolveSerialization, type ManifestOptions } from './manifest/compute.js';
 export { computeRootDigest, diffManifests, type Manifest, type ManifestDiff, type Resource, type Serialization, type SerializationMethod } from './manifest/manifest.js';
 export { DEFAULT_SHARD_SIZE } from './hashing/hash-jobs.js';

@@ -1,5 +1,5 @@
-import { readFile, stat } from 'node:fs/promises';
-import { InputError, ioErrorFrom } from '../errors.js';
+import { InputError, IOError } from '../errors.js';
+import { readBoundedText } from '../input/read-bounded.js';
 import { MAX_BUNDLE_BYTES, parseBundle, type BundleJson } from './bundle.js';
 import { writeFileAtomic } from './atomic-write.js';
 
@@ -15,19 +15,10 @@ export interface StoredAttestation {
 /**
  * Reads a JSON Lines file of Sigstore bundles (the layout of `gh attestation download`). A missing
  * file is an empty list; a malformed line is an error naming the line, never silently skipped.
+ * ATTESTATIONS_FILE_TOO_LARGE / ATTESTATIONS_FILE_NOT_A_FILE before anything is parsed.
  */
 export async function readAttestations(path: string): Promise<StoredAttestation[]> {
-  let text: string;
-  try {
-    const { size } = await stat(path);
-    if (size > MAX_ATTESTATIONS_FILE_BYTES) {
-      throw new InputError('ATTESTATIONS_FILE_TOO_LARGE', `${path} is ${String(size)} bytes, more than the ${String(MAX_ATTESTATIONS_FILE_BYTES)} accepted`, { path });
-    }
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw ioErrorFrom(error, path, 'read attestations');
-  }
+  const text = await readAttestationsText(path);
   const attestations: StoredAttestation[] = [];
   text.split('\n').forEach((content, index) => {
     if (content.trim() === '') return;
@@ -40,12 +31,17 @@ export async function readAttestations(path: string): Promise<StoredAttestation[
 
 /** Appends one bundle as a line; the file is rewritten atomically so a reader never sees half a line. */
 export async function appendAttestation(path: string, bundle: BundleJson): Promise<void> {
-  let existing = '';
-  try {
-    existing = await readFile(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw ioErrorFrom(error, path, 'read attestations');
-  }
+  const existing = await readAttestationsText(path);
   const prefix = existing === '' || existing.endsWith('\n') ? existing : `${existing}\n`;
   await writeFileAtomic(path, `${prefix}${JSON.stringify(bundle)}\n`);
+}
+
+/** The file's text, '' when there is none yet. */
+async function readAttestationsText(path: string): Promise<string> {
+  try {
+    return await readBoundedText(path, { maxBytes: MAX_ATTESTATIONS_FILE_BYTES, kind: 'ATTESTATIONS_FILE', what: 'attestations file' });
+  } catch (error) {
+    if (error instanceof IOError && error.code === 'FILE_NOT_FOUND') return '';
+    throw error;
+  }
 }

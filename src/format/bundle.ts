@@ -1,7 +1,7 @@
-import { readFile, stat } from 'node:fs/promises';
 import { z } from 'zod';
-import { InputError, ioErrorFrom } from '../errors.js';
-import { describeZodError } from '../statement/statement.js';
+import { InputError } from '../errors.js';
+import { issueMessage, ProblemsError } from '../input/problem.js';
+import { readBounded } from '../input/read-bounded.js';
 
 /**
  * Sigstore bundle media types (protobuf-specs sigstore_bundle.proto). aiprov writes v0.3; it
@@ -100,22 +100,17 @@ export function parseBundleJson(json: unknown, source = 'bundle'): BundleJson {
   if (typeof json === 'object' && json !== null && 'mediaType' in json && !(BUNDLE_MEDIA_TYPES as readonly unknown[]).includes(json.mediaType)) {
     throw new InputError('BUNDLE_UNSUPPORTED_MEDIA_TYPE', `${source} has media type ${JSON.stringify(json.mediaType)}, which is not a Sigstore bundle version aiprov reads`);
   }
-  const parsed = BundleSchema.safeParse(json);
-  if (!parsed.success) throw new InputError('BUNDLE_INVALID', `${source} is not a valid Sigstore bundle: ${describeZodError(parsed.error)}`, { cause: parsed.error });
+  const parsed = BundleSchema.safeParse(json, { error: issueMessage });
+  if (!parsed.success) throw ProblemsError.fromZod(parsed.error, { source, code: 'BUNDLE_INVALID', schema: BundleSchema });
   return parsed.data;
 }
 
-/** Reads and parses a signature file, refusing oversized files before reading them. */
+/**
+ * Reads and parses a signature file (a bundle): BUNDLE_TOO_LARGE or BUNDLE_NOT_A_FILE (a FIFO or a
+ * device, such as a `model.sig` linked to /dev/zero) before anything is parsed.
+ */
 export async function readBundleFile(path: string): Promise<BundleJson> {
-  let bytes: Buffer;
-  try {
-    const { size } = await stat(path);
-    if (size > MAX_BUNDLE_BYTES) throw new InputError('BUNDLE_TOO_LARGE', `${path} is ${String(size)} bytes, more than the ${String(MAX_BUNDLE_BYTES)} accepted`, { path });
-    bytes = await readFile(path);
-  } catch (error) {
-    throw ioErrorFrom(error, path, 'read signature');
-  }
-  return parseBundle(bytes, path);
+  return parseBundle(await readBounded(path, { maxBytes: MAX_BUNDLE_BYTES, kind: 'BUNDLE', what: 'signature' }), path);
 }
 
 /**

@@ -7,8 +7,8 @@
  */
 import { bundleFromJSON, ValidationError, type Bundle } from '@sigstore/bundle';
 import { z } from 'zod';
-import { InputError, printable } from '../errors.js';
-import { describeZodError } from '../statement/statement.js';
+import { InputError } from '../errors.js';
+import { ProblemsError } from '../input/problem.js';
 import { MAX_BUNDLE_BYTES } from './bundle.js';
 
 
@@ -104,7 +104,7 @@ export function coerceBundleJson(input: unknown): unknown {
 /** Validates a bundle's JSON and converts it for `@sigstore/verify`. */
 export function parseSigstoreBundle(json: unknown): Bundle {
   const shape = SerializedBundleSchema.safeParse(json);
-  if (!shape.success) throw new InputError('BUNDLE_INVALID', `not a valid Sigstore bundle: ${printable(describeZodError(shape.error))}`, { cause: shape.error });
+  if (!shape.success) throw ProblemsError.fromZod(shape.error, { code: 'BUNDLE_INVALID', source: 'the Sigstore bundle', schema: SerializedBundleSchema });
   if (!MEDIA_TYPE.test(shape.data.mediaType)) {
     throw new InputError('BUNDLE_UNSUPPORTED_VERSION', `bundle media type ${JSON.stringify(shape.data.mediaType.slice(0, 120))} is not a Sigstore bundle version aiprov reads (0.1 to 0.3)`);
   }

@@ -10,32 +10,12 @@
  */
 import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
-import { InputError, ioErrorFrom } from '../errors.js';
-
-/**
- * Each reader's own code prefix: its errors are `<PREFIX>_TOO_LARGE` and `<PREFIX>_NOT_A_FILE`
- * (both input errors, exit 2), so a message names the file's role, not just "a file".
- */
-export type InputFileKind =
-  | 'BUNDLE'
-  | 'ATTESTATIONS_FILE'
-  | 'POLICY'
-  | 'TRUST_FILE'
-  | 'TRUSTED_ROOT'
-  | 'KEY'
-  | 'CERTIFICATE'
-  | 'DATASET_CARD'
-  | 'HYPERPARAMETERS'
-  | 'SIGNING_CONFIG'
-  | 'IDENTITY_TOKEN'
-  | 'ARTIFACT';
-
-export type BoundedReadErrorCode = `${InputFileKind}_TOO_LARGE` | `${InputFileKind}_NOT_A_FILE`;
+import { InputError, ioErrorFrom, type InputFileKind } from '../errors.js';
 
 export interface ReadBoundedOptions {
   /** The most bytes the file may hold. */
   readonly maxBytes: number;
-  /** The reader's code prefix (see `InputFileKind`). */
+  /** The reader's code prefix: its errors are `<KIND>_TOO_LARGE` and `<KIND>_NOT_A_FILE` (exit 2). */
   readonly kind: InputFileKind;
   /** What the file is, for messages: "signature", "policy", "public key". */
   readonly what: string;

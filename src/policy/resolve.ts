@@ -5,16 +5,17 @@
  * missing key is a usage problem reported once, not a verification failure reported per artifact.
  */
 import type { KeyObject, X509Certificate } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join } from 'node:path';
 import parseSpdxExpression from 'spdx-expression-parse';
-import { asAiprovError, InputError, ioErrorFrom, type AiprovError } from '../errors.js';
+import { asAiprovError, InputError, type AiprovError, type ErrorCode } from '../errors.js';
 import { ARTIFACT_ROLES, type ArtifactRole } from '../format/artifact-kind.js';
 import { parsePublicKey } from '../format/keys.js';
 import { parseCertificates } from '../format/certificates.js';
+import { problemAt, type Problem } from '../input/problem.js';
+import { readBoundedText } from '../input/read-bounded.js';
 import { compileIdentityPolicy, type IdentityPolicy } from '../verify/identity.js';
 import { loadTrustRoot, type SigstoreTrustRoot, type TrustRootChoice } from '../verify/trust.js';
-import { formatPolicyPath, KEYLESS_CLAIM_NAMES, locatePolicyPath, parsePolicy, PolicyValidationError, readPolicyFile, readPolicyText, type AttestationKind, type DatasetRestriction, type KeylessSignerConfig, type Policy, type PolicyProblem, type SignerConfig } from './schema.js';
+import { KEYLESS_CLAIM_NAMES, parsePolicyDocument, PolicyValidationError, readPolicyFile, readPolicyText, type AttestationKind, type DatasetRestriction, type KeylessSignerConfig, type PolicyDocument, type Policy, type SignerConfig } from './schema.js';
 
 /** Key and certificate files are a few kilobytes; anything this large is refused unread. */
 export const MAX_TRUST_FILE_BYTES = 1024 * 1024;
@@ -211,24 +212,14 @@ function unique<T>(values: readonly T[]): T[] {
   return [...new Set(values)];
 }
 
+/** A key or certificate file a policy names: TRUST_FILE_TOO_LARGE, TRUST_FILE_NOT_A_FILE, or an IOError. */
 async function readTrustFile(path: string, what: string): Promise<string> {
-  try {
-    const { size } = await stat(path);
-    if (size > MAX_TRUST_FILE_BYTES) throw new InputError('TRUST_FILE_TOO_LARGE', `${path} is ${String(size)} bytes, more than the ${String(MAX_TRUST_FILE_BYTES)} a ${what} file may have`, { path });
-    return await readFile(path, 'utf8');
-  } catch (error) {
-    throw ioErrorFrom(error, path, `read ${what}`);
-  }
+  return readBoundedText(path, { maxBytes: MAX_TRUST_FILE_BYTES, kind: 'TRUST_FILE', what });
 }
 
 // ---------------------------------------------------------------------------------------------
 // Checking a policy file (`aiprov policy check`)
 // ---------------------------------------------------------------------------------------------
-
-/** A problem found by `checkPolicyFile`: a schema problem (POLICY_INVALID) or a file that cannot be loaded. */
-export interface PolicyCheckProblem extends PolicyProblem {
-  readonly code: string;
-}
 
 export interface PolicySignerSummary {
   readonly name: string;
@@ -240,8 +231,8 @@ export interface PolicySignerSummary {
 export interface PolicyCheckResult {
   readonly valid: boolean;
   readonly file: string;
-  /** Every problem, in file order; empty when valid. */
-  readonly problems: readonly PolicyCheckProblem[];
+  /** Every problem, in file order, each at the key it is about: a schema problem (POLICY_INVALID) or a file that cannot be loaded. Empty when valid. */
+  readonly problems: readonly Problem<ErrorCode>[];
   /** Present when valid. */
   readonly summary?: {
     readonly signers: readonly PolicySignerSummary[];
@@ -253,20 +244,21 @@ export interface PolicyCheckResult {
 
 /**
  * Validates a policy file and loads every file it refers to, collecting every problem with its
- * line. Throws only when the policy file itself cannot be read (IOError) or is too large.
+ * line. Throws only when the policy file itself cannot be read (IOError), is too large or is not a
+ * regular file.
  */
 export async function checkPolicyFile(path: string, loaders: PolicyLoaders = DEFAULT_POLICY_LOADERS): Promise<PolicyCheckResult> {
-  const text = await readPolicyText(path);
-  let policy: Policy;
+  let parsed: PolicyDocument;
   try {
-    policy = parsePolicy(text, path);
+    parsed = parsePolicyDocument(await readPolicyText(path), path);
   } catch (error) {
     if (!(error instanceof PolicyValidationError)) throw error;
-    return { valid: false, file: path, problems: error.problems.map((problem) => ({ code: error.code, ...problem })) };
+    return { valid: false, file: path, problems: error.problems };
   }
+  const { policy, document } = parsed;
   const resolution = await tryResolvePolicy(policy, dirname(path), loaders);
   if (!resolution.ok) {
-    const problems = resolution.failures.map(({ path: keyPath, error }) => ({ code: error.code, path: formatPolicyPath(keyPath), ...locatePolicyPath(text, keyPath), message: error.message }));
+    const problems = resolution.failures.map(({ path: keyPath, error }) => problemAt(keyPath, error.message, error.code, { locate: document.positionOf }));
     return { valid: false, file: path, problems };
   }
   const resolved = resolution.policy;

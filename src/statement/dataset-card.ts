@@ -1,7 +1,7 @@
 /**
  * The aiprov dataset card: what a dataset is, where it came from and how it may be used, signed as
  * the predicate `https://aiprov.dev/dataset/v1` of a statement whose subject is the dataset's root
- * digest (DESIGN.md, "Dataset card").
+ * digest (docs/FORMATS.md, "Dataset card").
  *
  * Field names are those of the SPDX 3 Dataset profile (spdx-3-model, model/Dataset/Classes/
  * DatasetPackage.md) where one exists; `license` stands for SPDX's concluded/declared license and
@@ -12,21 +12,18 @@
 import parseSpdxExpression from 'spdx-expression-parse';
 import deprecatedLicenseIds from 'spdx-license-ids/deprecated.json' with { type: 'json' };
 import licenseIds from 'spdx-license-ids/index.json' with { type: 'json' };
-import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { InputError } from '../errors.js';
-import { DigestSetSchema, digestProblem, fieldErrors, flattenIssues, formatFieldPath, inputErrorFromIssues, validateStatement, type StatementV1 } from './in-toto.js';
+import { parseDocument } from '../input/document.js';
+import { issueMessage, ProblemsError } from '../input/problem.js';
+import { DigestSetSchema, digestProblem, fieldErrors, validateStatement, type StatementV1 } from './in-toto.js';
 import type { ArtifactRef } from './provenance.js';
-import { sourcePositionOf } from './source-position.js';
 import { IN_TOTO_STATEMENT_V1 } from './statement.js';
 
 export const DATASET_CARD_V1 = 'https://aiprov.dev/dataset/v1';
 
 /** A card is prose and a few lists; anything bigger is not a card (and is not parsed). */
 export const MAX_DATASET_CARD_BYTES = 1024 * 1024;
-
-/** The stable codes of the errors this module throws. */
-export type DatasetCardErrorCode = 'DATASET_CARD_INVALID' | 'LICENSE_INVALID' | 'DIGEST_INVALID' | 'UNSUPPORTED_PREDICATE_TYPE' | 'STATEMENT_INVALID_TYPE';
 
 /** SPDX 3 `DatasetType` (model/Dataset/Vocabularies/DatasetType.md). */
 export const DATASET_TYPES = [
@@ -170,10 +167,10 @@ export const DatasetCardSchema = z.strictObject(
 export type DatasetCard = z.output<typeof DatasetCardSchema>;
 export type DatasetCardInput = z.input<typeof DatasetCardSchema>;
 
-/** Validates a card already parsed (e.g. the predicate of a statement); errors name the field only. */
-export function validateDatasetCard(json: unknown, basePath = ''): DatasetCard {
-  const parsed = DatasetCardSchema.safeParse(json);
-  if (!parsed.success) throw inputErrorFromIssues(parsed.error, { what: 'dataset card', fallbackCode: 'DATASET_CARD_INVALID', basePath });
+/** Validates a card already parsed (e.g. the predicate at `basePath` of a statement); errors name the field only. */
+export function validateDatasetCard(json: unknown, basePath: readonly PropertyKey[] = []): DatasetCard {
+  const parsed = DatasetCardSchema.safeParse(json, { error: issueMessage });
+  if (!parsed.success) throw ProblemsError.fromZod(parsed.error, { source: 'dataset card', code: 'DATASET_CARD_INVALID', schema: DatasetCardSchema, basePath });
   return parsed.data;
 }
 
@@ -183,54 +180,19 @@ export function validateDatasetCard(json: unknown, basePath = ''): DatasetCard {
 
 /**
  * Parses a dataset card file. `.json` files must be JSON; anything else is read as YAML 1.2 (of
- * which JSON is a subset). Errors are InputErrors with code DATASET_CARD_INVALID, LICENSE_INVALID
- * or DIGEST_INVALID, `path` = fileName, and a message `<file>:<line>:<col>: <field>: <reason>`.
+ * which JSON is a subset). Errors are `ProblemsError`s with code DATASET_CARD_INVALID,
+ * LICENSE_INVALID or DIGEST_INVALID, `path` = fileName, and a message
+ * `<file>:<line>:<col>: <field>: <reason>`.
  */
 export function parseDatasetCard(text: string, fileName: string): DatasetCard {
   if (Buffer.byteLength(text, 'utf8') > MAX_DATASET_CARD_BYTES) {
     throw new InputError('DATASET_CARD_INVALID', `${fileName}: a dataset card is at most ${String(MAX_DATASET_CARD_BYTES)} bytes`, { path: fileName });
   }
-  const lineCounter = new LineCounter();
-  // Duplicate keys are an error (the yaml default): which of two licenses would a reader believe?
-  const doc = parseDocument(text, { lineCounter, prettyErrors: true });
-  const syntaxError = doc.errors[0];
-  let value: unknown;
-  if (fileName.toLowerCase().endsWith('.json')) {
-    try {
-      value = JSON.parse(text);
-    } catch (error) {
-      const where = syntaxError?.linePos === undefined ? '' : `${String(syntaxError.linePos[0].line)}:${String(syntaxError.linePos[0].col)}:`;
-      throw new InputError('DATASET_CARD_INVALID', `${fileName}:${where} not JSON: ${error instanceof Error ? error.message : String(error)}`, { path: fileName, cause: error });
-    }
-    // JSON.parse keeps the last of duplicate keys; the YAML reader of the same text refuses them.
-    const duplicate = doc.errors.find((error) => error.code === 'DUPLICATE_KEY');
-    if (duplicate !== undefined) throw syntaxErrorOf(duplicate, fileName);
-  } else {
-    if (syntaxError !== undefined) throw syntaxErrorOf(syntaxError, fileName);
-    // Aliases are bounded by toJS (maxAliasCount), which stops "billion laughs" documents.
-    value = doc.toJS();
-  }
-
-  const parsed = DatasetCardSchema.safeParse(value);
+  const document = parseDocument(text, { source: fileName, errorCode: 'DATASET_CARD_INVALID' });
+  const parsed = DatasetCardSchema.safeParse(document.value, { error: issueMessage });
   if (parsed.success) return parsed.data;
-  const issues = flattenIssues(parsed.error.issues);
-  const first = issues[0];
-  if (first === undefined) throw new InputError('DATASET_CARD_INVALID', `${fileName}: invalid dataset card`, { path: fileName, cause: parsed.error });
-  const position = doc.errors.length === 0 ? sourcePositionOf(doc, lineCounter, first.path) : undefined;
-  const where = position === undefined ? '' : `${String(position.line)}:${String(position.col)}:`;
-  const more = issues.length > 1 ? ` (and ${String(issues.length - 1)} more problem${issues.length > 2 ? 's' : ''})` : '';
-  const field = formatFieldPath(first.path);
-  throw new InputError(first.code ?? 'DATASET_CARD_INVALID', `${fileName}:${where} ${field === '' ? '' : `${field}: `}${first.message}${more}`, { path: fileName, cause: parsed.error });
+  throw ProblemsError.fromZod(parsed.error, { source: fileName, path: fileName, code: 'DATASET_CARD_INVALID', schema: DatasetCardSchema, locate: document.positionOf });
 }
-
-function syntaxErrorOf(error: { readonly message: string; readonly linePos?: [{ line: number; col: number }] | [{ line: number; col: number }, { line: number; col: number }] }, fileName: string): InputError {
-  const start = error.linePos?.[0];
-  const where = start === undefined ? '' : `${String(start.line)}:${String(start.col)}:`;
-  // yaml's message repeats the position and quotes the source after a blank line: keep the first line.
-  const reason = (error.message.split('\n')[0] ?? error.message).replace(/ at line \d+, column \d+:?$/, '');
-  return new InputError('DATASET_CARD_INVALID', `${fileName}:${where} ${reason}`, { path: fileName, cause: error });
-}
-
 
 // ---------------------------------------------------------------------------------------------
 // Statements
@@ -276,6 +238,6 @@ export function parseDatasetCardStatement(json: unknown): ParsedDatasetCardState
   if (subject === undefined || others.length > 0 || rootDigest === undefined) {
     throw new InputError('DATASET_CARD_INVALID', 'statement: subject: a dataset card has exactly one subject, with a sha256 digest (the dataset root digest)');
   }
-  const card = validateDatasetCard(statement.predicate, 'predicate');
+  const card = validateDatasetCard(statement.predicate, ['predicate']);
   return { dataset: { name: subject.name ?? '', rootDigest }, card, statement };
 }

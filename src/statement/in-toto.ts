@@ -9,7 +9,7 @@
  * ignore fields they do not recognise, and signed documents are verified over their own bytes.
  */
 import { z } from 'zod';
-import { InputError, type InputErrorCode } from '../errors.js';
+import { fieldIssues, issueMessage, ProblemsError } from '../input/problem.js';
 import { IN_TOTO_STATEMENT_V1 } from './statement.js';
 
 /** The pre-v1 Statement type. The Go validator still accepts it (TestStatementTypeVersions). */
@@ -18,20 +18,8 @@ export const IN_TOTO_STATEMENT_V01 = 'https://in-toto.io/Statement/v0.1';
 /** Statement `_type`s we accept when reading; we only ever write v1. */
 export const ACCEPTED_STATEMENT_TYPES: readonly string[] = [IN_TOTO_STATEMENT_V1, IN_TOTO_STATEMENT_V01];
 
-/** The stable codes of the errors this module throws (all are `InputError`s). */
-export type InTotoErrorCode =
-  /** Not an object, or a field of the wrong JSON type where no more specific code applies. */
-  | 'STATEMENT_INVALID'
-  | 'STATEMENT_INVALID_TYPE'
-  | 'STATEMENT_NO_SUBJECT'
-  | 'STATEMENT_SUBJECT_WITHOUT_DIGEST'
-  | 'STATEMENT_NO_PREDICATE_TYPE'
-  | 'STATEMENT_NO_PREDICATE'
-  | 'RESOURCE_DESCRIPTOR_INVALID'
-  | 'DIGEST_INVALID';
-
 // ---------------------------------------------------------------------------------------------
-// Issues → one InputError with a stable code and the path of the field at fault
+// Error codes and messages
 // ---------------------------------------------------------------------------------------------
 
 /**
@@ -41,42 +29,15 @@ export type InTotoErrorCode =
  * so a wrong type anywhere inside a digest set is a DIGEST_INVALID, inside a descriptor a
  * RESOURCE_DESCRIPTOR_INVALID, and so on. Paths are kept (zod prefixes them on the way out).
  */
-export function withErrorCode<T extends z.ZodType>(code: InputErrorCode, schema: T): z.ZodType<z.output<T>> {
+export function withErrorCode<T extends z.ZodType>(code: string, schema: T): z.ZodType<z.output<T>> {
   return z.unknown().transform((value, ctx) => {
-    const result = schema.safeParse(value);
+    const result = schema.safeParse(value, { error: issueMessage });
     if (result.success) return result.data;
-    for (const issue of flattenIssues(result.error.issues)) {
+    for (const issue of fieldIssues(result.error.issues, { schema })) {
       ctx.issues.push({ code: 'custom', message: issue.message, path: [...issue.path], input: value, params: { code: issue.code ?? code } });
     }
     return z.NEVER;
   });
-}
-
-/** One problem with one field: what `InputError`s are made of. */
-export interface FieldIssue {
-  readonly path: readonly PropertyKey[];
-  readonly message: string;
-  /** Our code, when a schema attached one (see `withErrorCode`). */
-  readonly code: InputErrorCode | undefined;
-}
-
-/**
- * zod reports all unknown keys of an object as one issue on the object; split it into one issue
- * per key with the key in the path, so that messages (and the line lookup of dataset cards) point
- * at the offending field itself.
- */
-export function flattenIssues(issues: readonly z.core.$ZodIssue[]): FieldIssue[] {
-  const flat: FieldIssue[] = [];
-  for (const issue of issues) {
-    // Only `withErrorCode` sets `params.code`, and only to an InputErrorCode.
-    const code = issue.code === 'custom' && typeof issue.params?.code === 'string' ? (issue.params.code as InputErrorCode) : undefined;
-    if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) flat.push({ path: [...issue.path, key], message: 'unknown field', code });
-    } else {
-      flat.push({ path: issue.path, message: issue.message, code });
-    }
-  }
-  return flat;
 }
 
 /**
@@ -85,33 +46,6 @@ export function flattenIssues(issues: readonly z.core.$ZodIssue[]): FieldIssue[]
  */
 export function fieldErrors(expected: string): { error: (issue: z.core.$ZodRawIssue) => string | undefined } {
   return { error: (issue) => (issue.input === undefined ? 'is required' : issue.code === 'invalid_type' ? `must be ${expected}` : undefined) };
-}
-
-const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
-
-/** `subject[0].digest.sha256`; keys that are not identifiers are quoted: `annotations["a.b"]`; '' for the root. */
-export function formatFieldPath(path: readonly PropertyKey[], base = ''): string {
-  let out = base;
-  for (const segment of path) {
-    if (typeof segment === 'number') out += `[${String(segment)}]`;
-    else if (typeof segment === 'string' && IDENTIFIER.test(segment)) out += out === '' ? segment : `.${segment}`;
-    else out += `[${JSON.stringify(String(segment))}]`;
-  }
-  return out;
-}
-
-/**
- * Turns the first issue of a failed parse into an InputError: `<what>: <field path>: <reason>`.
- * Only the first issue decides the code, and schemas list fields in the order the reference
- * validators check them, so the code matches the error they would name.
- */
-export function inputErrorFromIssues(error: z.ZodError, options: { readonly what: string; readonly fallbackCode: InputErrorCode; readonly basePath?: string }): InputError {
-  const issues = flattenIssues(error.issues);
-  const first = issues[0];
-  if (first === undefined) return new InputError(options.fallbackCode, `${options.what} is invalid`, { cause: error });
-  const more = issues.length > 1 ? ` (and ${String(issues.length - 1)} more problem${issues.length > 2 ? 's' : ''})` : '';
-  const field = formatFieldPath(first.path, options.basePath);
-  return new InputError(first.code ?? options.fallbackCode, `${options.what}: ${field === '' ? '' : `${field}: `}${first.message}${more}`, { cause: error });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -190,8 +124,8 @@ export type DigestSet = Record<string, string>;
 
 /** Validates a DigestSet on its own. Throws InputError DIGEST_INVALID. */
 export function validateDigestSet(json: unknown): DigestSet {
-  const parsed = DigestSetSchema.safeParse(json);
-  if (!parsed.success) throw inputErrorFromIssues(parsed.error, { what: 'digest', fallbackCode: 'DIGEST_INVALID' });
+  const parsed = DigestSetSchema.safeParse(json, { error: issueMessage });
+  if (!parsed.success) throw ProblemsError.fromZod(parsed.error, { source: 'digest', code: 'DIGEST_INVALID' });
   return parsed.data;
 }
 
@@ -249,8 +183,8 @@ export const SubjectSchema = withErrorCode(
 
 /** Validates a ResourceDescriptor. Throws InputError RESOURCE_DESCRIPTOR_INVALID or DIGEST_INVALID. */
 export function validateResourceDescriptor(json: unknown): ResourceDescriptor {
-  const parsed = ResourceDescriptorSchema.safeParse(json);
-  if (!parsed.success) throw inputErrorFromIssues(parsed.error, { what: 'resource descriptor', fallbackCode: 'RESOURCE_DESCRIPTOR_INVALID' });
+  const parsed = ResourceDescriptorSchema.safeParse(json, { error: issueMessage });
+  if (!parsed.success) throw ProblemsError.fromZod(parsed.error, { source: 'resource descriptor', code: 'RESOURCE_DESCRIPTOR_INVALID' });
   return parsed.data;
 }
 
@@ -284,10 +218,10 @@ export type StatementV1 = z.output<typeof StatementV1Schema>;
 
 /**
  * Validates an in-toto Statement (v1, or legacy v0.1) that has been parsed from JSON. Throws an
- * InputError whose code is one of `InTotoErrorCode` and whose message names the field at fault.
+ * InputError whose code names the rule broken (see `withErrorCode`) and whose message names the field at fault.
  */
 export function validateStatement(json: unknown): StatementV1 {
-  const parsed = StatementV1Schema.safeParse(json);
-  if (!parsed.success) throw inputErrorFromIssues(parsed.error, { what: 'statement', fallbackCode: 'STATEMENT_INVALID' });
+  const parsed = StatementV1Schema.safeParse(json, { error: issueMessage });
+  if (!parsed.success) throw ProblemsError.fromZod(parsed.error, { source: 'statement', code: 'STATEMENT_INVALID' });
   return parsed.data;
 }

@@ -3,7 +3,8 @@ import { InputError, VerificationError } from '../errors.js';
 import { HASH_TYPES } from '../hashing/hash-type.js';
 import { DEFAULT_IGNORED_PATHS } from '../hashing/walk.js';
 import { checkResourceNames, computeRootDigest, type Manifest, type Resource, type Serialization } from '../manifest/manifest.js';
-import { describeZodError, IN_TOTO_STATEMENT_V1, type Statement } from './statement.js';
+import { issueMessage, ProblemsError } from '../input/problem.js';
+import { IN_TOTO_STATEMENT_V1, type Statement } from './statement.js';
 
 /** OpenSSF Model Signing v1.0 predicate: one subject (the model's root digest) plus resources. */
 export const OMS_SIGNATURE_V1 = 'https://model_signing/signature/v1.0';
@@ -74,8 +75,8 @@ export function manifestFromStatement(statement: Statement, signatureIgnorePaths
   if (statement.subject.length !== 1) {
     throw new InputError('STATEMENT_INVALID', `a model signature has exactly one subject, found ${String(statement.subject.length)}`);
   }
-  const parsed = OmsPredicateSchema.safeParse(statement.predicate);
-  if (!parsed.success) throw new InputError('PREDICATE_INVALID', `model signature predicate: ${describeZodError(parsed.error)}`, { cause: parsed.error });
+  const parsed = OmsPredicateSchema.safeParse(statement.predicate, { error: issueMessage });
+  if (!parsed.success) throw ProblemsError.fromZod(parsed.error, { source: 'model signature predicate', code: 'PREDICATE_INVALID', schema: OmsPredicateSchema });
   const { serialization: raw, resources } = parsed.data;
   if (raw.method === 'shards' && raw.shard_size === undefined) {
     throw new InputError('PREDICATE_INVALID', 'model signature predicate: serialization.shard_size is required for the shards method');
@@ -105,8 +106,8 @@ export function manifestFromStatement(statement: Statement, signatureIgnorePaths
 /** model_signing v0.2: every file is its own subject; resources are read from the subjects. */
 function legacyManifest(statement: Statement, signatureIgnorePaths: readonly string[]): SignedManifest {
   const resources: Resource[] = statement.subject.map((subject, index) => {
-    const parsed = LegacySubjectSchema.safeParse(subject);
-    if (!parsed.success) throw new InputError('STATEMENT_INVALID', `legacy subject ${String(index)}: ${describeZodError(parsed.error)}`, { cause: parsed.error });
+    const parsed = LegacySubjectSchema.safeParse(subject, { error: issueMessage });
+    if (!parsed.success) throw ProblemsError.fromZod(parsed.error, { source: `legacy subject ${String(index)}`, code: 'STATEMENT_INVALID', schema: LegacySubjectSchema });
     return { name: parsed.data.name, algorithm: 'sha256', digest: parsed.data.digest.sha256 };
   });
   checkResourceNames(resources, 'files');

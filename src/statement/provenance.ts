@@ -2,14 +2,14 @@
  * SLSA Provenance v1 (https://slsa.dev/spec/v1.0/provenance), validated the way the in-toto Go
  * validator does (go/predicates/provenance/v1), and aiprov's training profile on top of it: the
  * build type `https://aiprov.dev/training/v1`, whose subject is a trained model and whose resolved
- * dependencies carry `annotations.role` (DESIGN.md, "Training provenance").
+ * dependencies carry `annotations.role` (docs/FORMATS.md, "Training provenance").
  */
 import { z } from 'zod';
 import { InputError } from '../errors.js';
+import { issueMessage, ProblemsError } from '../input/problem.js';
 import {
   digestProblem,
   fieldErrors,
-  inputErrorFromIssues,
   ResourceDescriptorSchema,
   validateStatement,
   withErrorCode,
@@ -25,14 +25,6 @@ export const AIPROV_TRAINING_BUILD_TYPE = 'https://aiprov.dev/training/v1';
 /** What a resolved dependency of a training run is, in `annotations.role`. */
 export const DEPENDENCY_ROLES = ['dataset', 'base-model', 'code', 'container', 'recipe'] as const;
 export type DependencyRole = (typeof DEPENDENCY_ROLES)[number];
-
-/** The stable codes of the errors this module throws, on top of those of `in-toto.ts`. */
-export type ProvenanceErrorCode =
-  | 'PROVENANCE_INVALID'
-  | 'UNSUPPORTED_PREDICATE_TYPE'
-  | 'UNSUPPORTED_BUILD_TYPE'
-  | 'DEPENDENCY_ROLE_INVALID'
-  | 'DEPENDENCY_WITHOUT_DIGEST';
 
 export type JsonValue = string | number | boolean | null | readonly JsonValue[] | { readonly [key: string]: JsonValue };
 
@@ -107,8 +99,8 @@ export type ProvenanceStatement = StatementV1 & { readonly predicateType: typeof
  * descriptor / digest codes of `in-toto.ts` for a bad dependency, builder dependency or byproduct).
  */
 export function validateProvenancePredicate(json: unknown): SlsaProvenancePredicate {
-  const parsed = SlsaProvenancePredicateSchema.safeParse(json);
-  if (!parsed.success) throw inputErrorFromIssues(parsed.error, { what: 'provenance', fallbackCode: 'PROVENANCE_INVALID' });
+  const parsed = SlsaProvenancePredicateSchema.safeParse(json, { error: issueMessage });
+  if (!parsed.success) throw ProblemsError.fromZod(parsed.error, { source: 'provenance', code: 'PROVENANCE_INVALID' });
   return parsed.data;
 }
 
@@ -118,8 +110,8 @@ export function validateProvenanceStatement(json: unknown): ProvenanceStatement 
   if (statement.predicateType !== SLSA_PROVENANCE_V1) {
     throw new InputError('UNSUPPORTED_PREDICATE_TYPE', `statement: predicateType: is ${JSON.stringify(statement.predicateType)}, expected ${SLSA_PROVENANCE_V1}`);
   }
-  const parsed = SlsaProvenancePredicateSchema.safeParse(statement.predicate);
-  if (!parsed.success) throw inputErrorFromIssues(parsed.error, { what: 'statement', fallbackCode: 'PROVENANCE_INVALID', basePath: 'predicate' });
+  const parsed = SlsaProvenancePredicateSchema.safeParse(statement.predicate, { error: issueMessage });
+  if (!parsed.success) throw ProblemsError.fromZod(parsed.error, { source: 'statement', code: 'PROVENANCE_INVALID', basePath: ['predicate'] });
   return { ...statement, predicateType: SLSA_PROVENANCE_V1, predicate: parsed.data };
 }
 
@@ -198,8 +190,8 @@ export function buildTrainingProvenance(input: TrainingProvenanceInput): Trainin
     externalParameters.entrypoint = input.entrypoint;
   }
   if (input.hyperparameters !== undefined) {
-    const parsed = HyperparametersSchema.safeParse(input.hyperparameters);
-    if (!parsed.success) throw inputErrorFromIssues(parsed.error, { what: 'training provenance', fallbackCode: 'PROVENANCE_INVALID', basePath: 'hyperparameters' });
+    const parsed = HyperparametersSchema.safeParse(input.hyperparameters, { error: issueMessage });
+    if (!parsed.success) throw ProblemsError.fromZod(parsed.error, { source: 'training provenance', code: 'PROVENANCE_INVALID', basePath: ['hyperparameters'] });
     externalParameters.hyperparameters = parsed.data;
   }
 
@@ -310,7 +302,7 @@ export interface TrainingProvenance {
 
 const HyperparametersSchema = z.record(z.string(), z.json());
 
-/** The profile's external parameters; the trainer may add its own (DESIGN.md). */
+/** The profile's external parameters; the trainer may add its own (docs/FORMATS.md). */
 const TrainingExternalParametersSchema = z.looseObject({
   recipe: z.looseObject(
     {
@@ -355,9 +347,9 @@ export function parseTrainingProvenance(json: unknown): TrainingProvenance {
   if (modelDigest === undefined) throw invalid('subject[0].digest', 'needs a sha256 digest (the model root digest)');
   if ((model.name ?? '') === '') throw invalid('subject[0].name', 'is required');
 
-  const external = TrainingExternalParametersSchema.safeParse(buildDefinition.externalParameters);
+  const external = TrainingExternalParametersSchema.safeParse(buildDefinition.externalParameters, { error: issueMessage });
   if (!external.success) {
-    throw inputErrorFromIssues(external.error, { what: 'statement', fallbackCode: 'PROVENANCE_INVALID', basePath: 'predicate.buildDefinition.externalParameters' });
+    throw ProblemsError.fromZod(external.error, { source: 'statement', code: 'PROVENANCE_INVALID', basePath: ['predicate', 'buildDefinition', 'externalParameters'] });
   }
 
   const dependencies = (buildDefinition.resolvedDependencies ?? []).map((descriptor, index) => trainingDependency(descriptor, `${DEPENDENCIES_PATH}[${String(index)}]`));

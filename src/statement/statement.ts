@@ -1,5 +1,3 @@
-import { z } from 'zod';
-
 /** in-toto Statement v1 (https://github.com/in-toto/attestation/blob/main/spec/v1/statement.md). */
 export const IN_TOTO_STATEMENT_V1 = 'https://in-toto.io/Statement/v1';
 /** DSSE payload type of every in-toto statement. */
@@ -13,10 +11,3 @@ export interface Statement {
   readonly predicate: unknown;
 }
 
-/** Formats a zod error as one line naming the field that is wrong. */
-export function describeZodError(error: z.ZodError): string {
-  const issue = error.issues[0];
-  if (issue === undefined) return 'invalid';
-  const path = issue.path.length === 0 ? '(root)' : issue.path.map(String).join('.');
-  return `${path}: ${issue.message}`;
-}

@@ -3,19 +3,20 @@
  * the dataset card, the hyperparameters file, byproducts to record by digest — and the training
  * run's facts that a CI job already knows (builder, run, commit), which fill what the user left out.
  */
-import { parse as parseYaml } from 'yaml';
 import { InputError } from '../errors.js';
+import { parseDocument } from '../input/document.js';
+import { isJsonObject } from '../input/json-object.js';
 import { readBoundedText } from '../input/read-bounded.js';
 import { computeManifest } from '../manifest/compute.js';
 import { attestDataset, attestTraining, type AttestationResult, type TrainingInputs } from '../sign/attest.js';
 import type { SigningMethod } from '../sign/signer.js';
-import { parseDatasetCard } from '../statement/dataset-card.js';
+import { MAX_DATASET_CARD_BYTES, parseDatasetCard } from '../statement/dataset-card.js';
 import type { JsonValue } from '../statement/provenance.js';
 import { ciEnvironmentDefaults } from './ci-environment.js';
-import { MAX_DATASET_CARD_FILE_BYTES, MAX_HYPERPARAMETERS_BYTES } from './limits.js';
+import { MAX_HYPERPARAMETERS_BYTES } from './limits.js';
 
 export async function attestDatasetCardFile(datasetPath: string, cardPath: string, signingMethod: SigningMethod): Promise<AttestationResult> {
-  const card = parseDatasetCard(await readBoundedText(cardPath, { maxBytes: MAX_DATASET_CARD_FILE_BYTES, kind: 'DATASET_CARD', what: 'dataset card' }), cardPath);
+  const card = parseDatasetCard(await readBoundedText(cardPath, { maxBytes: MAX_DATASET_CARD_BYTES, kind: 'DATASET_CARD', what: 'dataset card' }), cardPath);
   return attestDataset(datasetPath, card, signingMethod);
 }
 
@@ -52,14 +53,8 @@ export async function attestTrainingRun(options: TrainingRunOptions, signingMeth
 
 async function readHyperparameters(path: string): Promise<Record<string, JsonValue>> {
   const text = await readBoundedText(path, { maxBytes: MAX_HYPERPARAMETERS_BYTES, kind: 'HYPERPARAMETERS', what: 'hyperparameters file' });
-  let value: unknown;
-  try {
-    value = parseYaml(text);
-  } catch (error) {
-    if (error instanceof Error && error.name.startsWith('YAML')) throw new InputError('HYPERPARAMETERS_INVALID', `${path} is not JSON or YAML: ${error.message.split('\n')[0] ?? ''}`, { path });
-    throw error;
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new InputError('HYPERPARAMETERS_INVALID', `${path} must hold an object of hyperparameters`, { path });
+  const { value } = parseDocument(text, { source: path, errorCode: 'HYPERPARAMETERS_INVALID' });
+  if (!isJsonObject(value)) throw new InputError('HYPERPARAMETERS_INVALID', `${path} must hold an object of hyperparameters`, { path });
   return value as Record<string, JsonValue>;
 }
 

@@ -6,18 +6,17 @@
  * Fulcio CAs, the Rekor and CT log keys and the timestamp authorities, each with the period it
  * may be trusted for (protobuf-specs `sigstore_trustroot.proto`). It is validated here once, at
  * the edge, before `@sigstore/verify` turns it into key objects. Nothing here touches the network:
- * refreshing the root through TUF is a separate, explicit step (DESIGN.md: trust is an input).
+ * refreshing the root through TUF is a separate, explicit step (trust is an input, never fetched silently).
  */
 import { createHash } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { X509Certificate } from '@sigstore/core';
 import { TrustedRoot, type CertificateAuthority, type TimeRange } from '@sigstore/protobuf-specs';
 import { toTrustMaterial, type KeyFinderFunc, type TrustMaterial } from '@sigstore/verify';
 import { z } from 'zod';
-import { isAiprovError, InputError, ioErrorFrom } from '../errors.js';
-import { describeZodError } from '../statement/statement.js';
-import { printable } from '../errors.js';
+import { InputError, isAiprovError } from '../errors.js';
+import { issueMessage, ProblemsError } from '../input/problem.js';
+import { readBounded } from '../input/read-bounded.js';
 
 export type { TrustMaterial } from '@sigstore/verify';
 
@@ -92,19 +91,12 @@ export function stagingTrustRoot(): SigstoreTrustRoot {
   return staging;
 }
 
-/** Reads and validates a `trusted_root.json` file, refusing oversized files before reading them. */
+/**
+ * Reads and validates a `trusted_root.json` file: TRUSTED_ROOT_TOO_LARGE or TRUSTED_ROOT_NOT_A_FILE
+ * before anything is parsed, TRUST_ROOT_INVALID after.
+ */
 export async function trustRootFromFile(path: string): Promise<SigstoreTrustRoot> {
-  let bytes: Buffer;
-  try {
-    const { size } = await stat(path);
-    if (size > MAX_TRUSTED_ROOT_BYTES) {
-      throw new InputError('TRUST_ROOT_INVALID', `${path} is ${String(size)} bytes, more than the ${String(MAX_TRUSTED_ROOT_BYTES)} a trusted root may have`, { path });
-    }
-    bytes = await readFile(path);
-  } catch (error) {
-    throw ioErrorFrom(error, path, 'read trusted root');
-  }
-  return parseTrustRoot(bytes, path);
+  return parseTrustRoot(await readBounded(path, { maxBytes: MAX_TRUSTED_ROOT_BYTES, kind: 'TRUSTED_ROOT', what: 'trusted root' }), path);
 }
 
 /** Picks the root the flags ask for: a file, `--staging`, or public-good by default. */
@@ -171,7 +163,7 @@ type LogInstanceJson = z.infer<typeof LogInstanceJson>;
  */
 export function parseTrustRoot(bytes: Uint8Array, source: string): SigstoreTrustRoot {
   if (bytes.byteLength > MAX_TRUSTED_ROOT_BYTES) {
-    throw new InputError('TRUST_ROOT_INVALID', `${source} is ${String(bytes.byteLength)} bytes, more than the ${String(MAX_TRUSTED_ROOT_BYTES)} a trusted root may have`);
+    throw new InputError('TRUSTED_ROOT_TOO_LARGE', `${source} is ${String(bytes.byteLength)} bytes, more than the ${String(MAX_TRUSTED_ROOT_BYTES)} a trusted root may have`);
   }
   let json: unknown;
   try {
@@ -179,8 +171,8 @@ export function parseTrustRoot(bytes: Uint8Array, source: string): SigstoreTrust
   } catch (error) {
     throw new InputError('TRUST_ROOT_INVALID', `${source} is not valid JSON`, { cause: error });
   }
-  const parsed = TrustedRootJson.safeParse(json);
-  if (!parsed.success) throw new InputError('TRUST_ROOT_INVALID', `${source} is not a Sigstore trusted root: ${printable(describeZodError(parsed.error))}`, { cause: parsed.error });
+  const parsed = TrustedRootJson.safeParse(json, { error: issueMessage });
+  if (!parsed.success) throw ProblemsError.fromZod(parsed.error, { source, code: 'TRUST_ROOT_INVALID' });
 
   const logs: [string, readonly LogInstanceJson[]][] = [
     ['tlogs', parsed.data.tlogs ?? []],

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.js';
 import { EXAMPLE_POLICY } from '../../src/policy/example.js';
-import { MAX_POLICY_BYTES, parsePolicy, PolicyValidationError, type PolicyProblem } from '../../src/policy/schema.js';
+import type { Problem } from '../../src/input/problem.js';
+import { MAX_POLICY_BYTES, parsePolicy, PolicyValidationError } from '../../src/policy/schema.js';
 
 /** Parses and returns the problems; fails the test when the policy is valid. */
-function problemsOf(text: string, fileName = 'policy.yaml'): readonly PolicyProblem[] {
+function problemsOf(text: string, fileName = 'policy.yaml'): readonly Problem[] {
   try {
     parsePolicy(text, fileName);
   } catch (error) {
@@ -57,9 +58,9 @@ roles:
     alowedLicenses: [MIT]
 `;
     const problems = problemsOf(text);
-    expect(problems).toContainEqual({ path: 'roles.model.signer', line: 7, column: 5, message: 'unknown key "signer" (did you mean "signers"?)' });
-    expect(problems).toContainEqual({ path: 'roles.model.signers', line: 6, column: 3, message: 'is required' });
-    expect(problems).toContainEqual({ path: 'roles.dataset.alowedLicenses', line: 11, column: 5, message: 'unknown key "alowedLicenses" (did you mean "allowedLicenses"?)' });
+    expect(problems).toContainEqual({ code: 'POLICY_INVALID', path: 'roles.model.signer', line: 7, column: 5, message: 'unknown key "signer" (did you mean "signers"?)' });
+    expect(problems).toContainEqual({ code: 'POLICY_INVALID', path: 'roles.model.signers', line: 6, column: 3, message: 'is required' });
+    expect(problems).toContainEqual({ code: 'POLICY_INVALID', path: 'roles.dataset.alowedLicenses', line: 11, column: 5, message: 'unknown key "alowedLicenses" (did you mean "allowedLicenses"?)' });
     const error = (() => {
       try {
         parsePolicy(text, 'policy.yaml');
@@ -75,12 +76,12 @@ roles:
 
   it('gives JSON line numbers too', () => {
     const text = '{\n  "version": 1,\n  "signers": {"ci": {"key": "ci.pub"}},\n  "roles": {\n    "model": {"signers": ["ci"], "builderIDs": ["x"]}\n  }\n}\n';
-    expect(problemsOf(text, 'policy.json')).toEqual([{ path: 'roles.model.builderIDs', line: 5, column: 34, message: 'unknown key "builderIDs" (did you mean "builderIds"?)' }]);
+    expect(problemsOf(text, 'policy.json')).toEqual([{ code: 'POLICY_INVALID', path: 'roles.model.builderIDs', line: 5, column: 34, message: 'unknown key "builderIDs" (did you mean "builderIds"?)' }]);
   });
 
   it('refuses a role naming a signer that is not defined', () => {
     const problems = problemsOf(`${MINIMAL}  recipe:\n    signers: [ci, ghost]\n`);
-    expect(problems).toEqual([{ path: 'roles.recipe.signers[1]', line: 9, column: 19, message: 'role recipe names signer "ghost", which is not defined under signers' }]);
+    expect(problems).toEqual([{ code: 'POLICY_INVALID', path: 'roles.recipe.signers[1]', line: 9, column: 19, message: 'role recipe names signer "ghost", which is not defined under signers' }]);
   });
 
   it('reports every problem at once, in file order', () => {
@@ -118,7 +119,7 @@ roles:
       [6, 'signers.ci.key'],
       [7, 'signers.two-kinds'],
       [10, 'signers.nothing'],
-      [11, 'signers."bad name"'],
+      [11, 'signers["bad name"]'],
       [16, 'roles.model.builderIds'],
       [17, 'roles.model.allowedLicenses'],
       [20, 'roles.dataset.requireAttestations[0]'],
@@ -150,7 +151,7 @@ roles:
       ['roles', 'is required'],
       ['signers', 'define at least one signer'],
     ]);
-    expect(problemsOf('')).toEqual([{ path: '', message: 'a policy must be a mapping that starts with "version: 1"' }]);
+    expect(problemsOf('')).toEqual([{ code: 'POLICY_INVALID', path: '', message: 'a policy must be a mapping that starts with "version: 1"' }]);
     expect(problemsOf('- version: 1\n')[0]?.message).toBe('a policy must be a mapping that starts with "version: 1"');
   });
 
@@ -158,14 +159,14 @@ roles:
     const policy = (keyless: string): string => `version: 1\nsigners:\n  ci:\n    keyless:\n${keyless}roles:\n  model:\n    signers: [ci]\n`;
     expect(problemsOf(policy('      issuer: https://issuer\n')).map((problem) => problem.message)).toEqual(['a keyless signer needs one of identity, identityRegexp']);
     expect(problemsOf(policy('      identity: a\n      identityRegexp: a.*\n      issuerRegexp: "https://(a|b)"\n')).map((problem) => problem.message)).toEqual(['a keyless signer takes only one of identity, identityRegexp; found identity and identityRegexp']);
-    expect(problemsOf(policy('      identityRegexp: "a)|(b"\n      issuer: https://issuer\n'))).toEqual([{ path: 'signers.ci.keyless.identityRegexp', line: 5, column: 7, message: 'is not a valid regular expression: "a)|(b"' }]);
+    expect(problemsOf(policy('      identityRegexp: "a)|(b"\n      issuer: https://issuer\n'))).toEqual([{ code: 'POLICY_INVALID', path: 'signers.ci.keyless.identityRegexp', line: 5, column: 7, message: 'is not a valid regular expression: "a)|(b"' }]);
     expect(problemsOf(policy('      identity: a\n      issuer: https://issuer\n      sourceRepositoryURI: x\n'))[0]?.message).toBe('unknown key "sourceRepositoryURI" (did you mean "sourceRepositoryUri"?)');
     const parsed = parsePolicy(policy('      identity: a\n      issuer: https://issuer\n      buildTrigger: push\n'), 'policy.yaml');
     expect(parsed.signers['ci']?.keyless).toEqual({ identity: 'a', issuer: 'https://issuer', buildTrigger: 'push' });
   });
 
   it('refuses YAML syntax errors and duplicate keys with their line', () => {
-    expect(problemsOf(`${MINIMAL}signers: {}\n`)).toEqual([{ path: '', line: 8, column: 1, message: 'Map keys must be unique' }]);
+    expect(problemsOf(`${MINIMAL}signers: {}\n`)).toEqual([{ code: 'POLICY_INVALID', path: '', line: 8, column: 1, message: 'Map keys must be unique' }]);
     expect(problemsOf('{"version": 1, "version": 1}', 'policy.json')[0]).toMatchObject({ line: 1, message: 'Map keys must be unique' });
     expect(problemsOf('version: 1\nroles: [\n')[0]?.line).toBeDefined();
   });
@@ -176,7 +177,7 @@ roles:
   });
 
   it('does not let a __proto__ key through', () => {
-    expect(problemsOf(`${MINIMAL}__proto__: {polluted: true}\n`)[0]).toMatchObject({ path: '__proto__', line: 8 });
+    expect(problemsOf(`${MINIMAL}__proto__: {polluted: true}\n`)[0]).toMatchObject({ code: 'POLICY_INVALID', path: '__proto__', line: 8 });
     expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
   });
 });

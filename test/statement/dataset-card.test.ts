@@ -62,20 +62,20 @@ describe('parseDatasetCard', () => {
     expect(error).toBeInstanceOf(InputError);
     expect(error?.code).toBe('DATASET_CARD_INVALID');
     expect(error?.path).toBe('card.yaml');
-    expect(error?.message).toMatch(/^card\.yaml:21:1: knownBais: unknown field/);
+    expect(error?.message).toMatch(/^card\.yaml:21:1: knownBais: unknown key "knownBais" \(did you mean "knownBias"\?\)$/);
   });
 
   it('names an unknown field nested in a source, with its line', () => {
     const text = CARD_YAML.replace('    retrieved: 2026-01-02\n', '    retrieved: 2026-01-02\n    checksum: abc\n');
     const error = errorOf(() => parseDatasetCard(text, 'card.yaml'));
     expect(error?.code).toBe('DATASET_CARD_INVALID');
-    expect(error?.message).toMatch(/^card\.yaml:11:5: sources\[0\]\.checksum: unknown field/);
+    expect(error?.message).toMatch(/^card\.yaml:11:5: sources\[0\]\.checksum: unknown key "checksum" \(expected "uri", "digest", "retrieved"\)/);
   });
 
   it('gives the line of an unknown field in a JSON card', () => {
     const error = errorOf(() => parseDatasetCard('{\n  "name": "x",\n  "license": "MIT",\n  "datasetType": ["text"],\n  "size": 3\n}\n', 'card.json'));
     expect(error?.code).toBe('DATASET_CARD_INVALID');
-    expect(error?.message).toMatch(/^card\.json:5:3: size: unknown field/);
+    expect(error?.message).toMatch(/^card\.json:5:3: size: unknown key "size"/);
   });
 
   it('refuses an invalid license with LICENSE_INVALID and its line', () => {
@@ -185,7 +185,7 @@ describe('dataset card statements', () => {
     statement.predicate.extra = true;
     const error = errorOf(() => parseDatasetCardStatement(statement));
     expect(error?.code).toBe('DATASET_CARD_INVALID');
-    expect(error?.message).toContain('predicate.extra: unknown field');
+    expect(error?.message).toContain('predicate.extra: unknown key "extra"');
   });
 
   it('refuses a card statement for two datasets, or in the legacy statement type', () => {

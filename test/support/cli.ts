@@ -11,8 +11,12 @@ export interface CliRun {
 
 export const AIPROV_BIN = join(REPO_ROOT, 'bin', 'aiprov.js');
 
-/** Runs `aiprov` as a real process, the way a user does. */
-export async function runCli(args: readonly string[], options: { env?: Record<string, string>; cwd?: string } = {}): Promise<CliRun> {
+/**
+ * Runs `aiprov` as a real process, the way a user does. With `killAfterMs`, a process still running
+ * then is killed (status null, and stderr says so): a test of a hang fails with a message instead
+ * of leaving a process blocked on a FIFO behind.
+ */
+export async function runCli(args: readonly string[], options: { env?: Record<string, string>; cwd?: string; killAfterMs?: number } = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [AIPROV_BIN, ...args], {
       cwd: options.cwd ?? REPO_ROOT,
@@ -21,11 +25,17 @@ export async function runCli(args: readonly string[], options: { env?: Record<st
     });
     let stdout = '';
     let stderr = '';
+    let killed = false;
+    const timer = options.killAfterMs === undefined ? undefined : setTimeout(() => {
+      killed = true;
+      child.kill('SIGKILL');
+    }, options.killAfterMs);
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('error', reject);
     child.on('close', (status) => {
-      resolve({ status, stdout, stderr });
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr: killed ? `${stderr}(test: killed after ${String(options.killAfterMs)} ms)\n` : stderr });
     });
   });
 }

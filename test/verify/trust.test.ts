@@ -75,7 +75,7 @@ describe('trusted root files', () => {
     const directory = await temporaryDirectory();
     await expect(trustRootFromFile(join(directory, 'absent.json'))).rejects.toMatchObject({ code: 'FILE_NOT_FOUND', category: 'io' });
     await writeFile(join(directory, 'big.json'), Buffer.alloc(MAX_TRUSTED_ROOT_BYTES + 1, 0x20));
-    await expect(trustRootFromFile(join(directory, 'big.json'))).rejects.toMatchObject({ code: 'TRUST_ROOT_INVALID' });
+    await expect(trustRootFromFile(join(directory, 'big.json'))).rejects.toMatchObject({ code: 'TRUSTED_ROOT_TOO_LARGE', category: 'input' });
     await writeFile(join(directory, 'cut.json'), readFileSync(PRODUCTION_FILE).subarray(0, 100));
     await expect(trustRootFromFile(join(directory, 'cut.json'))).rejects.toMatchObject({ code: 'TRUST_ROOT_INVALID' });
   });

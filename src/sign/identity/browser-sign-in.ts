@@ -9,7 +9,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { IOError, ioErrorFrom } from '../../errors.js';
 import { networkReason } from '../network-error.js';
-import { isJsonObject } from './json-object.js';
+import { isJsonObject } from '../../input/json-object.js';
 import { parseIdentityToken } from './jwt.js';
 import { OIDC_REQUEST_TIMEOUT_MS, PUBLIC_GOOD_OIDC_ISSUER } from './providers.js';
 

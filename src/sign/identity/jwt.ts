@@ -5,7 +5,7 @@
  * do): the token is a bearer credential.
  */
 import { InputError } from '../../errors.js';
-import { isJsonObject } from './json-object.js';
+import { isJsonObject } from '../../input/json-object.js';
 
 export interface IdentityTokenClaims {
   readonly issuer: string;

@@ -17,7 +17,7 @@ import { InputError, IOError } from '../../errors.js';
 import { readBoundedText } from '../../input/read-bounded.js';
 import { networkReason } from '../network-error.js';
 import { signInInteractively, type InteractiveSignInOptions } from './browser-sign-in.js';
-import { isJsonObject } from './json-object.js';
+import { isJsonObject } from '../../input/json-object.js';
 import { parseIdentityToken } from './jwt.js';
 import { OIDC_REQUEST_TIMEOUT_MS } from './providers.js';
 
