@@ -123,9 +123,9 @@ roles:
 
     // verify and inspect find the attestations beside the model.
     const verify = await runCli(['verify', paths.model, '--key', join(root, 'ci.pub'), '--json']);
-    expect((JSON.parse(verify.stdout) as { findings: { code: string; detail: string }[] }).findings).toEqual([expect.objectContaining({ code: 'ATTESTATIONS_FOUND', detail: expect.stringContaining('https://slsa.dev/provenance/v1') as unknown })]);
-    const inspect = JSON.parse((await runCli(['inspect', join(paths.model, 'model.intoto.jsonl'), '--json'])).stdout) as { content: { predicateType: string } }[];
-    expect(inspect.map((item) => item.content.predicateType)).toEqual(['https://slsa.dev/provenance/v1']);
+    expect((JSON.parse(verify.stdout) as { findings: unknown[] }).findings).toEqual([expect.objectContaining({ code: 'ATTESTATIONS_FOUND', fields: { count: 1, values: ['https://slsa.dev/provenance/v1'] } })]);
+    const inspect = JSON.parse((await runCli(['inspect', join(paths.model, 'model.intoto.jsonl'), '--json'])).stdout) as { attestations: { content: { predicateType: string } }[] };
+    expect(inspect.attestations.map((item) => item.content.predicateType)).toEqual(['https://slsa.dev/provenance/v1']);
   });
 
   it('writes a CycloneDX 1.6 ML-BOM of the verified lineage, and none of a failed one', async () => {
