@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { asAiprovError, EXIT_OK, exitStatusFor, IOError, type AiprovError } from '../errors.js';
+import { asAiprovError, EXIT_OK, exitStatusFor, InputError, IOError, type AiprovError } from '../errors.js';
 import { failureJson } from '../report/json.js';
 import { renderError } from '../report/text.js';
 import { registerAttestCommands } from './commands/attest.js';
@@ -22,6 +22,7 @@ function packageVersion(): string {
  * crypto or YAML module.
  */
 export async function main(argv: readonly string[], context: CliContext = processContext()): Promise<number> {
+  let usageError: string | undefined;
   const program = new Command('aiprov')
     .description('Sign and verify AI models, datasets and training recipes with Sigstore')
     .version(packageVersion(), '-V, --version')
@@ -31,7 +32,8 @@ export async function main(argv: readonly string[], context: CliContext = proces
       writeOut: (text) => context.stdout.write(text),
       writeErr: (text) => context.stderr.write(text),
       outputError: (text, write) => {
-        write(`aiprov: USAGE: ${text.replace(/^error: /, '').trim()}\n`);
+        usageError = text.replace(/^error: /, '').trim();
+        write(`aiprov: USAGE: ${usageError}\n`);
       },
     })
     .exitOverride();
@@ -51,15 +53,26 @@ export async function main(argv: readonly string[], context: CliContext = proces
     return exitStatus;
   } catch (error) {
     if (error instanceof CommanderError) {
-      // --help and --version end here with code 0; usage errors were already printed.
-      return error.exitCode === 0 ? EXIT_OK : exitStatusFor('input');
+      // --help and --version end here with code 0; usage errors were already printed on stderr,
+      // and with --json they are also the JSON failure on stdout, like every other failure.
+      if (error.exitCode === 0) return EXIT_OK;
+      if (wantsJson(argv)) writeFailureJson(new InputError('USAGE', usageError ?? error.message), context, argv[0]);
+      return exitStatusFor('input');
     }
     if (context.signal.aborted) {
       reportError(asAiprovError(context.signal.reason), context, false);
       return INTERRUPTED_EXIT_STATUS;
     }
-    return reportError(asAiprovError(error), context, argv.includes('--json') || argv.includes('--format=json') || formatIsJson(argv), argv[0]);
+    return reportError(asAiprovError(error), context, wantsJson(argv), argv[0]);
   }
+}
+
+function wantsJson(argv: readonly string[]): boolean {
+  return argv.includes('--json') || argv.includes('--format=json') || formatIsJson(argv);
+}
+
+function writeFailureJson(error: AiprovError, context: CliContext, command = ''): void {
+  context.stdout.write(`${JSON.stringify(failureJson(error, VERIFYING_COMMANDS.has(command)), null, 2)}\n`);
 }
 
 /** Commands whose JSON output answers "verified?": their failures say `verified: false` too. */
@@ -67,7 +80,7 @@ const VERIFYING_COMMANDS = new Set(['verify', 'verify-bundle', 'inspect']);
 
 /** Prints an error as one line (or as JSON with --json) and returns its exit status. */
 export function reportError(error: AiprovError, context: CliContext, json: boolean, command = ''): number {
-  if (json) context.stdout.write(`${JSON.stringify(failureJson(error, VERIFYING_COMMANDS.has(command)), null, 2)}\n`);
+  if (json) writeFailureJson(error, context, command);
   context.stderr.write(`${renderError(error)}\n`);
   return exitStatusFor(error.category);
 }

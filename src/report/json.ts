@@ -79,13 +79,24 @@ export function verifyJson(result: VerifyArtifactResult): Record<string, unknown
   };
 }
 
-export function inspectJson(inspection: BundleInspection): BundleInspection {
-  return inspection;
+/**
+ * What a bundle claims. Its transparency-log entries are `tlogEntries` with base64 log IDs, as in
+ * `verify-bundle` and in the bundle itself (the text report shows them in hex).
+ */
+export function inspectJson(inspection: BundleInspection): Record<string, unknown> {
+  return {
+    verified: inspection.verified,
+    mediaType: inspection.mediaType,
+    signer: inspection.signer,
+    tlogEntries: inspection.transparencyLogEntries.map((entry) => ({ ...entry, logId: Buffer.from(entry.logId, 'hex').toString('base64') })),
+    timestamps: inspection.timestamps,
+    content: inspection.content,
+  };
 }
 
 /** `inspect` of an attestations file: each line's inspection, by line number. */
 export function inspectAttestationsJson(path: string, inspections: readonly { readonly line: number; readonly inspection: BundleInspection }[]): Record<string, unknown> {
-  return { verified: false, attestationsPath: path, attestations: inspections.map(({ line, inspection }) => ({ line, ...inspection })) };
+  return { verified: false, attestationsPath: path, attestations: inspections.map(({ line, inspection }) => ({ line, ...inspectJson(inspection) })) };
 }
 
 /** The signer of a verified Sigstore bundle, in the one signer shape. */
@@ -121,8 +132,13 @@ export function verifyBundleJson(result: VerifyBundleFileResult): Record<string,
   };
 }
 
+const ROOT_DIGEST = /^sha256:[0-9a-f]{64}$/;
+
+/** A node whose digest is unknown (its signature failed and no parent names it) has none. */
 function lineageNodeJson(node: LineageNode): Record<string, unknown> {
-  return { ...node, findings: node.findings.map(findingJson), children: node.children.map(lineageNodeJson) };
+  const json: Record<string, unknown> = { ...node, findings: node.findings.map(findingJson), children: node.children.map(lineageNodeJson) };
+  if (!ROOT_DIGEST.test(node.digest)) delete json['digest'];
+  return json;
 }
 
 export function lineageJson(result: LineageResult): Record<string, unknown> {

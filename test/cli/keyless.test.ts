@@ -42,9 +42,9 @@ describe('keyless signing and verification against the local Sigstore stack', ()
     expect(verify).toMatchObject({ status: 0, stderr: '' });
     expect(verify.stdout).toContain(`signed by   ${SIGNER} via ${stack.issuer}`);
 
-    const inspect = JSON.parse((await runCli(['inspect', join(model, 'model.sig'), '--json'])).stdout) as { signer: { kind: string; identity: string; issuer: string }; transparencyLogEntries: unknown[]; timestamps: unknown[] };
+    const inspect = JSON.parse((await runCli(['inspect', join(model, 'model.sig'), '--json'])).stdout) as { signer: { kind: string; identity: string; issuer: string }; tlogEntries: unknown[]; timestamps: unknown[] };
     expect(inspect.signer).toMatchObject({ kind: 'keyless', identity: SIGNER, issuer: stack.issuer });
-    expect(inspect.transparencyLogEntries).toHaveLength(1);
+    expect(inspect.tlogEntries).toHaveLength(1);
     expect(inspect.timestamps).toHaveLength(1);
   });
 
