@@ -12,6 +12,7 @@ import { bundleToJSON, type Bundle, type SerializedBundle } from '@sigstore/bund
 import { DSSEBundleBuilder, FulcioSigner, InternalError as SigstoreInternalError, MessageSignatureBundleBuilder, RekorWitness, TSAWitness, type Witness } from '@sigstore/sign';
 import { z } from 'zod';
 import { InputError, InternalError, IOError, type AiprovError } from '../errors.js';
+import { issueMessage, ProblemsError } from '../input/problem.js';
 import { parseIdentityToken } from './identity/jwt.js';
 import { PUBLIC_GOOD_OIDC_ISSUER, STAGING_OIDC_ISSUER } from './identity/providers.js';
 import { networkReason } from './network-error.js';
@@ -153,10 +154,8 @@ const MAX_API_VERSION = { ca: 1, tlog: 2, tsa: 1, oidc: 1 } as const;
  */
 export function loadSigningConfig(json: unknown, options: { readonly now?: Date } = {}): SigningServices {
   const now = options.now ?? new Date();
-  const parsed = SigningConfigSchema.safeParse(json);
-  if (!parsed.success) {
-    throw new InputError('SIGNING_CONFIG_INVALID', `the signing config is not a SigningConfig: ${parsed.error.issues[0]?.message ?? 'malformed'}`);
-  }
+  const parsed = SigningConfigSchema.safeParse(json, { error: issueMessage });
+  if (!parsed.success) throw ProblemsError.fromZod(parsed.error, { code: 'SIGNING_CONFIG_INVALID', source: 'the signing config', schema: SigningConfigSchema });
   const config = parsed.data;
   if (config.mediaType !== SIGNING_CONFIG_V02_MEDIA_TYPE) {
     throw new InputError('SIGNING_CONFIG_INVALID', `unsupported signing config media type ${JSON.stringify(config.mediaType)} (expected ${SIGNING_CONFIG_V02_MEDIA_TYPE})`);

@@ -436,7 +436,7 @@ roles:
 
     failure('policy-check', await runCli(['policy', 'check', join(root, 'no-policy.yaml'), '--json']), 4, 'FILE_NOT_FOUND', 'io');
     await mkdir(join(root, 'a-directory.yaml'));
-    failure('policy-check', await runCli(['policy', 'check', join(root, 'a-directory.yaml'), '--json']), 4, 'IO_ERROR', 'io');
+    failure('policy-check', await runCli(['policy', 'check', join(root, 'a-directory.yaml'), '--json']), 2, 'POLICY_NOT_A_FILE', 'input');
   });
 });
 

@@ -124,7 +124,9 @@ describe('verifyArtifact', () => {
     ['an unknown nested field', (text: string) => text.replace('"payloadType"', '"payloadTypo":1,"payloadType"'), 'BUNDLE_INVALID'],
     ['an unknown media type', (text: string) => text.replace('bundle.v0.3+json', 'bundle.v9+json'), 'BUNDLE_UNSUPPORTED_MEDIA_TYPE'],
     ['an older media type', (text: string) => text.replace('application/vnd.dev.sigstore.bundle.v0.3+json', 'application/vnd.dev.sigstore.bundle+json;version=0.2'), 'BUNDLE_UNSUPPORTED_MEDIA_TYPE'],
-    ['URL-safe base64', (text: string) => text.replace(/"sig":"([^"]*)"/, (_match, sig: string) => `"sig":"${sig.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')}"`), 'BUNDLE_INVALID'],
+    // The payload and the signature both, so the text surely changes: a 72-byte signature alone has
+    // no '+', '/' or padding about one time in twenty.
+    ['URL-safe base64', (text: string) => text.replace(/"(sig|payload)":"([^"]*)"/g, (_match, field: string, value: string) => `"${field}":"${value.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')}"`), 'BUNDLE_INVALID'],
   ])('rejects a bundle that is %s as bad input', async (_label, mutate, code) => {
     const text = await readFile(signaturePath(), 'utf8');
     const mutated = mutate(text);
