@@ -34,6 +34,8 @@ export type InputFileKind =
   | 'HYPERPARAMETERS'
   | 'SIGNING_CONFIG'
   | 'IDENTITY_TOKEN'
+  | 'EVIDENCE'
+  | 'VSA'
   | 'ARTIFACT';
 
 /**
@@ -110,7 +112,8 @@ export type InputErrorCode =
   | 'UNSUPPORTED_FILE_TYPE'
   | 'UNSUPPORTED_KEY_TYPE'
   | 'UNSUPPORTED_PREDICATE_TYPE'
-  | 'USAGE';
+  | 'USAGE'
+  | 'VSA_INVALID';
 
 export type VerificationErrorCode =
   | 'CERTIFICATE_CHAIN_INVALID'
@@ -137,9 +140,21 @@ export type VerificationErrorCode =
   | 'TLOG_THRESHOLD_NOT_MET'
   | 'UNSUPPORTED_FILE_TYPE'
   | 'VERIFICATION_FAILED'
-  | 'VERIFICATION_MATERIAL_MISMATCH';
+  | 'VERIFICATION_MATERIAL_MISMATCH'
+  // verify vsa: the summary is about another model, or says the verification failed.
+  | 'VSA_SUBJECT_MISMATCH'
+  | 'VSA_FAILED';
 
-export type PolicyErrorCode = 'CERTIFICATE_EXTENSION_MISMATCH' | 'IDENTITY_MISMATCH' | 'ISSUER_MISMATCH' | 'LINEAGE_NOT_VERIFIED';
+export type PolicyErrorCode =
+  | 'CERTIFICATE_EXTENSION_MISMATCH'
+  | 'IDENTITY_MISMATCH'
+  | 'ISSUER_MISMATCH'
+  | 'LINEAGE_NOT_VERIFIED'
+  // verify vsa: authentic, but not what this gate accepts.
+  | 'VSA_POLICY_MISMATCH'
+  | 'VSA_TOO_OLD'
+  | 'VSA_VERIFIER_MISMATCH'
+  | 'VSA_RESOURCE_MISMATCH';
 
 export type IOErrorCode =
   | 'FILE_CHANGED_WHILE_HASHING'

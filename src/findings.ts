@@ -50,7 +50,11 @@ export type FindingCode =
   | 'PROVENANCE_CONFLICT'
   | 'BUILDER_NOT_ALLOWED'
   | 'LINEAGE_TOO_DEEP'
-  | 'INPUT_NOT_FOUND';
+  | 'INPUT_NOT_FOUND'
+  // verify lineage --evidence
+  | 'EVIDENCE_MISSING'
+  | 'EVIDENCE_CONFLICT'
+  | 'EVIDENCE_UNUSED';
 
 export interface Finding {
   readonly code: FindingCode | AiprovError['code'];

@@ -13,6 +13,16 @@ export function positiveInteger(value: string): number {
   return number;
 }
 
+const DURATION_UNITS_MS: Readonly<Record<string, number>> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `30s`, `15m`, `24h`, `7d`: a duration in milliseconds. */
+export function duration(value: string): number {
+  const match = /^([1-9][0-9]{0,8})([smhd])$/.exec(value);
+  const unit = match?.[2] === undefined ? undefined : DURATION_UNITS_MS[match[2]];
+  if (match?.[1] === undefined || unit === undefined) throw new InvalidArgumentError('must be a whole number with a unit: s, m, h or d (e.g. 24h)');
+  return Number(match[1]) * unit;
+}
+
 export interface ManifestFlags {
   readonly hash: HashType;
   readonly method?: SerializationMethod;

@@ -83,3 +83,53 @@ async function keySigningMethod(flags: SigningFlags, keyPath: string, context: C
     keyPem,
   );
 }
+
+/** The signing flags of `sign`, prefixed `--vsa-`, for signing a verification summary. */
+export interface VsaSigningFlags {
+  readonly vsaKey?: string;
+  readonly vsaCertificate?: string;
+  readonly vsaCertificateChain?: string[];
+  readonly vsaPassphraseEnv?: string;
+  readonly vsaIdentityToken?: string;
+  readonly vsaStaging?: boolean;
+  readonly vsaSigningConfig?: string;
+  readonly vsaFulcioUrl?: string;
+  readonly vsaRekorUrl?: string;
+  readonly vsaTsaUrl?: string;
+  readonly vsaOidcIssuer?: string;
+}
+
+/**
+ * `--vsa-key`, `--vsa-identity-token`, …: the options of `addSigningOptions` under a `vsa-`
+ * prefix, since a verifying command's own `--key` and `--staging` name what it trusts.
+ */
+export function addVsaSigningOptions(command: Command): Command {
+  return command
+    .option('--vsa-key <private-key.pem>', 'sign the verification summary with this key (default: keyless, with Sigstore)')
+    .option('--vsa-certificate <cert.pem>', 'the VSA signing key\'s certificate')
+    .option('--vsa-certificate-chain <chain.pem...>', 'intermediate (and root) certificates after the VSA signing certificate')
+    .option('--vsa-passphrase-env <VAR>', 'the VSA key\'s passphrase is in this environment variable')
+    .option('--vsa-identity-token <token|@file>', 'keyless VSA: the OIDC identity token (else SIGSTORE_ID_TOKEN, GitHub Actions, or a browser sign-in)')
+    .option('--vsa-staging', 'keyless VSA: use Sigstore\'s staging instance')
+    .option('--vsa-signing-config <file>', 'keyless VSA: a Sigstore SigningConfig v0.2')
+    .option('--vsa-fulcio-url <url>', 'keyless VSA: Fulcio URL')
+    .option('--vsa-rekor-url <url>', 'keyless VSA: Rekor URL')
+    .option('--vsa-tsa-url <url>', 'keyless VSA: RFC 3161 timestamp authority URL')
+    .option('--vsa-oidc-issuer <url>', 'keyless VSA: OIDC issuer for the browser sign-in');
+}
+
+export function vsaSigningFlags(flags: VsaSigningFlags): SigningFlags {
+  return {
+    ...(flags.vsaKey === undefined ? {} : { key: flags.vsaKey }),
+    ...(flags.vsaCertificate === undefined ? {} : { certificate: flags.vsaCertificate }),
+    ...(flags.vsaCertificateChain === undefined ? {} : { certificateChain: flags.vsaCertificateChain }),
+    ...(flags.vsaPassphraseEnv === undefined ? {} : { passphraseEnv: flags.vsaPassphraseEnv }),
+    ...(flags.vsaIdentityToken === undefined ? {} : { identityToken: flags.vsaIdentityToken }),
+    ...(flags.vsaStaging === true ? { staging: true } : {}),
+    ...(flags.vsaSigningConfig === undefined ? {} : { signingConfig: flags.vsaSigningConfig }),
+    ...(flags.vsaFulcioUrl === undefined ? {} : { fulcioUrl: flags.vsaFulcioUrl }),
+    ...(flags.vsaRekorUrl === undefined ? {} : { rekorUrl: flags.vsaRekorUrl }),
+    ...(flags.vsaTsaUrl === undefined ? {} : { tsaUrl: flags.vsaTsaUrl }),
+    ...(flags.vsaOidcIssuer === undefined ? {} : { oidcIssuer: flags.vsaOidcIssuer }),
+  };
+}

@@ -23,6 +23,11 @@ export interface ArtifactFiles {
    * bundles one per line, the layout of `gh attestation download`.
    */
   readonly attestationsPath: string;
+  /**
+   * `<kind>.evidence.jsonl` inside a directory, `<file>.evidence.jsonl` beside a file: the bundles a
+   * lineage verdict rested on (`verify lineage --evidence-out`), shipped with the artifact.
+   */
+  readonly evidencePath: string;
 }
 
 export async function artifactFiles(artifactPath: string, kind: ArtifactKind = 'model'): Promise<ArtifactFiles> {
@@ -34,8 +39,8 @@ export async function artifactFiles(artifactPath: string, kind: ArtifactKind = '
   }
   const base = resolve(artifactPath);
   return isDirectory
-    ? { isDirectory, signaturePath: resolve(base, `${kind}.sig`), attestationsPath: resolve(base, `${kind}.intoto.jsonl`) }
-    : { isDirectory, signaturePath: `${base}.sig`, attestationsPath: `${base}.intoto.jsonl` };
+    ? { isDirectory, signaturePath: resolve(base, `${kind}.sig`), attestationsPath: resolve(base, `${kind}.intoto.jsonl`), evidencePath: resolve(base, `${kind}.evidence.jsonl`) }
+    : { isDirectory, signaturePath: `${base}.sig`, attestationsPath: `${base}.intoto.jsonl`, evidencePath: `${base}.evidence.jsonl` };
 }
 
 /** The path of `file` relative to a directory artifact, when it lies inside it. */
@@ -46,10 +51,11 @@ export function pathInsideArtifact(artifactPath: string, file: string): string |
 }
 
 /**
- * The files beside the content that are never part of it: the signature and the attestations
- * file. Both are recorded in `ignore_paths` (even before the attestations file exists), so that
- * attesting later or verifying never hashes them.
+ * The files beside the content that are never part of it: the signature, the attestations file
+ * and the evidence file. All are recorded in `ignore_paths` (even before the attestations and
+ * evidence files exist), so that attesting or writing evidence later, or verifying, never hashes
+ * them.
  */
-export function metadataIgnorePaths(artifactPath: string, signaturePath: string, attestationsPath: string): string[] {
-  return [signaturePath, attestationsPath].map((path) => pathInsideArtifact(artifactPath, path)).filter((path): path is string => path !== undefined);
+export function metadataIgnorePaths(artifactPath: string, signaturePath: string, ...metadataPaths: readonly string[]): string[] {
+  return [signaturePath, ...metadataPaths].map((path) => pathInsideArtifact(artifactPath, path)).filter((path): path is string => path !== undefined);
 }

@@ -18,15 +18,28 @@ export interface StoredAttestation {
  * ATTESTATIONS_FILE_TOO_LARGE / ATTESTATIONS_FILE_NOT_A_FILE before anything is parsed.
  */
 export async function readAttestations(path: string): Promise<StoredAttestation[]> {
-  const text = await readAttestationsText(path);
-  const attestations: StoredAttestation[] = [];
+  return parseBundleLines(await readAttestationsText(path), path);
+}
+
+/**
+ * Reads an evidence file (`verify lineage --evidence`): JSON Lines of Sigstore bundles, like an
+ * attestations file, but it must exist, and its errors name it as evidence (EVIDENCE_TOO_LARGE,
+ * EVIDENCE_NOT_A_FILE; a line that is not a bundle is BUNDLE_INVALID naming the line).
+ */
+export async function readEvidenceFile(path: string): Promise<StoredAttestation[]> {
+  return parseBundleLines(await readBoundedText(path, { maxBytes: MAX_ATTESTATIONS_FILE_BYTES, kind: 'EVIDENCE', what: 'evidence file' }), path);
+}
+
+/** Every non-empty line a bundle; a malformed line is an error naming it, never skipped. */
+function parseBundleLines(text: string, path: string): StoredAttestation[] {
+  const bundles: StoredAttestation[] = [];
   text.split('\n').forEach((content, index) => {
     if (content.trim() === '') return;
     const bytes = Buffer.from(content, 'utf8');
     if (bytes.byteLength > MAX_BUNDLE_BYTES) throw new InputError('BUNDLE_TOO_LARGE', `${path}:${String(index + 1)}: bundle larger than ${String(MAX_BUNDLE_BYTES)} bytes`, { path });
-    attestations.push({ line: index + 1, bundle: parseBundle(bytes, `${path}:${String(index + 1)}`) });
+    bundles.push({ line: index + 1, bundle: parseBundle(bytes, `${path}:${String(index + 1)}`) });
   });
-  return attestations;
+  return bundles;
 }
 
 /** Appends one bundle as a line; the file is rewritten atomically so a reader never sees half a line. */

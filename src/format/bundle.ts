@@ -118,7 +118,7 @@ export async function readBundleFile(path: string): Promise<BundleJson> {
  * bundles to verify (by predicate type) or where to look for an artifact (by subject digest).
  * Never a basis for a verdict; `undefined` when the payload is not an in-toto statement.
  */
-export function peekUnverifiedStatement(bundle: BundleJson): { readonly predicateType?: string; readonly subjectDigest?: string } | undefined {
+export function peekUnverifiedStatement(bundle: BundleJson): { readonly predicateType?: string; readonly subjectName?: string; readonly subjectDigest?: string } | undefined {
   if (bundle.dsseEnvelope === undefined) return undefined;
   let statement: unknown;
   try {
@@ -129,6 +129,7 @@ export function peekUnverifiedStatement(bundle: BundleJson): { readonly predicat
   if (typeof statement !== 'object' || statement === null) return undefined;
   const { predicateType, subject } = statement as { predicateType?: unknown; subject?: unknown };
   const first: unknown = Array.isArray(subject) ? subject[0] : undefined;
-  const digest: unknown = typeof first === 'object' && first !== null ? (first as { digest?: { sha256?: unknown } }).digest?.sha256 : undefined;
-  return { ...(typeof predicateType === 'string' ? { predicateType } : {}), ...(typeof digest === 'string' ? { subjectDigest: digest } : {}) };
+  const { name, digest } = typeof first === 'object' && first !== null ? (first as { name?: unknown; digest?: { sha256?: unknown } }) : { name: undefined, digest: undefined };
+  const sha256: unknown = digest?.sha256;
+  return { ...(typeof predicateType === 'string' ? { predicateType } : {}), ...(typeof name === 'string' ? { subjectName: name } : {}), ...(typeof sha256 === 'string' ? { subjectDigest: sha256 } : {}) };
 }

@@ -1,4 +1,5 @@
 import type { ArtifactRole } from '../format/artifact-kind.js';
+import type { BundleJson } from '../format/bundle.js';
 import type { Finding } from '../findings.js';
 import type { Signer } from '../verify/signer.js';
 
@@ -25,6 +26,11 @@ export interface LineageNode {
   readonly name: string;
   /** Where it was found on disk, if it was. */
   readonly path?: string;
+  /**
+   * `disk`: its content was re-hashed and matched its signature; `evidence`: it is not on this
+   * host, and its signature from the evidence file vouches for its digest.
+   */
+  readonly verifiedFrom?: 'disk' | 'evidence';
   /** `sha256:<root>` as named by the parent's provenance (or computed, for the top model). */
   readonly digest: string;
   /** undefined when the signature could not be verified. */
@@ -57,4 +63,9 @@ export interface LineageResult {
    * signature is bad (exit 1); denied: authentic but the policy says no (exit 3). */
   readonly verdict: LineageVerdict;
   readonly root: LineageNode;
+  /**
+   * Every signature and attestation the verdict rests on, each once, the model's first: what
+   * `--evidence-out` writes. Not part of the JSON report.
+   */
+  readonly evidence: readonly BundleJson[];
 }

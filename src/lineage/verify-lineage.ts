@@ -1,17 +1,19 @@
-import { readdir } from 'node:fs/promises';
-import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { basename, dirname, resolve } from 'node:path';
 import { AiprovError, isAiprovError, type ErrorCode } from '../errors.js';
 import { licenseAllowed, type ResolvedPolicy, type ResolvedSigner } from '../policy/resolve.js';
 import { artifactFiles, KIND_OF_ROLE, type ArtifactRole } from '../format/artifact-kind.js';
 import { identifyArtifact } from '../sign/attest.js';
-import { readAttestations } from '../format/attestation-file.js';
-import { peekUnverifiedStatement, readBundleFile } from '../format/bundle.js';
+import { readAttestations, type StoredAttestation } from '../format/attestation-file.js';
+import { peekUnverifiedStatement, type BundleJson } from '../format/bundle.js';
 import { DATASET_CARD_V1, parseDatasetCardStatement, type DatasetCard } from '../statement/dataset-card.js';
 import { parseTrainingProvenance, SLSA_PROVENANCE_V1, type ArtifactDependency, type TrainingProvenance } from '../statement/provenance.js';
 import { findingFromError, type Finding, type FindingCode, type FindingFields } from '../findings.js';
 import type { Signer } from '../verify/signer.js';
 import { authenticateDsseBundle, verifyArtifact, type ArtifactTrust, type VerifyArtifactResult } from '../verify/verify-artifact.js';
+import { manifestFromStatement } from '../statement/oms.js';
+import { parseStatement } from '../statement/parse.js';
+import { bundleKey, EvidenceStore, type SourcedBundle } from './evidence.js';
+import { ArtifactLocator } from './locator.js';
 import type { AttestationSummary, LineageNode, LineageResult, PolicySigner } from './types.js';
 
 /**
@@ -28,13 +30,15 @@ const NOT_THIS_SIGNER = new Set<ErrorCode>([
   'CERTIFICATE_EXTENSION_MISMATCH',
 ]);
 
-/** How deep search directories are scanned for artifacts (a dataset store is rarely deeper). */
-const SEARCH_DEPTH = 3;
-
 export interface VerifyLineageOptions {
   readonly policy: ResolvedPolicy;
   /** Directories where inputs named by the provenance are looked for. */
   readonly searchDirectories?: readonly string[];
+  /**
+   * Bundles shipped with the model (`--evidence`, read with `readEvidenceFile`): inputs that are
+   * not on disk are verified from these, and every line must be used by the verdict.
+   */
+  readonly evidence?: { readonly source: string; readonly bundles: readonly StoredAttestation[] };
   readonly now?: Date;
 }
 
@@ -92,37 +96,30 @@ async function withTrustedSigner<T>(role: ArtifactRole, policy: ResolvedPolicy, 
 interface VerifiedAttestation<T> {
   readonly value: T;
   readonly signedBy: PolicySigner;
+  readonly bundle: BundleJson;
 }
 
 /**
- * Verifies every attestation of one predicate type in an artifact's attestations file and keeps
- * those about this artifact (by root digest). An attestation about another digest is not silently
- * skipped when nothing else matches: it is reported as a subject mismatch.
+ * Verifies every attestation of one predicate type among those stored for an artifact (its
+ * attestations file, and evidence about its digest) and keeps those about this artifact (by root
+ * digest). An attestation about another digest is not silently skipped when nothing else matches:
+ * it is reported as a subject mismatch.
  */
 async function verifiedAttestations<T>(
-  attestationsPath: string,
+  stored: readonly SourcedBundle[],
   predicateType: string,
   rootDigest: string,
   role: ArtifactRole,
-  options: VerifyLineageOptions,
+  run: Run,
   parse: (statement: unknown) => { value: T; subjectDigest: string },
   findings: Finding[],
 ): Promise<VerifiedAttestation<T>[]> {
-  let stored;
-  try {
-    stored = await readAttestations(attestationsPath);
-  } catch (error) {
-    if (!isAiprovError(error)) throw error;
-    findings.push({ ...findingFromError(error), category: 'verification', path: basename(attestationsPath) });
-    return [];
-  }
   const matching: VerifiedAttestation<T>[] = [];
   const otherSubjects: string[] = [];
-  for (const { line, bundle } of stored) {
+  for (const { where, bundle } of stored) {
     // Only look at bundles declaring this predicate type; which ones do is not trusted yet.
     if (peekUnverifiedStatement(bundle)?.predicateType !== predicateType) continue;
-    const where = `${basename(attestationsPath)}:${String(line)}`;
-    const attempt = await withTrustedSigner(role, options.policy, `attestation ${where}`, (trust) => Promise.resolve(authenticateDsseBundle(bundle, trust, options.now ?? new Date())));
+    const attempt = await withTrustedSigner(role, run.options.policy, `attestation ${where}`, (trust) => Promise.resolve(authenticateDsseBundle(bundle, trust, run.now)));
     if (!attempt.ok) {
       findings.push(attempt.finding);
       continue;
@@ -139,7 +136,7 @@ async function verifiedAttestations<T>(
       otherSubjects.push(`${where} names sha256:${parsed.subjectDigest}`);
       continue;
     }
-    matching.push({ value: parsed.value, signedBy: summarize(attempt.signerName, attempt.value.signer) });
+    matching.push({ value: parsed.value, signedBy: summarize(attempt.signerName, attempt.value.signer), bundle });
   }
   if (matching.length === 0 && otherSubjects.length > 0) {
     findings.push(failure('ATTESTATION_SUBJECT_MISMATCH', 'verification', { value: predicateType, digest: `sha256:${rootDigest}`, values: otherSubjects }));
@@ -147,70 +144,10 @@ async function verifiedAttestations<T>(
   return matching;
 }
 
-/** Index of signed artifacts under the search directories, by the root digest their signature claims. */
-class ArtifactLocator {
-  private index: Map<string, string[]> | undefined;
-
-  constructor(private readonly searchDirectories: readonly string[]) {}
-
-  /** Candidate paths for a dependency: its `file:` URI, then signed artifacts with that digest, then same-named ones. */
-  async candidates(dependency: ArtifactDependency, relativeTo: string): Promise<string[]> {
-    const found: string[] = [];
-    if (dependency.uri?.startsWith('file:') === true) {
-      const path = dependency.uri.startsWith('file://') ? fileURLToPath(dependency.uri) : dependency.uri.slice('file:'.length);
-      found.push(isAbsolute(path) ? path : resolve(relativeTo, path));
-    }
-    const index = await this.buildIndex();
-    found.push(...(index.get(`digest:${dependency.rootDigest}`) ?? []), ...(index.get(`name:${dependency.name}`) ?? []));
-    return [...new Set(found)];
-  }
-
-  private async buildIndex(): Promise<Map<string, string[]>> {
-    if (this.index !== undefined) return this.index;
-    const index = new Map<string, string[]>();
-    const add = (key: string, path: string): void => {
-      index.set(key, [...(index.get(key) ?? []), path]);
-    };
-    const visit = async (directory: string, depth: number): Promise<void> => {
-      let entries;
-      try {
-        entries = await readdir(directory, { withFileTypes: true });
-      } catch {
-        return;
-      }
-      for (const entry of entries) {
-        const path = join(directory, entry.name);
-        if (entry.isDirectory()) {
-          add(`name:${entry.name}`, path);
-          if (depth < SEARCH_DEPTH) await visit(path, depth + 1);
-        } else if (entry.isFile() && entry.name.endsWith('.sig')) {
-          // `<kind>.sig` signs its directory; `<file>.sig` signs the file beside it.
-          const isKindSignature = ['model.sig', 'dataset.sig', 'recipe.sig'].includes(entry.name);
-          const artifact = isKindSignature ? directory : path.slice(0, -'.sig'.length);
-          const digest = await claimedRootDigest(path);
-          if (digest !== undefined) add(`digest:${digest}`, artifact);
-          if (!isKindSignature) add(`name:${basename(artifact)}`, artifact);
-        }
-      }
-    };
-    for (const directory of this.searchDirectories) await visit(resolve(directory), 0);
-    this.index = index;
-    return index;
-  }
-}
-
-/** The subject digest a signature claims, unverified: only used to find candidates. */
-async function claimedRootDigest(signaturePath: string): Promise<string | undefined> {
-  try {
-    return peekUnverifiedStatement(await readBundleFile(signaturePath))?.subjectDigest;
-  } catch {
-    return undefined;
-  }
-}
-
 interface NodeInput {
   readonly role: ArtifactRole;
-  readonly path: string;
+  /** Where the artifact is on disk; undefined when it is verified from evidence alone. */
+  readonly path?: string;
   readonly name: string;
   /** The digest the parent's provenance names; undefined for the top model. */
   readonly expectedDigest?: string;
@@ -219,63 +156,129 @@ interface NodeInput {
   readonly ancestors: readonly string[];
 }
 
+/** One verification run: its options, reference time, where inputs are found, and what each node rested on. */
+interface Run {
+  readonly options: VerifyLineageOptions;
+  readonly now: Date;
+  readonly locator: ArtifactLocator;
+  readonly evidence: EvidenceStore | undefined;
+  /** The bundles each node's verdict rested on (kept beside the node: they are not part of its report). */
+  readonly restedOn: WeakMap<LineageNode, readonly BundleJson[]>;
+}
+
 /**
  * Verifies a model's whole lineage against a policy: the model's signature, its training
  * provenance, and every input it names (recipe, datasets, base model, recursively), each by
- * digest and each against its role's signers and rules. The result is data: one node per
- * artifact with its verified signer, digest, attestations and findings.
+ * digest and each against its role's signers and rules. Inputs are found on disk (`--search`) or,
+ * on a host that has only the model, in its evidence. The result is data: one node per artifact
+ * with its verified signer, digest, attestations and findings, and the bundles the verdict rests on.
  */
 export async function verifyLineage(modelPath: string, options: VerifyLineageOptions): Promise<LineageResult> {
-  const locator = new ArtifactLocator(options.searchDirectories ?? []);
-  const root = await verifyNode({ role: 'model', path: modelPath, name: basename(resolve(modelPath)), depth: 0, ancestors: [] }, options, locator);
-  const all = flatten(root);
-  const errors = all.flatMap((node) => node.findings).filter((finding) => finding.severity === 'error');
+  const run: Run = {
+    options,
+    now: options.now ?? new Date(),
+    locator: new ArtifactLocator(options.searchDirectories ?? []),
+    evidence: options.evidence === undefined ? undefined : new EvidenceStore(options.evidence.source, options.evidence.bundles),
+    restedOn: new WeakMap(),
+  };
+  let root = await verifyNode({ role: 'model', path: modelPath, name: basename(resolve(modelPath)), depth: 0, ancestors: [] }, run);
+  const nodes = flatten(root);
+  const evidence = uniqueBundles(nodes.flatMap((node) => run.restedOn.get(node) ?? []));
+  if (run.evidence !== undefined) root = { ...root, findings: [...root.findings, ...unusedEvidenceFindings(run.evidence, evidence, nodes, run)] };
+  const errors = flatten(root).flatMap((node) => node.findings).filter((finding) => finding.severity === 'error');
   const verdict = errors.some((finding) => finding.category !== 'policy') ? 'failed' : errors.length > 0 ? 'denied' : 'verified';
-  return { verdict, root };
+  return { verdict, root, evidence };
+}
+
+/**
+ * Evidence the verdict did not use. A bundle no trusted signer's key verifies (a bad signature,
+ * an altered payload) is a forgery: the verification fails, whatever else it found. A genuine
+ * bundle left unused is about something else, or a second account of an input: a verdict that
+ * would pass must not (the file is not what the release wrote); one already failed or denied is
+ * not made worse by bundles it never reached (an input the policy wants on disk, a base model
+ * deeper than it follows).
+ */
+function unusedEvidenceFindings(store: EvidenceStore, used: readonly BundleJson[], nodes: readonly LineageNode[], run: Run): Finding[] {
+  const unused = store.unused(new Set(used.map(bundleKey)));
+  if (unused.length === 0) return [];
+  const findings: Finding[] = [];
+  const genuine: number[] = [];
+  for (const { line, bundle } of unused) {
+    const failures: AiprovError[] = [];
+    let authenticated = false;
+    for (const signer of run.options.policy.signers.values()) {
+      for (const trust of trustsOf(signer, run.options.policy)) {
+        try {
+          authenticateDsseBundle(bundle, trust, run.now);
+          authenticated = true;
+        } catch (error) {
+          if (!isAiprovError(error)) throw error;
+          failures.push(error);
+        }
+      }
+    }
+    const decisive = authenticated ? undefined : failures.find((error) => !NOT_THIS_SIGNER.has(error.code) && error.category !== 'policy');
+    if (decisive !== undefined) findings.push({ ...findingFromError(decisive, `${store.source}:${String(line)}`), category: 'verification' });
+    else genuine.push(line);
+  }
+  const failedAlready = findings.length > 0 || nodes.some((node) => node.findings.some((finding) => finding.severity === 'error'));
+  if (genuine.length > 0 && !failedAlready) {
+    findings.push(failure('EVIDENCE_UNUSED', 'verification', { value: store.source, values: genuine.map(String), count: genuine.length }));
+  }
+  return findings;
 }
 
 function flatten(node: LineageNode): LineageNode[] {
   return [node, ...node.children.flatMap(flatten)];
 }
 
-async function verifyNode(input: NodeInput, options: VerifyLineageOptions, locator: ArtifactLocator): Promise<LineageNode> {
-  const { role, path } = input;
-  const kind = KIND_OF_ROLE[role];
+function uniqueBundles(bundles: readonly BundleJson[]): BundleJson[] {
+  const seen = new Set<string>();
+  return bundles.filter((bundle) => {
+    const key = bundleKey(bundle);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** What establishing a node's own signature yields: its digest and signer, or a finished (failed) node. */
+type Established =
+  | { readonly done: true; readonly node: LineageNode }
+  | {
+      readonly done: false;
+      readonly node: Omit<LineageNode, 'attestations' | 'findings' | 'children'>;
+      readonly rootDigest: string;
+      readonly signature: BundleJson;
+      /** The node's stored attestations: its attestations file and evidence about its digest. */
+      readonly stored: readonly SourcedBundle[];
+      /** Where `file:` URIs of its provenance are resolved from. */
+      readonly directory: string | undefined;
+    };
+
+async function verifyNode(input: NodeInput, run: Run): Promise<LineageNode> {
   const findings: Finding[] = [];
+  const established = input.path === undefined ? await establishFromEvidence(input, run, findings) : await establishFromDisk(input, input.path, run, findings);
+  if (established.done) return established.node;
+  const { node, rootDigest, stored } = established;
+  const { role } = input;
   const attestations: AttestationSummary[] = [];
-  const base = { id: `${role}:${input.expectedDigest ?? path}`, role, name: input.name, path: resolve(path) };
+  const restedOn: BundleJson[] = [established.signature];
+  const finish = (result: LineageNode): LineageNode => {
+    run.restedOn.set(result, restedOn);
+    return result;
+  };
 
-  // 1. The artifact's own signature, by a signer its role trusts, and its content re-hashed.
-  const files = await artifactFiles(path, kind);
-  const signature = await withTrustedSigner(role, options.policy, `the ${role} ${input.name}`, (trust) =>
-    verifyArtifact(path, { trust, kind, ...(options.now === undefined ? {} : { now: options.now }) }),
-  );
-  if (!signature.ok) {
-    if (signature.finding.code !== 'FILE_NOT_FOUND') {
-      findings.push(signature.finding);
-      return { ...base, digest: `sha256:${input.expectedDigest ?? 'unknown'}`, attestations, findings, children: [] };
-    }
-    // Unsigned: hash it anyway, so the report says whether it is at least the named content.
-    const { rootDigest } = await identifyArtifact(path, kind);
-    findings.push(failure('UNSIGNED_ARTIFACT', 'policy', { subject: `the ${role} ${input.name}`, digest: `sha256:${rootDigest}`, value: basename(files.signaturePath) }));
-    return { ...base, digest: `sha256:${rootDigest}`, attestations, findings, children: [] };
-  }
-  const verified: VerifyArtifactResult = signature.value;
-  findings.push(...verified.findings.map((finding) => (finding.severity === 'error' ? { ...finding, category: 'verification' as const } : finding)));
-  const rootDigest = verified.signedRootDigest;
-  const signedBy = summarize(signature.signerName, verified.signer);
-  const node = { ...base, id: `${role}:sha256:${rootDigest}`, digest: `sha256:${rootDigest}`, signedBy };
-
-  // 2. The digest link: the parent's provenance must name exactly what was signed and is on disk.
+  // 2. The digest link: the parent's provenance must name exactly what was signed.
   if (input.expectedDigest !== undefined && input.expectedDigest !== rootDigest) {
     findings.push(failure('DIGEST_LINK_MISMATCH', 'verification', { subject: input.name, expectedDigest: `sha256:${input.expectedDigest}`, digest: `sha256:${rootDigest}` }));
   }
-  const rolePolicy = options.policy.roles[role];
+  const rolePolicy = run.options.policy.roles[role];
 
   // 3. Dataset card: licence and forbidden content.
   if (role === 'dataset') {
     const errorsBefore = findings.length;
-    const cards = await verifiedAttestations<DatasetCard>(files.attestationsPath, DATASET_CARD_V1, rootDigest, role, options, (statement) => {
+    const cards = await verifiedAttestations<DatasetCard>(stored, DATASET_CARD_V1, rootDigest, role, run, (statement) => {
       const parsed = parseDatasetCardStatement(statement);
       return { value: parsed.card, subjectDigest: parsed.dataset.rootDigest };
     }, findings);
@@ -284,7 +287,7 @@ async function verifyNode(input: NodeInput, options: VerifyLineageOptions, locat
     const card = cards[0];
     if (cards.some((other) => JSON.stringify(other.value) !== JSON.stringify(card?.value))) {
       findings.push(failure('DATASET_CARD_CONFLICT', 'verification', { subject: `the dataset ${input.name}`, count: cards.length }));
-      return { ...node, attestations, findings, children: [] };
+      return finish({ ...node, attestations, findings, children: [] });
     }
     if (card === undefined) {
       // A card that failed verification was already reported; "missing" would only repeat it.
@@ -292,8 +295,9 @@ async function verifyNode(input: NodeInput, options: VerifyLineageOptions, locat
       if (required && findings.length === errorsBefore) {
         findings.push(failure('MISSING_DATASET_CARD', 'policy', { subject: `the dataset ${input.name}` }));
       }
-      return { ...node, attestations, findings, children: [] };
+      return finish({ ...node, attestations, findings, children: [] });
     }
+    restedOn.push(...cards.map(({ bundle }) => bundle));
     attestations.push({ predicateType: DATASET_CARD_V1, signedBy: card.signedBy, details: { license: card.value.license } });
     if (rolePolicy.allowedLicenses !== undefined && !licenseAllowed(card.value.license, rolePolicy.allowedLicenses)) {
       findings.push(failure('LICENSE_NOT_ALLOWED', 'policy', { subject: `the dataset ${input.name}`, value: card.value.license, values: rolePolicy.allowedLicenses }));
@@ -301,23 +305,23 @@ async function verifyNode(input: NodeInput, options: VerifyLineageOptions, locat
     if (rolePolicy.forbid.includes('sensitive-personal-information') && card.value.hasSensitivePersonalInformation !== 'no') {
       findings.push(failure('FORBIDDEN_DATA', 'policy', { subject: `the dataset ${input.name}`, value: card.value.hasSensitivePersonalInformation ?? 'not stated' }));
     }
-    return {
+    return finish({
       ...node,
       card: { license: card.value.license, ...(card.value.version === undefined ? {} : { version: card.value.version }), ...(card.value.description === undefined ? {} : { description: card.value.description }), ...(card.value.hasSensitivePersonalInformation === undefined ? {} : { hasSensitivePersonalInformation: card.value.hasSensitivePersonalInformation }) },
       attestations,
       findings,
       children: [],
-    };
+    });
   }
-  if (role === 'recipe') return { ...node, attestations, findings, children: [] };
+  if (role === 'recipe') return finish({ ...node, attestations, findings, children: [] });
 
   // 4. Models: training provenance, its builder, and every input it names.
   if (input.ancestors.includes(rootDigest)) {
     findings.push(failure('BASE_MODEL_CYCLE', 'verification', { subject: input.name, digest: `sha256:${rootDigest}` }));
-    return { ...node, attestations, findings, children: [] };
+    return finish({ ...node, attestations, findings, children: [] });
   }
   const errorsBefore = findings.length;
-  const provenances = await verifiedAttestations<TrainingProvenance>(files.attestationsPath, SLSA_PROVENANCE_V1, rootDigest, role, options, (statement) => {
+  const provenances = await verifiedAttestations<TrainingProvenance>(stored, SLSA_PROVENANCE_V1, rootDigest, role, run, (statement) => {
     const parsed = parseTrainingProvenance(statement);
     return { value: parsed, subjectDigest: parsed.model.rootDigest };
   }, findings);
@@ -326,14 +330,15 @@ async function verifyNode(input: NodeInput, options: VerifyLineageOptions, locat
     if (rolePolicy.requireAttestations.includes('training-provenance') && findings.length === errorsBefore) {
       findings.push(failure('MISSING_PROVENANCE', 'policy', { subject: `the ${role} ${input.name}` }));
     }
-    return { ...node, attestations, findings, children: [] };
+    return finish({ ...node, attestations, findings, children: [] });
   }
   // Two signed accounts of one training run that name different inputs cannot both be true.
   const conflicting = others.find((other) => provenanceFingerprint(other.value) !== provenanceFingerprint(provenance.value));
   if (conflicting !== undefined) {
     findings.push(failure('PROVENANCE_CONFLICT', 'verification', { subject: input.name }));
-    return { ...node, attestations, findings, children: [] };
+    return finish({ ...node, attestations, findings, children: [] });
   }
+  restedOn.push(...provenances.map(({ bundle }) => bundle));
   const training = provenance.value;
   attestations.push({ predicateType: SLSA_PROVENANCE_V1, signedBy: provenance.signedBy, details: { builderId: training.builderId } });
   if (rolePolicy.builderIds !== undefined && !rolePolicy.builderIds.includes(training.builderId)) {
@@ -347,13 +352,13 @@ async function verifyNode(input: NodeInput, options: VerifyLineageOptions, locat
     ...training.baseModels.map((dependency) => ({ dependency, role: 'base-model' as const })),
   ];
   for (const { dependency, role: childRole } of inputs) {
-    if (childRole === 'base-model' && input.depth + 1 > options.policy.roles['base-model'].maxDepth) {
-      findings.push(failure('LINEAGE_TOO_DEEP', 'policy', { subject: dependency.name, count: input.depth + 1, limit: options.policy.roles['base-model'].maxDepth }));
+    if (childRole === 'base-model' && input.depth + 1 > run.options.policy.roles['base-model'].maxDepth) {
+      findings.push(failure('LINEAGE_TOO_DEEP', 'policy', { subject: dependency.name, count: input.depth + 1, limit: run.options.policy.roles['base-model'].maxDepth }));
       continue;
     }
-    children.push(await verifyDependency(dependency, childRole, { ...input, depth: input.depth + 1, ancestors: [...input.ancestors, rootDigest] }, dirname(resolve(path)), options, locator));
+    children.push(await verifyDependency(dependency, childRole, { ...input, depth: input.depth + 1, ancestors: [...input.ancestors, rootDigest] }, established.directory, run));
   }
-  return {
+  return finish({
     ...node,
     provenance: {
       builderId: training.builderId,
@@ -365,20 +370,133 @@ async function verifyNode(input: NodeInput, options: VerifyLineageOptions, locat
     attestations,
     findings,
     children,
+  });
+}
+
+/**
+ * 1. An artifact on disk: its own signature (its signature file, or — when there is none — a
+ * signature from the evidence), by a signer its role trusts, and its content re-hashed.
+ */
+async function establishFromDisk(input: NodeInput, path: string, run: Run, findings: Finding[]): Promise<Established> {
+  const { role } = input;
+  const kind = KIND_OF_ROLE[role];
+  const base = { id: `${role}:${input.expectedDigest ?? path}`, role, name: input.name, path: resolve(path), verifiedFrom: 'disk' as const };
+  const files = await artifactFiles(path, kind);
+  const verifyWith = (bundle?: BundleJson) =>
+    withTrustedSigner(role, run.options.policy, `the ${role} ${input.name}`, (trust) => verifyArtifact(path, { trust, kind, now: run.now, ...(bundle === undefined ? {} : { bundle }) }));
+  let signature = await verifyWith();
+  if (!signature.ok && signature.finding.code === 'FILE_NOT_FOUND' && run.evidence !== undefined) {
+    // No signature file beside it: a signature in the evidence may cover it (it is still re-hashed).
+    const candidates = input.expectedDigest === undefined ? run.evidence.signatures() : run.evidence.signaturesOf(input.expectedDigest);
+    for (const candidate of candidates) {
+      const attempt = await verifyWith(candidate.bundle);
+      if (attempt.ok && attempt.value.verified) {
+        signature = attempt;
+        break;
+      }
+    }
+  }
+  if (!signature.ok) {
+    if (signature.finding.code !== 'FILE_NOT_FOUND') {
+      findings.push(signature.finding);
+      return { done: true, node: { ...base, digest: `sha256:${input.expectedDigest ?? 'unknown'}`, attestations: [], findings, children: [] } };
+    }
+    // Unsigned: hash it anyway, so the report says whether it is at least the named content.
+    const { rootDigest } = await identifyArtifact(path, kind);
+    findings.push(failure('UNSIGNED_ARTIFACT', 'policy', { subject: `the ${role} ${input.name}`, digest: `sha256:${rootDigest}`, value: basename(files.signaturePath) }));
+    return { done: true, node: { ...base, digest: `sha256:${rootDigest}`, attestations: [], findings, children: [] } };
+  }
+  const verified: VerifyArtifactResult = signature.value;
+  findings.push(...verified.findings.map((finding) => (finding.severity === 'error' ? { ...finding, category: 'verification' as const } : finding)));
+  const rootDigest = verified.signedRootDigest;
+  let fileAttestations: SourcedBundle[];
+  try {
+    fileAttestations = (await readAttestations(files.attestationsPath)).map(({ line, bundle }) => ({ where: `${basename(files.attestationsPath)}:${String(line)}`, bundle }));
+  } catch (error) {
+    if (!isAiprovError(error)) throw error;
+    findings.push({ ...findingFromError(error), category: 'verification', path: basename(files.attestationsPath) });
+    fileAttestations = [];
+  }
+  return {
+    done: false,
+    node: { ...base, id: `${role}:sha256:${rootDigest}`, digest: `sha256:${rootDigest}`, signedBy: summarize(signature.signerName, verified.signer) },
+    rootDigest,
+    signature: verified.bundle,
+    stored: withEvidenceAbout(fileAttestations, rootDigest, run),
+    directory: dirname(resolve(path)),
   };
+}
+
+/**
+ * 1. An input that is not on disk: its signature from the evidence, authenticated against the
+ * signers its role trusts, committing to exactly the digest the verified provenance names. Its
+ * content cannot be re-hashed here: the signer's word for its digest is what the policy trusts.
+ */
+async function establishFromEvidence(input: NodeInput, run: Run, findings: Finding[]): Promise<Established> {
+  const { role } = input;
+  const expected = input.expectedDigest ?? '';
+  const base = { id: `${role}:sha256:${expected}`, role, name: input.name, digest: `sha256:${expected}`, verifiedFrom: 'evidence' as const };
+  const claimingDigest = run.evidence?.signaturesOf(expected) ?? [];
+  // Signatures that name this input with another digest: tried after the others, so that a
+  // forgery or a second account is examined (and fails) rather than left unread.
+  const otherAccounts = run.evidence?.otherSignaturesNamed(input.name, expected) ?? [];
+  if (claimingDigest.length === 0 && otherAccounts.length === 0) {
+    findings.push(failure('EVIDENCE_MISSING', 'policy', { subject: `the ${role} ${input.name}`, digest: `sha256:${expected}`, ...(run.evidence === undefined ? {} : { value: run.evidence.source }) }));
+    return { done: true, node: { ...base, attestations: [], findings, children: [] } };
+  }
+  let lastFailure: Finding | undefined;
+  for (const candidate of [...claimingDigest, ...otherAccounts]) {
+    const attempt = await withTrustedSigner(role, run.options.policy, `the ${role} ${input.name} (${candidate.where})`, (trust) => Promise.resolve(authenticateDsseBundle(candidate.bundle, trust, run.now)));
+    if (!attempt.ok) {
+      lastFailure = attempt.finding;
+      continue;
+    }
+    let rootDigest: string;
+    try {
+      rootDigest = manifestFromStatement(parseStatement(attempt.value.payload), []).rootDigest;
+    } catch (error) {
+      if (!isAiprovError(error)) throw error;
+      lastFailure = { ...findingFromError(error, candidate.where), category: 'verification' };
+      continue;
+    }
+    if (otherAccounts.length > 0) {
+      // Two signatures for one input that name different digests cannot both describe it.
+      findings.push(failure('EVIDENCE_CONFLICT', 'verification', { subject: `the ${role} ${input.name}`, digest: `sha256:${expected}`, values: otherAccounts.map(({ where }) => where) }));
+    }
+    return {
+      done: false,
+      node: { ...base, id: `${role}:sha256:${rootDigest}`, digest: `sha256:${rootDigest}`, signedBy: summarize(attempt.signerName, attempt.value.signer) },
+      rootDigest,
+      signature: candidate.bundle,
+      stored: withEvidenceAbout([], rootDigest, run),
+      directory: undefined,
+    };
+  }
+  if (lastFailure !== undefined) findings.push(lastFailure);
+  return { done: true, node: { ...base, attestations: [], findings, children: [] } };
+}
+
+/** An artifact's stored attestations, and the evidence's about its digest (each bundle once). */
+function withEvidenceAbout(stored: readonly SourcedBundle[], rootDigest: string, run: Run): SourcedBundle[] {
+  const keys = new Set(stored.map(({ bundle }) => bundleKey(bundle)));
+  return [...stored, ...(run.evidence?.attestationsAbout(rootDigest) ?? []).filter(({ bundle }) => !keys.has(bundleKey(bundle)))];
 }
 
 function provenanceFingerprint(provenance: TrainingProvenance): string {
   return JSON.stringify([provenance.builderId, provenance.dependencies]);
 }
 
-/** Finds a dependency on disk (the candidate whose signature covers its digest) and verifies it. */
-async function verifyDependency(dependency: ArtifactDependency, role: ArtifactRole, parent: NodeInput, parentDirectory: string, options: VerifyLineageOptions, locator: ArtifactLocator): Promise<LineageNode> {
-  const candidates = await locator.candidates(dependency, parentDirectory);
+/**
+ * Finds a dependency on disk (the candidate whose signature covers its digest) and verifies it;
+ * failing that, verifies it from the evidence, unless its role must be re-hashed from disk.
+ */
+async function verifyDependency(dependency: ArtifactDependency, role: ArtifactRole, parent: NodeInput, parentDirectory: string | undefined, run: Run): Promise<LineageNode> {
+  const candidates = parentDirectory === undefined ? await run.locator.candidatesByDigest(dependency) : await run.locator.candidates(dependency, parentDirectory);
+  const child = { role, name: dependency.name, expectedDigest: dependency.rootDigest, depth: parent.depth, ancestors: parent.ancestors };
   let fallback: LineageNode | undefined;
   for (const candidate of candidates) {
     // A candidate that cannot be read or walked (gone, a link loop) is not the input: try the next.
-    const node = await verifyNode({ role, path: candidate, name: dependency.name, expectedDigest: dependency.rootDigest, depth: parent.depth, ancestors: parent.ancestors }, options, locator).catch((error: unknown) => {
+    const node = await verifyNode({ ...child, path: candidate }, run).catch((error: unknown) => {
       if (isAiprovError(error) && (error.category === 'io' || error.category === 'input')) return undefined;
       throw error;
     });
@@ -387,6 +505,7 @@ async function verifyDependency(dependency: ArtifactDependency, role: ArtifactRo
     fallback ??= node;
   }
   if (fallback !== undefined) return fallback;
+  if (run.evidence !== undefined && !run.options.policy.roles[role].requireOnDisk) return verifyNode(child, run);
   return {
     id: `${role}:sha256:${dependency.rootDigest}`,
     role,

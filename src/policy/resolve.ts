@@ -4,7 +4,7 @@
  * policy file). Everything is loaded up front, before any artifact is looked at, so that a
  * missing key is a usage problem reported once, not a verification failure reported per artifact.
  */
-import type { KeyObject, X509Certificate } from 'node:crypto';
+import { createHash, type KeyObject, type X509Certificate } from 'node:crypto';
 import { dirname, isAbsolute, join } from 'node:path';
 import parseSpdxExpression from 'spdx-expression-parse';
 import { asAiprovError, InputError, type AiprovError, type ErrorCode } from '../errors.js';
@@ -15,7 +15,7 @@ import { problemAt, type Problem } from '../input/problem.js';
 import { readBoundedText } from '../input/read-bounded.js';
 import { compileIdentityPolicy, type IdentityPolicy } from '../verify/identity.js';
 import { loadTrustRoot, type SigstoreTrustRoot, type TrustRootChoice } from '../verify/trust.js';
-import { KEYLESS_CLAIM_NAMES, parsePolicyDocument, PolicyValidationError, readPolicyFile, readPolicyText, type AttestationKind, type DatasetRestriction, type KeylessSignerConfig, type PolicyDocument, type Policy, type SignerConfig } from './schema.js';
+import { KEYLESS_CLAIM_NAMES, parsePolicy, parsePolicyDocument, PolicyValidationError, readPolicyText, type AttestationKind, type DatasetRestriction, type KeylessSignerConfig, type PolicyDocument, type Policy, type SignerConfig } from './schema.js';
 
 /** Key and certificate files are a few kilobytes; anything this large is refused unread. */
 export const MAX_TRUST_FILE_BYTES = 1024 * 1024;
@@ -40,6 +40,8 @@ export interface ResolvedRolePolicy {
   readonly builderIds?: string[];
   /** base-model only: how many base-model levels may be followed (default 1; 0 when the role is left out). 0 for other roles. */
   readonly maxDepth: number;
+  /** Inputs of this role must be on disk and re-hashed; evidence alone does not do (default false). */
+  readonly requireOnDisk: boolean;
 }
 
 export interface ResolvedPolicy {
@@ -81,7 +83,16 @@ export async function resolvePolicy(policy: Policy, baseDir: string, loaders: Po
 
 /** Reads, validates and resolves a policy file; its paths are relative to its own directory. */
 export async function loadPolicy(path: string, loaders: PolicyLoaders = DEFAULT_POLICY_LOADERS): Promise<ResolvedPolicy> {
-  return resolvePolicy(await readPolicyFile(path), dirname(path), loaders);
+  return (await loadPolicyWithDigest(path, loaders)).policy;
+}
+
+/**
+ * A policy and the SHA-256 of the exact bytes it was parsed from (read once), for a verification
+ * summary that names the policy it applied.
+ */
+export async function loadPolicyWithDigest(path: string, loaders: PolicyLoaders = DEFAULT_POLICY_LOADERS): Promise<{ readonly policy: ResolvedPolicy; readonly sha256: string }> {
+  const text = await readPolicyText(path);
+  return { policy: await resolvePolicy(parsePolicy(text, path), dirname(path), loaders), sha256: createHash('sha256').update(text, 'utf8').digest('hex') };
 }
 
 /**
@@ -184,7 +195,7 @@ function trustRootChoice(entry: string, baseDir: string): TrustRootChoice {
 }
 
 function resolveRole(policy: Policy, role: ArtifactRole): ResolvedRolePolicy {
-  const none: ResolvedRolePolicy = { signers: [], requireAttestations: [], forbid: [], maxDepth: 0 };
+  const none: ResolvedRolePolicy = { signers: [], requireAttestations: [], forbid: [], maxDepth: 0, requireOnDisk: false };
   switch (role) {
     case 'model': {
       const config = policy.roles.model;
@@ -194,16 +205,16 @@ function resolveRole(policy: Policy, role: ArtifactRole): ResolvedRolePolicy {
     case 'base-model': {
       const config = policy.roles['base-model'];
       if (config === undefined) return none;
-      return { ...none, signers: unique(config.signers), requireAttestations: unique(config.requireAttestations ?? []), ...(config.builderIds === undefined ? {} : { builderIds: unique(config.builderIds) }), maxDepth: config.maxDepth ?? 1 };
+      return { ...none, signers: unique(config.signers), requireAttestations: unique(config.requireAttestations ?? []), ...(config.builderIds === undefined ? {} : { builderIds: unique(config.builderIds) }), maxDepth: config.maxDepth ?? 1, requireOnDisk: config.requireOnDisk ?? false };
     }
     case 'dataset': {
       const config = policy.roles.dataset;
       if (config === undefined) return none;
-      return { ...none, signers: unique(config.signers), requireAttestations: unique(config.requireAttestations ?? []), ...(config.allowedLicenses === undefined ? {} : { allowedLicenses: unique(config.allowedLicenses) }), forbid: unique(config.forbid ?? []) };
+      return { ...none, signers: unique(config.signers), requireAttestations: unique(config.requireAttestations ?? []), ...(config.allowedLicenses === undefined ? {} : { allowedLicenses: unique(config.allowedLicenses) }), forbid: unique(config.forbid ?? []), requireOnDisk: config.requireOnDisk ?? false };
     }
     case 'recipe': {
       const config = policy.roles.recipe;
-      return config === undefined ? none : { ...none, signers: unique(config.signers) };
+      return config === undefined ? none : { ...none, signers: unique(config.signers), requireOnDisk: config.requireOnDisk ?? false };
     }
   }
 }

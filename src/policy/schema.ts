@@ -104,6 +104,13 @@ const SignerSchema = z.strictObject({
 
 const signerNames = z.array(text()).min(1);
 
+/**
+ * Inputs of this role must be on the verifying host and re-hashed (`verify lineage --evidence`
+ * otherwise accepts an input's signed digest from the evidence file). Meaningless for the top
+ * model, which is always re-hashed.
+ */
+const requireOnDisk = z.boolean().optional();
+
 const ModelRoleShape = {
   signers: signerNames,
   requireAttestations: z.array(z.enum(['training-provenance'], { error: onlyAttestation('model', 'training-provenance') })).optional(),
@@ -117,6 +124,7 @@ const BaseModelRoleSchema = z.strictObject({
   ...ModelRoleShape,
   requireAttestations: z.array(z.enum(['training-provenance'], { error: onlyAttestation('base model', 'training-provenance') })).optional(),
   maxDepth: z.int().min(1).max(MAX_BASE_MODEL_DEPTH).optional(),
+  requireOnDisk,
 });
 
 const DatasetRoleSchema = z.strictObject({
@@ -124,9 +132,10 @@ const DatasetRoleSchema = z.strictObject({
   requireAttestations: z.array(z.enum(['dataset-card'], { error: onlyAttestation('dataset', 'dataset-card') })).optional(),
   allowedLicenses: z.array(licenseId()).min(1).optional(),
   forbid: z.array(z.enum(DATASET_RESTRICTIONS)).optional(),
+  requireOnDisk,
 });
 
-const RecipeRoleSchema = z.strictObject({ signers: signerNames });
+const RecipeRoleSchema = z.strictObject({ signers: signerNames, requireOnDisk });
 
 const RolesSchema = z.strictObject({
   model: ModelRoleSchema.optional(),
@@ -233,11 +242,6 @@ export function parsePolicyDocument(text: string, fileName: string): PolicyDocum
   const [first, ...others] = sortByPosition(problems);
   if (first === undefined && parsed.success) return { policy: parsed.data, document };
   throw new PolicyValidationError(fileName, [first ?? problemAt([], 'is invalid', options.code), ...others], parsed.error);
-}
-
-/** Reads and parses a policy file. */
-export async function readPolicyFile(path: string): Promise<Policy> {
-  return parsePolicy(await readPolicyText(path), path);
 }
 
 /**

@@ -54,6 +54,12 @@ export function findingMessage(finding: Finding): string {
       return `${subject} is base-model level ${String(f.count ?? 0)}; the policy follows at most ${String(f.limit ?? 0)}`;
     case 'INPUT_NOT_FOUND':
       return `${subject} (${f.digest ?? '?'}) was not found${f.value === undefined ? '' : ` at ${f.value}`}; pass --search DIR`;
+    case 'EVIDENCE_MISSING':
+      return `${subject} (${f.digest ?? '?'}) is neither on disk nor signed in the evidence${f.value === undefined ? ' (no --evidence given)' : ` ${f.value}`}`;
+    case 'EVIDENCE_CONFLICT':
+      return `the evidence holds other signatures for ${subject} that name another digest than ${f.digest ?? '?'} (${(f.values ?? []).join(', ')})`;
+    case 'EVIDENCE_UNUSED':
+      return `${String(f.count ?? 0)} bundle(s) of the evidence ${f.value ?? ''} (line ${(f.values ?? []).join(', ')}) are not part of this lineage: evidence about something else, or a second account of an input`;
     default:
       // A finding made from an error of the hierarchy: the error's own message.
       return f.subject === undefined ? f.message ?? finding.code : `${f.subject}: ${f.message ?? finding.code}`;

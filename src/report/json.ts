@@ -14,6 +14,7 @@ import type { PolicyCheckResult } from '../policy/resolve.js';
 import type { AttestationResult } from '../sign/attest.js';
 import type { SignArtifactResult } from '../sign/sign-artifact.js';
 import type { VerifyBundleFileResult } from '../use-cases/verify-bundle.js';
+import type { VerifyVsaResult } from '../use-cases/vsa.js';
 import type { BundleInspection } from '../verify/inspect.js';
 import type { Signer } from '../verify/signer.js';
 import type { VerifyArtifactResult } from '../verify/verify-artifact.js';
@@ -142,9 +143,14 @@ function lineageNodeJson(node: LineageNode): Record<string, unknown> {
 }
 
 export function lineageJson(result: LineageResult): Record<string, unknown> {
+  // result.evidence is what --evidence-out writes, not part of the report.
   return { verified: result.verdict === 'verified', verdict: result.verdict, root: lineageNodeJson(result.root) };
 }
 
 export function policyCheckJson(result: PolicyCheckResult, error?: AiprovError): Record<string, unknown> {
   return { ...result, ...(error === undefined ? {} : { error: errorJson(error) }) };
+}
+
+export function verifyVsaJson(result: VerifyVsaResult): VerifyVsaResult {
+  return result;
 }

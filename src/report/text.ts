@@ -7,6 +7,7 @@ import { printable, type AiprovError } from '../errors.js';
 import type { Finding } from '../findings.js';
 import type { BundleInspection } from '../verify/inspect.js';
 import type { Signer } from '../verify/signer.js';
+import type { VerifyVsaResult } from '../use-cases/vsa.js';
 import type { VerifyArtifactResult } from '../verify/verify-artifact.js';
 import { findingMessage } from './findings.js';
 
@@ -99,6 +100,17 @@ export function renderInspection(inspection: BundleInspection): string {
       break;
   }
   return safeLines(lines);
+}
+
+export function renderVsaResult(result: VerifyVsaResult): string {
+  return safeLines([
+    `Verified ${oneLine(result.name)} ${result.rootDigest}: the verification summary PASSED`,
+    `  signed by   ${renderSigner(result.signer)}`,
+    `  verifier    ${result.verifier} at ${result.timeVerified}`,
+    `  policy      ${result.policy.uri}${result.policy.digest === undefined ? '' : ` ${result.policy.digest}`}`,
+    `  resource    ${result.resourceUri}`,
+    `  levels      ${result.verifiedLevels.join(', ')}`,
+  ]);
 }
 
 /** Every line may quote untrusted text (file names, certificate fields): escape control characters. */

@@ -29,7 +29,7 @@ export interface ArtifactIdentity {
  */
 export async function identifyArtifact(path: string, kind: ArtifactKind): Promise<ArtifactIdentity> {
   const files = await artifactFiles(path, kind);
-  const ignores = metadataIgnorePaths(path, files.signaturePath, files.attestationsPath);
+  const ignores = metadataIgnorePaths(path, files.signaturePath, files.attestationsPath, files.evidencePath);
   let serialization: Serialization;
   try {
     const bundle = await readBundleFile(files.signaturePath);

@@ -27,7 +27,7 @@ export interface SignArtifactResult {
 export async function signArtifact(artifactPath: string, options: SignArtifactOptions): Promise<SignArtifactResult> {
   const files = await artifactFiles(artifactPath, options.kind);
   const signaturePath = options.signaturePath === undefined ? files.signaturePath : resolve(options.signaturePath);
-  const serialization = resolveSerialization(options, metadataIgnorePaths(artifactPath, signaturePath, files.attestationsPath));
+  const serialization = resolveSerialization(options, metadataIgnorePaths(artifactPath, signaturePath, files.attestationsPath, files.evidencePath));
   const manifest = await computeManifestWith(artifactPath, serialization, options);
   const payload = Buffer.from(JSON.stringify(buildOmsStatement(manifest)), 'utf8');
   const bundle = await signDssePayload(payload, IN_TOTO_PAYLOAD_TYPE, options.signingMethod);

@@ -38,6 +38,11 @@ export interface VerifyArtifactOptions extends Pick<ManifestOptions, 'allowExter
   readonly ignoreUnsignedFiles?: boolean;
   /** Paths inside the artifact that are not part of it (e.g. an attestations file). */
   readonly extraIgnorePaths?: readonly string[];
+  /**
+   * The signature itself, when it does not come from `signaturePath` (e.g. from an evidence file
+   * shipped with the model); the signature file is still left out of the artifact if present.
+   */
+  readonly bundle?: BundleJson;
   /** Reference time for certificate validity; defaults to now. */
   readonly now?: Date;
 }
@@ -56,6 +61,8 @@ export interface VerifyArtifactResult {
   readonly resourceCount: number;
   readonly diff: ManifestDiff;
   readonly findings: readonly Finding[];
+  /** The bundle that was verified (for evidence files; not part of the JSON output). */
+  readonly bundle: BundleJson;
 }
 
 /**
@@ -66,7 +73,7 @@ export interface VerifyArtifactResult {
 export async function verifyArtifact(artifactPath: string, options: VerifyArtifactOptions): Promise<VerifyArtifactResult> {
   const files = await artifactFiles(artifactPath, options.kind);
   const signaturePath = options.signaturePath === undefined ? files.signaturePath : resolve(options.signaturePath);
-  const bundle = await readBundleFile(signaturePath);
+  const bundle = options.bundle ?? (await readBundleFile(signaturePath));
   const { payload, signer, findings } = authenticateDsseBundle(bundle, options.trust, options.now ?? new Date());
 
   const signatureInside = pathInsideArtifact(artifactPath, signaturePath);
@@ -77,7 +84,7 @@ export async function verifyArtifact(artifactPath: string, options: VerifyArtifa
 
   // The bundle's own parameters decide how to re-hash; the signature file and the attestations
   // file beside it are never part of the artifact.
-  const ignorePaths = [...new Set([...signed.serialization.ignorePaths, ...(await metadataToIgnore(artifactPath, signaturePath, files.attestationsPath, signed.serialization.ignorePaths)), ...(options.extraIgnorePaths ?? [])])];
+  const ignorePaths = [...new Set([...signed.serialization.ignorePaths, ...(await metadataToIgnore(artifactPath, signaturePath, [files.attestationsPath, files.evidencePath], signed.serialization.ignorePaths)), ...(options.extraIgnorePaths ?? [])])];
   const signedPaths = new Set(signed.resources.map((resource) => resourcePath(resource.name, signed.serialization.method)));
   const actual = await recomputeManifest(artifactPath, { ...signed.serialization, ignorePaths }, options, options.ignoreUnsignedFiles === true ? signedPaths : undefined, findings);
   const diff = diffManifests(signed, actual);
@@ -99,6 +106,7 @@ export async function verifyArtifact(artifactPath: string, options: VerifyArtifa
     resourceCount: signed.resources.length,
     diff,
     findings,
+    bundle,
   };
 }
 
@@ -115,20 +123,24 @@ async function attestationsNote(attestationsPath: string): Promise<Finding[]> {
 }
 
 /**
- * The signature file is never part of the artifact. The attestations file is left out only when
- * the signer recorded it or it really is a file of Sigstore bundles: otherwise anything could be
- * smuggled into a signed model under that name.
+ * The signature file is never part of the artifact. The attestations and evidence files (JSON
+ * Lines of bundles) are left out only when the signer recorded them or they really are files of
+ * Sigstore bundles: otherwise anything could be smuggled into a signed model under those names.
  */
-async function metadataToIgnore(artifactPath: string, signaturePath: string, attestationsPath: string, signedIgnores: readonly string[]): Promise<string[]> {
-  const [signatureInside, attestationsInside] = [pathInsideArtifact(artifactPath, signaturePath), pathInsideArtifact(artifactPath, attestationsPath)];
+async function metadataToIgnore(artifactPath: string, signaturePath: string, bundleFiles: readonly string[], signedIgnores: readonly string[]): Promise<string[]> {
+  const signatureInside = pathInsideArtifact(artifactPath, signaturePath);
   const ignores = signatureInside === undefined ? [] : [signatureInside];
-  if (attestationsInside === undefined || signedIgnores.includes(attestationsInside)) return ignores;
-  try {
-    await readAttestations(attestationsPath);
-    return [...ignores, attestationsInside];
-  } catch {
-    return ignores;
+  for (const path of bundleFiles) {
+    const inside = pathInsideArtifact(artifactPath, path);
+    if (inside === undefined || signedIgnores.includes(inside)) continue;
+    try {
+      await readAttestations(path);
+      ignores.push(inside);
+    } catch {
+      // Not a file of bundles (or none at all): it is content, and must be signed.
+    }
   }
+  return ignores;
 }
 
 /** Walk errors that mean the artifact on disk is not what was signed (not that the input is bad). */

@@ -17,10 +17,10 @@ import { MODEL_SIGNING_VECTORS, REPO_ROOT, TESTDATA } from '../support/paths.js'
 
 const SCHEMA_DIR = join(REPO_ROOT, 'schemas');
 const SCHEMA_BASE = 'https://aiprov.dev/schemas/';
-const COMMAND_SCHEMAS = ['digest', 'sign', 'verify', 'verify-lineage', 'inspect', 'verify-bundle', 'attest', 'policy-check'] as const;
+const COMMAND_SCHEMAS = ['digest', 'sign', 'verify', 'verify-lineage', 'verify-vsa', 'inspect', 'verify-bundle', 'attest', 'policy-check'] as const;
 type SchemaName = (typeof COMMAND_SCHEMAS)[number];
 /** Commands whose output answers "verified?": their failure form says `verified: false` too. */
-const VERIFYING: ReadonlySet<SchemaName> = new Set(['verify', 'verify-lineage', 'inspect', 'verify-bundle']);
+const VERIFYING: ReadonlySet<SchemaName> = new Set(['verify', 'verify-lineage', 'verify-vsa', 'inspect', 'verify-bundle']);
 
 const ROOT_DIGEST = /^sha256:[0-9a-f]{64}$/;
 const VECTORS = join(MODEL_SIGNING_VECTORS, 'scripts/tests');
@@ -351,6 +351,22 @@ roles:
     // --format json is the same document.
     const format = await runCli(['verify', 'lineage', lineage.model, '--policy', lineage.policy, '--search', lineage.art, '--format', 'json']);
     expect(contract('verify-lineage', format, 0)).toEqual(result);
+  });
+
+  it('verify lineage with evidence, and verify vsa --json: accepted; about another model, or unreadable, fails', async () => {
+    const evidence = join(root, 'lineage', 'fine-tune.evidence.jsonl');
+    const vsa = join(root, 'lineage', 'fine-tune.vsa.jsonl');
+    const release = await runCli(['verify', 'lineage', lineage.model, '--policy', lineage.policy, '--search', lineage.art, '--evidence-out', evidence, '--vsa-out', vsa, '--vsa-key', key('ci'), '--json']);
+    expect(contract('verify-lineage', release, 0)).toMatchObject({ verified: true });
+    const fromEvidence = contract('verify-lineage', await runCli(['verify', 'lineage', lineage.model, '--policy', lineage.policy, '--evidence', evidence, '--json']), 0);
+    expect((asJson(fromEvidence['root'])['children'] as Json[]).map((child) => child['verifiedFrom'])).toEqual(['evidence', 'evidence', 'evidence']);
+
+    const accepted = contract('verify-vsa', await runCli(['verify', 'vsa', lineage.model, '--vsa', vsa, '--key', join(root, 'ci.pub'), '--json']), 0);
+    expect(accepted).toMatchObject({ verified: true, name: 'fine-tune', verificationResult: 'PASSED', verifiedLevels: ['AIPROV_LINEAGE_VERIFIED'], signer: { kind: 'key' } });
+    expect(accepted['rootDigest']).toMatch(ROOT_DIGEST);
+    expect(asJson(accepted['policy'])['digest']).toMatch(ROOT_DIGEST);
+    failure('verify-vsa', await runCli(['verify', 'vsa', model, '--vsa', vsa, '--key', join(root, 'ci.pub'), '--json']), 1, 'VSA_SUBJECT_MISMATCH', 'verification');
+    failure('verify-vsa', await runCli(['verify', 'vsa', lineage.model, '--vsa', join(root, 'no-such.vsa.jsonl'), '--key', join(root, 'ci.pub'), '--json']), 4, 'FILE_NOT_FOUND', 'io');
   });
 
   it('verify lineage --json: denied by policy (a dataset, then the model itself)', async () => {

@@ -80,7 +80,7 @@ const MODEL = node({
 });
 
 function lineage(verdict: LineageVerdict = 'verified', root: LineageNode = MODEL): LineageResult {
-  return { verdict, root };
+  return { verdict, root, evidence: [] };
 }
 
 const OPTIONS: BuildMlBomOptions = {

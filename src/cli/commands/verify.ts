@@ -4,7 +4,8 @@ import type { ArtifactKind } from '../../format/artifact-kind.js';
 import type { CliContext, SetExitStatus } from '../context.js';
 import { addIdentityOptions, identityPolicyFrom, type IdentityFlags } from '../identity-flags.js';
 import { blockNetwork } from '../offline.js';
-import { trustRootChoiceFrom, withProgress } from '../options.js';
+import { duration, trustRootChoiceFrom, withProgress } from '../options.js';
+import { addVsaSigningOptions, signingMethodFromFlags, vsaSigningFlags, type VsaSigningFlags } from '../signing.js';
 
 interface TrustFlags extends IdentityFlags {
   readonly key?: string;
@@ -24,12 +25,27 @@ interface VerifyFlags extends TrustFlags {
   readonly quiet?: boolean;
 }
 
-interface LineageFlags {
+interface LineageFlags extends VsaSigningFlags {
   readonly policy: string;
   readonly search?: string[];
+  readonly evidence?: string;
+  readonly evidenceOut?: string;
+  readonly vsaOut?: string;
+  readonly verifierId?: string;
+  readonly resourceUri?: string;
   readonly format: 'tree' | 'json' | 'mermaid' | 'dot';
   readonly json?: boolean;
   readonly offline?: boolean;
+}
+
+interface VsaFlags extends TrustFlags {
+  readonly vsa: string;
+  readonly policyDigest?: string;
+  readonly maxAge?: number;
+  readonly verifierId?: string;
+  readonly resourceUri?: string;
+  readonly offline?: boolean;
+  readonly json?: boolean;
 }
 
 interface InspectFlags {
@@ -90,24 +106,105 @@ export function registerVerifyCommands(program: Command, context: CliContext, se
       setExitStatus(result.verified ? EXIT_OK : exitStatusFor('verification'));
     });
 
-  verify
-    .command('lineage')
-    .description('verify a model\'s whole lineage (signature, training provenance, datasets, recipe, base models) against a policy')
-    .argument('<model>', 'the model directory or file')
-    .requiredOption('--policy <file>', 'the policy file (see `aiprov policy init`)')
-    .option('--search <dir...>', 'directories where the datasets, recipe and base models are looked for')
-    .addOption(new Option('--format <format>', 'output format').choices(['tree', 'json', 'mermaid', 'dot']).default('tree'))
-    .option('--json', 'same as --format json')
-    .option('--offline', 'guarantee no network access')
-    .action(async (modelPath: string, flags: LineageFlags) => {
+  addVsaSigningOptions(
+    verify
+      .command('lineage')
+      .description('verify a model\'s whole lineage (signature, training provenance, datasets, recipe, base models) against a policy')
+      .argument('<model>', 'the model directory or file')
+      .requiredOption('--policy <file>', 'the policy file (see `aiprov policy init`)')
+      .option('--search <dir...>', 'directories where the datasets, recipe and base models are looked for')
+      .option('--evidence <file>', 'the evidence shipped with the model (from --evidence-out): inputs not on disk are verified from it')
+      .option('--evidence-out <file>', 'when the lineage verifies, write the bundles the verdict rested on here (JSON Lines)')
+      .option('--vsa-out <file>', 'write a signed SLSA verification summary (PASSED or FAILED) here')
+      .option('--verifier-id <uri>', 'the verifier id the summary names (default https://aiprov.dev/verifier)')
+      .option('--resource-uri <uri>', 'the resource the summary names (default: the model path as given)')
+      .addOption(new Option('--format <format>', 'output format').choices(['tree', 'json', 'mermaid', 'dot']).default('tree'))
+      .option('--json', 'same as --format json')
+      .option('--offline', 'guarantee no network access'),
+  ).action(async (modelPath: string, flags: LineageFlags) => {
+    if (flags.offline === true) blockNetwork();
+    const { verifyLineageGate } = await import('../../use-cases/gate.js');
+    const { renderLineage } = await import('../../report/lineage.js');
+    const vsaSigning = flags.vsaOut === undefined ? undefined : await signingMethodFromFlags(vsaSigningFlags(flags), context);
+    const gate = await verifyLineageGate({
+      modelPath,
+      policyPath: flags.policy,
+      searchDirectories: flags.search ?? [],
+      ...(flags.evidence === undefined ? {} : { evidencePath: flags.evidence }),
+      ...(flags.evidenceOut === undefined ? {} : { evidenceOutPath: flags.evidenceOut }),
+    });
+    const result = gate.lineage;
+    if (flags.vsaOut !== undefined && vsaSigning !== undefined) {
+      const { AIPROV_VERIFIER_ID, writeVsa } = await import('../../use-cases/vsa.js');
+      await writeVsa(
+        flags.vsaOut,
+        {
+          subject: { name: result.root.name, rootDigest: result.root.digest.replace(/^sha256:/, '') },
+          verifierId: flags.verifierId ?? AIPROV_VERIFIER_ID,
+          verifierVersion: program.version() ?? 'unknown',
+          timeVerified: new Date(),
+          resourceUri: flags.resourceUri ?? modelPath,
+          policy: { uri: gate.policy.path, sha256: gate.policy.sha256 },
+          inputAttestations: gate.inputAttestations,
+          passed: result.verdict === 'verified',
+          level: 'AIPROV_LINEAGE_VERIFIED',
+        },
+        vsaSigning,
+      );
+    }
+    write(renderLineage(result, flags.json === true ? 'json' : flags.format));
+    if (flags.json !== true && flags.format === 'tree') {
+      if (gate.evidenceOutPath !== undefined) context.stderr.write(`Wrote evidence (${String(result.evidence.length)} bundles) to ${gate.evidenceOutPath}\n`);
+      else if (flags.evidenceOut !== undefined) context.stderr.write(`No evidence written: the lineage did not verify\n`);
+      if (flags.vsaOut !== undefined) context.stderr.write(`Wrote verification summary (${result.verdict === 'verified' ? 'PASSED' : 'FAILED'}) to ${flags.vsaOut}\n`);
+    }
+    setExitStatus(result.verdict === 'verified' ? EXIT_OK : exitStatusFor(result.verdict === 'denied' ? 'policy' : 'verification'));
+  });
+
+  addIdentityOptions(
+    verify
+      .command('vsa')
+      .description('check a signed SLSA verification summary for a model: who signed it, that it is about these bytes and PASSED, and (when asked) its policy, age, verifier and resource')
+      .argument('<model>', 'the model directory or file (re-hashed)')
+      .requiredOption('--vsa <file>', 'the verification summary (one Sigstore bundle, from --vsa-out)')
+      .option('--key <public-key.pem>', 'trust summaries signed by this public key')
+      .option('--certificate-chain <ca.pem...>', 'trust summaries signed by certificates that chain to these CA certificates'),
+  )
+    .option('--trusted-root <file>', 'keyless: a Sigstore trusted_root.json (default: the embedded public-good root)')
+    .option('--staging', 'keyless: trust Sigstore\'s staging instance')
+    .option('--policy-digest <sha256:hex>', 'require the summary to have applied exactly this policy')
+    .option('--max-age <duration>', 'require the summary to be at most this old, e.g. 30m, 24h, 7d', duration)
+    .option('--verifier-id <uri>', 'require this verifier (default https://aiprov.dev/verifier)')
+    .option('--resource-uri <uri>', 'require the summary to name this resource')
+    .option('--offline', 'guarantee no network access (verification never needs it)')
+    .option('--json', 'print the result as JSON')
+    .action(async (modelPath: string, flags: VsaFlags) => {
       if (flags.offline === true) blockNetwork();
-      const { loadPolicy } = await import('../../policy/resolve.js');
-      const { verifyLineage } = await import('../../lineage/verify-lineage.js');
-      const { renderLineage } = await import('../../report/lineage.js');
-      const policy = await loadPolicy(flags.policy);
-      const result = await verifyLineage(modelPath, { policy, searchDirectories: flags.search ?? [] });
-      write(renderLineage(result, flags.json === true ? 'json' : flags.format));
-      setExitStatus(result.verdict === 'verified' ? EXIT_OK : exitStatusFor(result.verdict === 'denied' ? 'policy' : 'verification'));
+      const { resolveArtifactTrust } = await import('../../use-cases/artifact-trust.js');
+      const { verifyVsaFile } = await import('../../use-cases/vsa.js');
+      const trust = await resolveArtifactTrust({
+        ...(flags.key === undefined ? {} : { publicKeyPath: flags.key }),
+        ...(flags.certificateChain === undefined ? {} : { certificateChainPaths: flags.certificateChain }),
+        identity: identityPolicyFrom(flags),
+        trustRoot: trustRootChoiceFrom(flags),
+      });
+      const result = await verifyVsaFile({
+        modelPath,
+        vsaPath: flags.vsa,
+        trust,
+        ...(flags.policyDigest === undefined ? {} : { policyDigest: flags.policyDigest }),
+        ...(flags.maxAge === undefined ? {} : { maxAgeMs: flags.maxAge }),
+        ...(flags.verifierId === undefined ? {} : { verifierId: flags.verifierId }),
+        ...(flags.resourceUri === undefined ? {} : { resourceUri: flags.resourceUri }),
+      });
+      if (flags.json === true) {
+        const { verifyVsaJson } = await import('../../report/json.js');
+        write(JSON.stringify(verifyVsaJson(result), null, 2));
+      } else {
+        const { renderVsaResult } = await import('../../report/text.js');
+        write(renderVsaResult(result));
+      }
+      setExitStatus(EXIT_OK);
     });
 
   program

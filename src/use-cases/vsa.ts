@@ -1,0 +1,132 @@
+/**
+ * Verification Summary Attestations: written once where a model was verified (`--vsa-out`), and
+ * checked where it is deployed (`aiprov verify vsa`) against the model's bytes, so a gate reuses a
+ * verification it trusts instead of redoing it.
+ */
+import { IN_TOTO_PAYLOAD_TYPE } from '../statement/statement.js';
+import { InputError, PolicyError, VerificationError } from '../errors.js';
+import { writeFileAtomic } from '../format/atomic-write.js';
+import { parseBundle, type BundleJson } from '../format/bundle.js';
+import { readBoundedText } from '../input/read-bounded.js';
+import { identifyArtifact } from '../sign/attest.js';
+import { signDssePayload, type SigningMethod } from '../sign/signer.js';
+import { parseStatement } from '../statement/parse.js';
+import { buildVsaStatement, parseVsaStatement, type VsaInput, type VsaStatement } from '../statement/vsa.js';
+import type { Signer } from '../verify/signer.js';
+import { authenticateDsseBundle, type ArtifactTrust } from '../verify/verify-artifact.js';
+
+/**
+ * The verifier id aiprov writes and, unless told otherwise, requires. It names the verifier, not
+ * a release: consumers pin (signer, verifier) pairs (VSA v1, `verifier`), and a pin that broke on
+ * every upgrade would be turned off. The version goes in `verifier.version`.
+ */
+export const AIPROV_VERIFIER_ID = 'https://aiprov.dev/verifier';
+
+/** A VSA is one bundle of a few kilobytes. */
+const MAX_VSA_BYTES = 4 * 1024 * 1024;
+/** A summary dated this far past the verifier's clock is refused (clock skew allowance). */
+const MAX_FUTURE_SKEW_MS = 5 * 60 * 1000;
+
+/** Signs a VSA and writes it as one Sigstore bundle line (JSON Lines, like attestation files). */
+export async function writeVsa(path: string, input: VsaInput, signingMethod: SigningMethod): Promise<BundleJson> {
+  const bundle = await signDssePayload(Buffer.from(JSON.stringify(buildVsaStatement(input)), 'utf8'), IN_TOTO_PAYLOAD_TYPE, signingMethod);
+  await writeFileAtomic(path, `${JSON.stringify(bundle)}\n`);
+  return bundle;
+}
+
+export interface VerifyVsaOptions {
+  readonly modelPath: string;
+  readonly vsaPath: string;
+  /** Who must have signed the summary. */
+  readonly trust: ArtifactTrust;
+  /** `sha256:<hex>` (or bare hex) of the policy the summary must have applied. */
+  readonly policyDigest?: string;
+  /** How old the summary may be. */
+  readonly maxAgeMs?: number;
+  /** Default `AIPROV_VERIFIER_ID`. */
+  readonly verifierId?: string;
+  readonly resourceUri?: string;
+  readonly now?: Date;
+}
+
+export interface VerifyVsaResult {
+  readonly verified: true;
+  readonly name: string;
+  /** `sha256:<hex>` of the model, re-hashed here. */
+  readonly rootDigest: string;
+  readonly signer: Signer;
+  readonly verifier: string;
+  readonly timeVerified: string;
+  readonly resourceUri: string;
+  readonly policy: { readonly uri: string; readonly digest?: string };
+  readonly verificationResult: 'PASSED';
+  readonly verifiedLevels: readonly string[];
+}
+
+/**
+ * Checks a VSA for a model: authenticated by the trusted signer (1 if forged or altered, 3 if
+ * another signer), about exactly this model's re-hashed root (1), PASSED (1), and — when asked —
+ * for this policy, recent enough, by this verifier, for this resource (3).
+ */
+export async function verifyVsaFile(options: VerifyVsaOptions): Promise<VerifyVsaResult> {
+  const now = options.now ?? new Date();
+  const bundle = parseBundle(Buffer.from(singleLine(await readBoundedText(options.vsaPath, { maxBytes: MAX_VSA_BYTES, kind: 'VSA', what: 'verification summary' }), options.vsaPath), 'utf8'), options.vsaPath);
+  const { payload, signer } = authenticateDsseBundle(bundle, options.trust, now);
+  const statement: VsaStatement = parseVsaStatement(JSON.parse(JSON.stringify(parseStatement(payload))));
+  const [subject] = statement.subject;
+  const { predicate } = statement;
+
+  const model = await identifyArtifact(options.modelPath, 'model');
+  if (subject === undefined || subject.digest.sha256 !== model.rootDigest) {
+    throw new VerificationError('VSA_SUBJECT_MISMATCH', `the verification summary is about sha256:${subject?.digest.sha256 ?? '?'}, but ${options.modelPath} is sha256:${model.rootDigest}`, { path: options.vsaPath });
+  }
+  if (predicate.verificationResult !== 'PASSED') {
+    throw new VerificationError('VSA_FAILED', `the verification summary says verification FAILED (${predicate.verifier.id}, ${predicate.timeVerified})`, { path: options.vsaPath });
+  }
+  const verified = Date.parse(predicate.timeVerified);
+  if (verified > now.getTime() + MAX_FUTURE_SKEW_MS) {
+    throw new VerificationError('TIMESTAMP_INVALID', `the verification summary is dated ${predicate.timeVerified}, in the future (now ${now.toISOString()})`, { path: options.vsaPath });
+  }
+  if (options.maxAgeMs !== undefined && now.getTime() - verified > options.maxAgeMs) {
+    throw new PolicyError('VSA_TOO_OLD', `the verification summary is from ${predicate.timeVerified}, older than the ${String(Math.round(options.maxAgeMs / 1000))} s accepted`, { path: options.vsaPath });
+  }
+  const expectedVerifier = options.verifierId ?? AIPROV_VERIFIER_ID;
+  if (predicate.verifier.id !== expectedVerifier) {
+    throw new PolicyError('VSA_VERIFIER_MISMATCH', `the verification summary is by verifier ${JSON.stringify(predicate.verifier.id)}, not ${JSON.stringify(expectedVerifier)}`, { path: options.vsaPath });
+  }
+  if (options.policyDigest !== undefined) {
+    const expected = normalizeSha256(options.policyDigest);
+    if (predicate.policy.digest?.sha256 !== expected) {
+      throw new PolicyError('VSA_POLICY_MISMATCH', `the verification summary applied policy ${predicate.policy.uri} (sha256:${predicate.policy.digest?.sha256 ?? 'none'}), not sha256:${expected}`, { path: options.vsaPath });
+    }
+  }
+  if (options.resourceUri !== undefined && predicate.resourceUri !== options.resourceUri) {
+    throw new PolicyError('VSA_RESOURCE_MISMATCH', `the verification summary is for ${JSON.stringify(predicate.resourceUri)}, not ${JSON.stringify(options.resourceUri)}`, { path: options.vsaPath });
+  }
+  return {
+    verified: true,
+    name: model.name,
+    rootDigest: `sha256:${model.rootDigest}`,
+    signer,
+    verifier: predicate.verifier.id,
+    timeVerified: predicate.timeVerified,
+    resourceUri: predicate.resourceUri,
+    policy: { uri: predicate.policy.uri, ...(predicate.policy.digest === undefined ? {} : { digest: `sha256:${predicate.policy.digest.sha256}` }) },
+    verificationResult: 'PASSED',
+    verifiedLevels: predicate.verifiedLevels,
+  };
+}
+
+/** A VSA file holds one bundle (one line); a second one would be a second, unchecked claim. */
+function singleLine(text: string, path: string): string {
+  const lines = text.split('\n').filter((line) => line.trim() !== '');
+  const [line, ...others] = lines;
+  if (line === undefined || others.length > 0) throw new InputError('VSA_INVALID', `${path} must hold exactly one Sigstore bundle (one line), found ${String(lines.length)}`, { path });
+  return line;
+}
+
+function normalizeSha256(value: string): string {
+  const hex = value.replace(/^sha256:/, '');
+  if (!/^[0-9a-fA-F]{64}$/.test(hex)) throw new InputError('DIGEST_INVALID', `--policy-digest takes sha256:<64 hex>, got ${JSON.stringify(value.slice(0, 80))}`);
+  return hex.toLowerCase();
+}

@@ -1,0 +1,251 @@
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectOneLineError, runCli, type CliRun } from '../support/cli.js';
+import { writeModel } from '../support/fixtures.js';
+
+const BUILDER = 'https://ci.example/org/models/.github/workflows/train.yml@refs/heads/main';
+
+const policy = (licenses: string, options: { recipeOnDisk?: boolean } = {}): string => `version: 1
+signers:
+  ci:
+    key: ./ci.pub
+  data-team:
+    key: ./data.pub
+roles:
+  model:
+    signers: [ci]
+    requireAttestations: [training-provenance]
+    builderIds: [${BUILDER}]
+  base-model:
+    signers: [ci]
+    requireAttestations: [training-provenance]
+    maxDepth: 1
+  dataset:
+    signers: [data-team]
+    requireAttestations: [dataset-card]
+    allowedLicenses: [${licenses}]
+  recipe:
+    signers: [ci]${options.recipeOnDisk === true ? '\n    requireOnDisk: true' : ''}
+`;
+
+const CARD = 'name: corpus\nlicense: CC-BY-4.0\ndatasetType: [text]\nhasSensitivePersonalInformation: "no"\n';
+
+async function ok(args: readonly string[]): Promise<CliRun> {
+  const run = await runCli(args);
+  expect(run.status, `${args.join(' ')}\n${run.stderr}`).toBe(0);
+  return run;
+}
+
+/**
+ * A key-signed two-level lineage built with the CLI, as a release job would: a base model trained
+ * on a dataset with a recipe, and a fine-tune of it on a second dataset. The release host
+ * verifies it with every input on disk and writes the evidence; the deploy host has the model,
+ * the evidence, the policy and the public keys, and nothing else.
+ */
+describe('gate a deployment on the model and its evidence', () => {
+  let root: string;
+  let release: { model: string; policy: string; evidence: string; artifacts: string };
+  let deploy: { model: string; policy: string; evidence: string; dir: string };
+
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), 'aiprov-gate-'));
+    const artifacts = join(root, 'artifacts');
+    await ok(['keygen', '--output-prefix', join(root, 'ci')]);
+    await ok(['keygen', '--output-prefix', join(root, 'data')]);
+    await ok(['keygen', '--output-prefix', join(root, 'other')]);
+    const ciKey = join(root, 'ci.key');
+    const dataKey = join(root, 'data.key');
+    const base = await writeModel(join(artifacts, 'base-1b'), { 'weights.bin': 'base weights', 'config.json': '{}' });
+    const model = await writeModel(join(artifacts, 'chat-1b'), { 'weights.bin': 'tuned weights', 'config.json': '{"tuned": true}' });
+    const recipe = await writeModel(join(artifacts, 'recipe'), { 'train.yaml': 'lr: 0.001\n' });
+    const wiki = await writeModel(join(artifacts, 'wiki'), { 'part-0.jsonl': '{"text": "a"}\n' });
+    const chats = await writeModel(join(artifacts, 'chats'), { 'part-0.jsonl': '{"text": "b"}\n' });
+    await writeFile(join(root, 'card.yaml'), CARD);
+    for (const dataset of [wiki, chats]) {
+      await ok(['sign', dataset, '--kind', 'dataset', '--key', dataKey, '--quiet']);
+      await ok(['attest', 'dataset', dataset, '--card', join(root, 'card.yaml'), '--key', dataKey]);
+    }
+    await ok(['sign', recipe, '--kind', 'recipe', '--key', ciKey, '--quiet']);
+    await ok(['sign', base, '--key', ciKey, '--quiet']);
+    await ok(['attest', 'training', '--model', base, '--recipe', recipe, '--dataset', wiki, '--builder-id', BUILDER, '--key', ciKey]);
+    await ok(['sign', model, '--key', ciKey, '--quiet']);
+    await ok(['attest', 'training', '--model', model, '--recipe', recipe, '--dataset', chats, '--base-model', base, '--builder-id', BUILDER, '--key', ciKey]);
+    await writeFile(join(root, 'policy.yaml'), policy('CC-BY-4.0'));
+    release = { model, policy: join(root, 'policy.yaml'), evidence: join(root, 'chat-1b.evidence.jsonl'), artifacts };
+
+    const written = await ok(['verify', 'lineage', model, '--policy', release.policy, '--search', artifacts, '--evidence-out', release.evidence]);
+    expect(written.stderr).toContain('Wrote evidence');
+
+    // The deploy host: the model directory, its evidence, the policy and the public keys.
+    const dir = join(root, 'deploy');
+    await mkdir(dir);
+    await cp(model, join(dir, 'chat-1b'), { recursive: true });
+    for (const file of ['chat-1b.evidence.jsonl', 'policy.yaml', 'ci.pub', 'data.pub', 'other.pub']) await cp(join(root, file), join(dir, file));
+    deploy = { model: join(dir, 'chat-1b'), policy: join(dir, 'policy.yaml'), evidence: join(dir, 'chat-1b.evidence.jsonl'), dir };
+  });
+
+  afterAll(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
+
+  const gate = (overrides: { policy?: string; evidence?: string; model?: string; extra?: string[] } = {}): Promise<CliRun> =>
+    runCli(['verify', 'lineage', overrides.model ?? deploy.model, '--policy', overrides.policy ?? deploy.policy, '--evidence', overrides.evidence ?? deploy.evidence, '--json', ...(overrides.extra ?? [])]);
+
+  it('writes exactly the bundles the verdict rested on', async () => {
+    const lines = (await readFile(release.evidence, 'utf8')).trim().split('\n');
+    const predicates = lines.map((line) => {
+      const bundle = JSON.parse(line) as { dsseEnvelope: { payload: string } };
+      return (JSON.parse(Buffer.from(bundle.dsseEnvelope.payload, 'base64').toString('utf8')) as { predicateType: string; subject: { name: string }[] });
+    });
+    // Model: signature and provenance; recipe, datasets and base model: signatures, cards, the base's provenance.
+    expect(predicates.map((statement) => `${statement.predicateType.split('/').slice(-2).join('/')} ${statement.subject[0]?.name ?? ''}`).sort()).toEqual(
+      [
+        'signature/v1.0 chat-1b',
+        'provenance/v1 chat-1b',
+        'signature/v1.0 recipe',
+        'signature/v1.0 chats',
+        'dataset/v1 chats',
+        'signature/v1.0 base-1b',
+        'provenance/v1 base-1b',
+        'signature/v1.0 wiki',
+        'dataset/v1 wiki',
+      ].sort(),
+    );
+    expect(predicates[0]?.predicateType).toBe('https://model_signing/signature/v1.0');
+    expect(predicates[0]?.subject[0]?.name).toBe('chat-1b');
+  });
+
+  it('passes on a host with only the model and its evidence (exit 0), every input from the evidence', async () => {
+    const run = await gate();
+    expect(run.status, run.stderr).toBe(0);
+    const result = JSON.parse(run.stdout) as { verified: boolean; root: { verifiedFrom: string; children: { role: string; verifiedFrom: string; children: unknown[] }[] } };
+    expect(result.verified).toBe(true);
+    expect(result.root.verifiedFrom).toBe('disk');
+    expect(result.root.children.map((child) => `${child.role}:${child.verifiedFrom}`).sort()).toEqual(['base-model:evidence', 'dataset:evidence', 'recipe:evidence']);
+  });
+
+  it('without the evidence, names what is missing (exit 3)', async () => {
+    const run = await runCli(['verify', 'lineage', deploy.model, '--policy', deploy.policy, '--json']);
+    expect(run.status).toBe(3);
+    expect(run.stdout).toContain('INPUT_NOT_FOUND');
+  });
+
+  it('fails (exit 1) when a signature inside the evidence is forged', async () => {
+    const lines = (await readFile(deploy.evidence, 'utf8')).trim().split('\n');
+    const index = lines.findIndex((line) => Buffer.from((JSON.parse(line) as { dsseEnvelope: { payload: string } }).dsseEnvelope.payload, 'base64').toString('utf8').includes('"name":"wiki"'));
+    const bundle = JSON.parse(lines[index] ?? '') as { dsseEnvelope: { payload: string } };
+    // Claim another digest for the dataset, keeping its signature: the signature no longer covers it.
+    const statement = Buffer.from(bundle.dsseEnvelope.payload, 'base64').toString('utf8').replace(/"sha256":"[0-9a-f]{64}"/, `"sha256":"${'0'.repeat(64)}"`);
+    bundle.dsseEnvelope.payload = Buffer.from(statement, 'utf8').toString('base64');
+    const forged = join(deploy.dir, 'forged.evidence.jsonl');
+    await writeFile(forged, `${lines.map((line, at) => (at === index ? JSON.stringify(bundle) : line)).join('\n')}\n`);
+    const run = await gate({ evidence: forged });
+    expect(run.status, run.stdout).toBe(1);
+  });
+
+  it('is denied (exit 3) by a stricter licence policy', async () => {
+    const strict = join(deploy.dir, 'strict.yaml');
+    await writeFile(strict, policy('Apache-2.0'));
+    const run = await gate({ policy: strict });
+    expect(run.status).toBe(3);
+    expect(run.stdout).toContain('LICENSE_NOT_ALLOWED');
+  });
+
+  it('is denied (exit 3) when the policy requires a role on disk that only the evidence has', async () => {
+    const onDisk = join(deploy.dir, 'on-disk.yaml');
+    await writeFile(onDisk, policy('CC-BY-4.0', { recipeOnDisk: true }));
+    const run = await gate({ policy: onDisk });
+    expect(run.status).toBe(3);
+    expect(run.stdout).toContain('INPUT_NOT_FOUND');
+  });
+
+  it('re-hashes inputs that are on disk too (--search): a changed dataset fails (exit 1)', async () => {
+    const copy = join(deploy.dir, 'inputs');
+    await cp(release.artifacts, copy, { recursive: true });
+    expect((await gate({ extra: ['--search', copy] })).status).toBe(0);
+    await writeFile(join(copy, 'wiki', 'part-0.jsonl'), '{"text": "poisoned"}\n');
+    expect((await gate({ extra: ['--search', copy] })).status).toBe(1);
+    await rm(copy, { recursive: true, force: true });
+  });
+
+  it('fails (exit 1) on evidence the verdict does not use, and refuses a file that is not evidence (exit 2)', async () => {
+    const padded = join(deploy.dir, 'padded.evidence.jsonl');
+    const lines = (await readFile(deploy.evidence, 'utf8')).trim().split('\n');
+    const other = await runCli(['sign', await writeModel(join(deploy.dir, 'unrelated'), { 'a.txt': 'a' }), '--key', join(root, 'ci.key'), '--quiet']);
+    expect(other.status).toBe(0);
+    await writeFile(padded, `${[...lines, (await readFile(join(deploy.dir, 'unrelated', 'model.sig'), 'utf8')).trim()].join('\n')}\n`);
+    const run = await gate({ evidence: padded });
+    expect(run.status).toBe(1);
+    expect(run.stdout).toContain('EVIDENCE_UNUSED');
+
+    const notEvidence = join(deploy.dir, 'not-evidence.jsonl');
+    await writeFile(notEvidence, '{"hello": "world"}\n');
+    expectOneLineError(await gate({ evidence: notEvidence }), 2, 'BUNDLE_INVALID');
+  });
+
+  it('writes nothing when the lineage does not verify', async () => {
+    const strict = join(deploy.dir, 'strict-out.yaml');
+    await writeFile(strict, policy('Apache-2.0'));
+    const out = join(deploy.dir, 'never.jsonl');
+    const run = await gate({ policy: strict, extra: ['--evidence-out', out] });
+    expect(run.status).toBe(3);
+    await expect(readFile(out)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  describe('verification summaries', () => {
+    let vsa: string;
+
+    beforeAll(async () => {
+      vsa = join(deploy.dir, 'chat-1b.vsa.jsonl');
+      await ok(['verify', 'lineage', deploy.model, '--policy', deploy.policy, '--evidence', deploy.evidence, '--vsa-out', vsa, '--vsa-key', join(root, 'ci.key'), '--resource-uri', 'hf://acme/chat-1b']);
+    });
+
+    it('writes an SLSA VSA v1 over the model\'s root, naming the policy and every evidence bundle', async () => {
+      const bundle = JSON.parse((await readFile(vsa, 'utf8')).trim()) as { dsseEnvelope: { payload: string } };
+      const statement = JSON.parse(Buffer.from(bundle.dsseEnvelope.payload, 'base64').toString('utf8')) as { predicateType: string; subject: { name: string; digest: { sha256: string } }[]; predicate: Record<string, unknown> };
+      const digest = JSON.parse((await runCli(['verify', deploy.model, '--key', join(deploy.dir, 'ci.pub'), '--json'])).stdout) as { rootDigest: string };
+      expect(statement.predicateType).toBe('https://slsa.dev/verification_summary/v1');
+      expect(`sha256:${statement.subject[0]?.digest.sha256 ?? ''}`).toBe(digest.rootDigest);
+      expect(statement.predicate).toMatchObject({
+        verifier: { id: 'https://aiprov.dev/verifier' },
+        resourceUri: 'hf://acme/chat-1b',
+        verificationResult: 'PASSED',
+        verifiedLevels: ['AIPROV_LINEAGE_VERIFIED'],
+        policy: { uri: deploy.policy },
+      });
+      expect((statement.predicate['inputAttestations'] as unknown[]).length).toBe((await readFile(deploy.evidence, 'utf8')).trim().split('\n').length);
+    });
+
+    it('verify vsa: 0 with the signer\'s key; 1 with another key; 3 for another policy, verifier or resource, or too old', async () => {
+      const policyDigest = `sha256:${(await import('node:crypto')).createHash('sha256').update(await readFile(deploy.policy)).digest('hex')}`;
+      const run = await runCli(['verify', 'vsa', deploy.model, '--vsa', vsa, '--key', join(deploy.dir, 'ci.pub'), '--policy-digest', policyDigest, '--max-age', '1h', '--resource-uri', 'hf://acme/chat-1b', '--json']);
+      expect(run.status, run.stderr).toBe(0);
+      expect(JSON.parse(run.stdout)).toMatchObject({ verified: true, verificationResult: 'PASSED', policy: { digest: policyDigest } });
+      expectOneLineError(await runCli(['verify', 'vsa', deploy.model, '--vsa', vsa, '--key', join(deploy.dir, 'other.pub')]), 1, 'KEY_MISMATCH');
+      expectOneLineError(await runCli(['verify', 'vsa', deploy.model, '--vsa', vsa, '--key', join(deploy.dir, 'ci.pub'), '--policy-digest', `sha256:${'1'.repeat(64)}`]), 3, 'VSA_POLICY_MISMATCH');
+      expectOneLineError(await runCli(['verify', 'vsa', deploy.model, '--vsa', vsa, '--key', join(deploy.dir, 'ci.pub'), '--verifier-id', 'https://example.com/other']), 3, 'VSA_VERIFIER_MISMATCH');
+      expectOneLineError(await runCli(['verify', 'vsa', deploy.model, '--vsa', vsa, '--key', join(deploy.dir, 'ci.pub'), '--resource-uri', 'hf://acme/other']), 3, 'VSA_RESOURCE_MISMATCH');
+      expectOneLineError(await runCli(['verify', 'vsa', deploy.model, '--vsa', vsa, '--key', join(deploy.dir, 'ci.pub'), '--max-age', 'soon']), 2, 'USAGE');
+    });
+
+    it('a FAILED summary fails (exit 1), and so does a summary about another model', async () => {
+      const strict = join(deploy.dir, 'strict-vsa.yaml');
+      await writeFile(strict, policy('Apache-2.0'));
+      const failed = join(deploy.dir, 'failed.vsa.jsonl');
+      expect((await runCli(['verify', 'lineage', deploy.model, '--policy', strict, '--evidence', deploy.evidence, '--vsa-out', failed, '--vsa-key', join(root, 'ci.key')])).status).toBe(3);
+      expectOneLineError(await runCli(['verify', 'vsa', deploy.model, '--vsa', failed, '--key', join(deploy.dir, 'ci.pub')]), 1, 'VSA_FAILED');
+      const other = await writeModel(join(deploy.dir, 'other-model'), { 'weights.bin': 'other' });
+      expectOneLineError(await runCli(['verify', 'vsa', other, '--vsa', vsa, '--key', join(deploy.dir, 'ci.pub')]), 1, 'VSA_SUBJECT_MISMATCH');
+    });
+
+    it('a changed model file fails both gates (exit 1)', async () => {
+      const changed = join(deploy.dir, 'changed');
+      await cp(deploy.model, changed, { recursive: true });
+      await writeFile(join(changed, 'weights.bin'), 'tampered weights');
+      expect((await gate({ model: changed })).status).toBe(1);
+      expectOneLineError(await runCli(['verify', 'vsa', changed, '--vsa', vsa, '--key', join(deploy.dir, 'ci.pub')]), 1, 'VSA_SUBJECT_MISMATCH');
+    });
+  });
+});
