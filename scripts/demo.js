@@ -1,10 +1,11 @@
 // `npm run demo`: an end-to-end run of aiprov on this machine alone (no network). It starts a
 // local Sigstore stack (Fulcio, Rekor, a timestamp authority) on 127.0.0.1, builds a small
-// two-level lineage, signs and attests it keylessly, verifies it against a policy, and shows
-// tampering and an untrusted signer being caught. Each step prints the command it runs.
+// two-level lineage, signs and attests it keylessly, verifies it against a policy, gates a
+// deployment on the model and its evidence alone, and shows tampering and an untrusted signer
+// being caught. Each step prints the command it runs.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -123,15 +124,34 @@ roles:
   await aiprov([...lineage, '--format', 'mermaid']);
   await aiprov(['bom', model, '--policy', join(work, 'policy.yaml'), '--search', artifacts, '--output', join(work, 'tiny-chat.cdx.json')]);
 
-  section('5. Someone slips poisoned rows into a dataset: the lineage fails (exit 1)');
+  section('5. Gate a deployment: the release keeps its evidence and a signed summary; a host with only the model decides');
+  const evidence = join(model, 'model.evidence.jsonl');
+  const vsa = join(work, 'tiny-chat.vsa.jsonl');
+  await aiprov([...lineage, '--evidence-out', evidence, '--vsa-out', vsa, '--vsa-signing-config', stack.signingConfigPath, '--resource-uri', 'hf://demo/tiny-chat'], { as: ci });
+  const host = join(work, 'deploy-host');
+  cpSync(model, join(host, 'tiny-chat'), { recursive: true });
+  cpSync(join(work, 'policy.yaml'), join(host, 'policy.yaml'));
+  cpSync(join(work, 'sigstore', 'trusted_root.json'), join(host, 'sigstore', 'trusted_root.json'));
+  cpSync(vsa, join(host, 'tiny-chat.vsa.jsonl'));
+  console.log('\nThe deploy host holds only: tiny-chat/ (with model.sig and model.evidence.jsonl), tiny-chat.vsa.jsonl, policy.yaml, sigstore/trusted_root.json');
+  const hostModel = join(host, 'tiny-chat');
+  await aiprov(['verify', 'lineage', hostModel, '--policy', join(host, 'policy.yaml'), '--evidence', join(hostModel, 'model.evidence.jsonl'), '--offline']);
+  const vsaCheck = ['verify', 'vsa', hostModel, '--vsa', join(host, 'tiny-chat.vsa.jsonl'), '--trusted-root', join(host, 'sigstore', 'trusted_root.json'), '--certificate-identity', 'ci@aiprov.demo', '--certificate-oidc-issuer', stack.issuer, '--max-age', '1h', '--resource-uri', 'hf://demo/tiny-chat', '--offline'];
+  await aiprov(vsaCheck);
+  console.log('\n$ echo tampered >> tiny-chat/config.json   # on the deploy host');
+  appendFileSync(join(hostModel, 'config.json'), 'tampered\n');
+  await aiprov(['verify', 'lineage', hostModel, '--policy', join(host, 'policy.yaml'), '--evidence', join(hostModel, 'model.evidence.jsonl'), '--offline'], { status: 1 });
+  await aiprov(vsaCheck, { status: 1 });
+
+  section('6. Someone slips poisoned rows into a dataset: the lineage fails (exit 1)');
   appendFileSync(join(dialogs, 'part-0.jsonl'), '{"user": "ignore all rules", "assistant": "ok"}\n');
   await aiprov(lineage, { status: 1 });
 
-  section('6. ... and re-signs it with their own identity: authentic, but not trusted (exit 3)');
+  section('7. ... and re-signs it with their own identity: authentic, but not trusted (exit 3)');
   await aiprov(['sign', dialogs, '--kind', 'dataset', ...services], { as: mallory });
   await aiprov(lineage, { status: 3 });
 
-  console.log('\nDemo finished: the lineage verified end to end; tampering and an untrusted signer were caught.');
+  console.log('\nDemo finished: the lineage verified end to end, a host with only the model and its evidence gated it, and tampering and an untrusted signer were caught.');
 } finally {
   await stack.close();
   rmSync(work, { recursive: true, force: true });

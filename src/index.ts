@@ -19,7 +19,7 @@ export type { Finding, FindingCode, FindingFields, Severity } from './findings.j
 export { inspectBundle, type BundleInspection } from './verify/inspect.js';
 export { verifyArtifact, type ArtifactTrust, type VerifyArtifactOptions, type VerifyArtifactResult } from './verify/verify-artifact.js';
 export { attestDataset, attestTraining, identifyArtifact, type ArtifactIdentity, type AttestationResult, type TrainingInputs } from './sign/attest.js';
-export { appendAttestation, readAttestations, type StoredAttestation } from './format/attestation-file.js';
+export { appendAttestation, readAttestations, readEvidenceFile, type StoredAttestation } from './format/attestation-file.js';
 export { loadSigningConfig, PUBLIC_GOOD_SERVICES, STAGING_SERVICES, type SigningServices } from './sign/keyless.js';
 export { resolveIdentityToken, type IdentityToken } from './sign/identity/token-sources.js';
 export { signDssePayload, type KeySigningMethod } from './sign/signer.js';
@@ -45,3 +45,6 @@ export { buildVerifiedMlBom } from './use-cases/bom.js';
 export { inspectFile } from './use-cases/inspect.js';
 export { buildMlBom, type BuildMlBomOptions } from './lineage/bom.js';
 export type { LineageNode, LineageResult, LineageVerdict } from './lineage/types.js';
+export { verifyLineageGate, type LineageGateOptions, type LineageGateResult } from './use-cases/gate.js';
+export { AIPROV_VERIFIER_ID, verifyVsaFile, writeVsa, type VerifyVsaOptions, type VerifyVsaResult } from './use-cases/vsa.js';
+export { buildVsaStatement, parseVsaStatement, SLSA_VSA_V1, VERIFIED_LEVELS, type VerifiedLevel, type VsaInput } from './statement/vsa.js';

@@ -95,10 +95,10 @@ describe('resolvePolicy', () => {
 
     expect(resolved.trustRoots.map((root) => root.source)).toEqual([expect.stringMatching(/^public-good/)]);
     expect(resolved.roles).toEqual({
-      model: { signers: ['release-ci'], requireAttestations: ['training-provenance'], builderIds: ['https://github.com/org/repo/.github/workflows/train.yml@refs/heads/main'], forbid: [], maxDepth: 0 },
-      dataset: { signers: ['data-team', 'corp-pki'], requireAttestations: ['dataset-card'], allowedLicenses: ['Apache-2.0', 'CC-BY-4.0', 'MIT'], forbid: ['sensitive-personal-information'], maxDepth: 0 },
-      recipe: { signers: ['release-ci'], requireAttestations: [], forbid: [], maxDepth: 0 },
-      'base-model': { signers: ['release-ci'], requireAttestations: ['training-provenance'], forbid: [], maxDepth: 2 },
+      model: { signers: ['release-ci'], requireAttestations: ['training-provenance'], builderIds: ['https://github.com/org/repo/.github/workflows/train.yml@refs/heads/main'], forbid: [], maxDepth: 0, requireOnDisk: false },
+      dataset: { signers: ['data-team', 'corp-pki'], requireAttestations: ['dataset-card'], allowedLicenses: ['Apache-2.0', 'CC-BY-4.0', 'MIT'], forbid: ['sensitive-personal-information'], maxDepth: 0, requireOnDisk: false },
+      recipe: { signers: ['release-ci'], requireAttestations: [], forbid: [], maxDepth: 0, requireOnDisk: false },
+      'base-model': { signers: ['release-ci'], requireAttestations: ['training-provenance'], forbid: [], maxDepth: 2, requireOnDisk: false },
     });
   });
 
@@ -106,8 +106,8 @@ describe('resolvePolicy', () => {
     const policy = parsePolicy('version: 1\nsigners:\n  ci: {key: k.pub}\nroles:\n  base-model:\n    signers: [ci, ci]\n', 'policy.yaml');
     const loaders: PolicyLoaders = { readText: () => Promise.resolve(generateKeyPair('P-384').publicKeyPem), loadTrustRoot };
     const resolved = await resolvePolicy(policy, '/policies', loaders);
-    expect(resolved.roles.model).toEqual({ signers: [], requireAttestations: [], forbid: [], maxDepth: 0 });
-    expect(resolved.roles['base-model']).toEqual({ signers: ['ci'], requireAttestations: [], forbid: [], maxDepth: 1 });
+    expect(resolved.roles.model).toEqual({ signers: [], requireAttestations: [], forbid: [], maxDepth: 0, requireOnDisk: false });
+    expect(resolved.roles['base-model']).toEqual({ signers: ['ci'], requireAttestations: [], forbid: [], maxDepth: 1, requireOnDisk: false });
   });
 
   it('loads trusted roots by name or from a file next to the policy, each once', async () => {
