@@ -3,7 +3,9 @@
  * checked where it is deployed (`aiprov verify vsa`) against the model's bytes, so a gate reuses a
  * verification it trusts instead of redoing it.
  */
+import { createHash } from 'node:crypto';
 import { IN_TOTO_PAYLOAD_TYPE } from '../statement/statement.js';
+import { publicKeyHint } from '../format/keys.js';
 import { InputError, PolicyError, VerificationError } from '../errors.js';
 import { writeFileAtomic } from '../format/atomic-write.js';
 import { parseBundle, type BundleJson } from '../format/bundle.js';
@@ -26,6 +28,24 @@ export const AIPROV_VERIFIER_ID = 'https://aiprov.dev/verifier';
 const MAX_VSA_BYTES = 4 * 1024 * 1024;
 /** A summary dated this far past the verifier's clock is refused (clock skew allowance). */
 const MAX_FUTURE_SKEW_MS = 5 * 60 * 1000;
+
+/**
+ * The "policy" of a plain `verify`: the trust it was given (a key, CA certificates, or a keyless
+ * identity under a trust root), as a canonical JSON document whose SHA-256 a VSA records, so a
+ * gate can require exactly the trust a release verified against (`verify vsa --policy-digest`).
+ */
+export function trustPolicy(trust: ArtifactTrust): { readonly uri: string; readonly sha256: string } {
+  const description =
+    trust.kind === 'key'
+      ? { kind: 'key', keyHint: publicKeyHint(trust.publicKey) }
+      : trust.kind === 'certificate'
+        ? { kind: 'certificate', roots: trust.trustedCertificates.map((certificate) => createHash('sha256').update(certificate.raw).digest('hex')).sort() }
+        : { kind: 'keyless', identity: trust.identity, trustedRoot: trust.trustRoot.sha256 };
+  return { uri: TRUST_POLICY_URI, sha256: createHash('sha256').update(JSON.stringify(description), 'utf8').digest('hex') };
+}
+
+/** `policy.uri` of a VSA written by a plain `verify`: the trust flags, described by `trustPolicy`. */
+const TRUST_POLICY_URI = 'https://aiprov.dev/policy/verify-trust/v1';
 
 /** Signs a VSA and writes it as one Sigstore bundle line (JSON Lines, like attestation files). */
 export async function writeVsa(path: string, input: VsaInput, signingMethod: SigningMethod): Promise<BundleJson> {

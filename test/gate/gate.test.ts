@@ -240,6 +240,21 @@ describe('gate a deployment on the model and its evidence', () => {
       expectOneLineError(await runCli(['verify', 'vsa', other, '--vsa', vsa, '--key', join(deploy.dir, 'ci.pub')]), 1, 'VSA_SUBJECT_MISMATCH');
     });
 
+    it('plain verify writes one too, over the model\'s signature and the trust it was given', async () => {
+      const summary = join(deploy.dir, 'signature.vsa.jsonl');
+      await ok(['verify', deploy.model, '--key', join(deploy.dir, 'ci.pub'), '--vsa-out', summary, '--vsa-key', join(root, 'ci.key')]);
+      const run = await runCli(['verify', 'vsa', deploy.model, '--vsa', summary, '--key', join(deploy.dir, 'ci.pub'), '--json']);
+      expect(run.status, run.stderr).toBe(0);
+      expect(JSON.parse(run.stdout)).toMatchObject({ verifiedLevels: ['AIPROV_SIGNATURE_VERIFIED'], policy: { uri: 'https://aiprov.dev/policy/verify-trust/v1' } });
+
+      const changed = join(deploy.dir, 'changed-for-verify');
+      await cp(deploy.model, changed, { recursive: true });
+      await writeFile(join(changed, 'config.json'), '{"tampered": true}');
+      const failed = join(deploy.dir, 'failed-signature.vsa.jsonl');
+      expect((await runCli(['verify', changed, '--key', join(deploy.dir, 'ci.pub'), '--vsa-out', failed, '--vsa-key', join(root, 'ci.key')])).status).toBe(1);
+      expectOneLineError(await runCli(['verify', 'vsa', deploy.model, '--vsa', failed, '--key', join(deploy.dir, 'ci.pub')]), 1, 'VSA_FAILED');
+    });
+
     it('a changed model file fails both gates (exit 1)', async () => {
       const changed = join(deploy.dir, 'changed');
       await cp(deploy.model, changed, { recursive: true });

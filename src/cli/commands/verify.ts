@@ -14,8 +14,11 @@ interface TrustFlags extends IdentityFlags {
   readonly staging?: boolean;
 }
 
-interface VerifyFlags extends TrustFlags {
+interface VerifyFlags extends TrustFlags, VsaSigningFlags {
   readonly kind: ArtifactKind;
+  readonly vsaOut?: string;
+  readonly verifierId?: string;
+  readonly resourceUri?: string;
   readonly signature?: string;
   readonly ignoreUnsignedFiles?: boolean;
   readonly ignorePaths?: string[];
@@ -57,7 +60,7 @@ export function registerVerifyCommands(program: Command, context: CliContext, se
     context.stdout.write(`${text}\n`);
   };
 
-  const verify = addIdentityOptions(
+  const verify = addVsaSigningOptions(addIdentityOptions(
     program
       .command('verify')
       .description('verify a model, dataset or file against its signature and report every difference; `verify lineage` checks a whole lineage')
@@ -66,13 +69,16 @@ export function registerVerifyCommands(program: Command, context: CliContext, se
       .option('--signature <file>', 'the bundle (default: <kind>.sig inside a directory, <file>.sig beside a file)')
       .option('--key <public-key.pem>', 'trust signatures made by this public key')
       .option('--certificate-chain <ca.pem...>', 'trust certificates that chain to these CA certificates (the files must hold the root)'),
-  )
+  ))
     .option('--trusted-root <file>', 'keyless: a Sigstore trusted_root.json (default: the embedded public-good root)')
     .option('--staging', 'keyless: trust Sigstore\'s staging instance')
     .option('--offline', 'guarantee no network access (verification never needs it)')
     .option('--ignore-unsigned-files', 'accept files that the signature does not list')
     .option('--ignore-paths <path...>', 'paths inside the artifact to leave out, besides those the signature records')
     .option('--allow-external-symlinks', 'follow symbolic links that leave the artifact (only if the signature allows symlinks)')
+    .option('--vsa-out <file>', 'write a signed SLSA verification summary (PASSED or FAILED) here')
+    .option('--verifier-id <uri>', 'the verifier id the summary names (default https://aiprov.dev/verifier)')
+    .option('--resource-uri <uri>', 'the resource the summary names (default: the path as given)')
     .option('--json', 'print the result as JSON')
     .option('-q, --quiet', 'no progress output')
     // `verify lineage … --json`: options after the subcommand name belong to the subcommand.
@@ -87,6 +93,8 @@ export function registerVerifyCommands(program: Command, context: CliContext, se
         identity: identityPolicyFrom(flags),
         trustRoot: trustRootChoiceFrom(flags),
       });
+      // Resolved before hashing: a signing problem (no token, a bad key) should not cost a re-hash.
+      const vsaSigning = flags.vsaOut === undefined ? undefined : await signingMethodFromFlags(vsaSigningFlags(flags), context);
       const result = await withProgress(context, flags, 'Verifying', (hooks) => verifyArtifact(path, {
         ...hooks,
         trust,
@@ -96,6 +104,27 @@ export function registerVerifyCommands(program: Command, context: CliContext, se
         ignoreUnsignedFiles: flags.ignoreUnsignedFiles === true,
         allowExternalSymlinks: flags.allowExternalSymlinks === true,
       }));
+      if (vsaSigning !== undefined && flags.vsaOut !== undefined) {
+        const { AIPROV_VERIFIER_ID, trustPolicy, writeVsa } = await import('../../use-cases/vsa.js');
+        const { createHash } = await import('node:crypto');
+        const { basename } = await import('node:path');
+        await writeVsa(
+          flags.vsaOut,
+          {
+            subject: { name: result.name, rootDigest: result.signedRootDigest },
+            verifierId: flags.verifierId ?? AIPROV_VERIFIER_ID,
+            verifierVersion: program.version() ?? 'unknown',
+            timeVerified: new Date(),
+            resourceUri: flags.resourceUri ?? path,
+            policy: trustPolicy(trust),
+            inputAttestations: [{ name: basename(result.signaturePath), sha256: createHash('sha256').update(JSON.stringify(result.bundle), 'utf8').digest('hex') }],
+            passed: result.verified,
+            level: 'AIPROV_SIGNATURE_VERIFIED',
+          },
+          vsaSigning,
+        );
+        if (flags.json !== true) context.stderr.write(`Wrote verification summary (${result.verified ? 'PASSED' : 'FAILED'}) to ${flags.vsaOut}\n`);
+      }
       if (flags.json === true) {
         const { verifyJson } = await import('../../report/json.js');
         write(JSON.stringify(verifyJson(result), null, 2));
