@@ -3,7 +3,6 @@
  * rested on (the evidence file, and a signed verification summary), then decide on a host that
  * has only the model and that evidence.
  */
-import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import { readEvidenceFile } from '../format/attestation-file.js';
 import { writeFileAtomic } from '../format/atomic-write.js';
@@ -11,6 +10,7 @@ import type { BundleJson } from '../format/bundle.js';
 import type { LineageResult } from '../lineage/types.js';
 import { verifyLineage } from '../lineage/verify-lineage.js';
 import { loadPolicyWithDigest } from '../policy/resolve.js';
+import { inputAttestation } from './vsa.js';
 
 export interface LineageGateOptions {
   readonly modelPath: string;
@@ -44,7 +44,7 @@ export async function verifyLineageGate(options: LineageGateOptions): Promise<Li
   });
   const lines = lineage.evidence.map((bundle: BundleJson) => JSON.stringify(bundle));
   const evidenceName = basename(options.evidenceOutPath ?? options.evidencePath ?? 'evidence.jsonl');
-  const inputAttestations = lines.map((line, index) => ({ name: `${evidenceName}:${String(index + 1)}`, sha256: createHash('sha256').update(line, 'utf8').digest('hex') }));
+  const inputAttestations = lineage.evidence.map((bundle, index) => inputAttestation(`${evidenceName}:${String(index + 1)}`, bundle));
   // Evidence states what a verified verdict rested on: a failed or denied one writes nothing.
   if (options.evidenceOutPath !== undefined && lineage.verdict === 'verified') {
     await writeFileAtomic(options.evidenceOutPath, lines.map((line) => `${line}\n`).join(''));

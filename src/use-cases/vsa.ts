@@ -4,6 +4,7 @@
  * verification it trusts instead of redoing it.
  */
 import { createHash } from 'node:crypto';
+import { basename } from 'node:path';
 import { IN_TOTO_PAYLOAD_TYPE } from '../statement/statement.js';
 import { publicKeyHint } from '../format/keys.js';
 import { InputError, PolicyError, VerificationError } from '../errors.js';
@@ -42,6 +43,11 @@ export function trustPolicy(trust: ArtifactTrust): { readonly uri: string; reado
         ? { kind: 'certificate', roots: trust.trustedCertificates.map((certificate) => createHash('sha256').update(certificate.raw).digest('hex')).sort() }
         : { kind: 'keyless', identity: trust.identity, trustedRoot: trust.trustRoot.sha256 };
   return { uri: TRUST_POLICY_URI, sha256: createHash('sha256').update(JSON.stringify(description), 'utf8').digest('hex') };
+}
+
+/** A bundle as a VSA's `inputAttestations` names it: where it was read, and the SHA-256 of its JSON (one line). */
+export function inputAttestation(name: string, bundle: BundleJson): { readonly name: string; readonly sha256: string } {
+  return { name: basename(name), sha256: createHash('sha256').update(JSON.stringify(bundle), 'utf8').digest('hex') };
 }
 
 /** `policy.uri` of a VSA written by a plain `verify`: the trust flags, described by `trustPolicy`. */

@@ -105,9 +105,7 @@ export function registerVerifyCommands(program: Command, context: CliContext, se
         allowExternalSymlinks: flags.allowExternalSymlinks === true,
       }));
       if (vsaSigning !== undefined && flags.vsaOut !== undefined) {
-        const { AIPROV_VERIFIER_ID, trustPolicy, writeVsa } = await import('../../use-cases/vsa.js');
-        const { createHash } = await import('node:crypto');
-        const { basename } = await import('node:path');
+        const { AIPROV_VERIFIER_ID, inputAttestation, trustPolicy, writeVsa } = await import('../../use-cases/vsa.js');
         await writeVsa(
           flags.vsaOut,
           {
@@ -117,7 +115,7 @@ export function registerVerifyCommands(program: Command, context: CliContext, se
             timeVerified: new Date(),
             resourceUri: flags.resourceUri ?? path,
             policy: trustPolicy(trust),
-            inputAttestations: [{ name: basename(result.signaturePath), sha256: createHash('sha256').update(JSON.stringify(result.bundle), 'utf8').digest('hex') }],
+            inputAttestations: [inputAttestation(result.signaturePath, result.bundle)],
             passed: result.verified,
             level: 'AIPROV_SIGNATURE_VERIFIED',
           },
