@@ -185,6 +185,17 @@ describe('gate a deployment on the model and its evidence', () => {
     expectOneLineError(await gate({ evidence: notEvidence }), 2, 'BUNDLE_INVALID');
   });
 
+  it('fails (exit 1) when the evidence holds two signatures for one input that name different digests', async () => {
+    // A second, genuinely signed account of the dataset "wiki" with other content.
+    const impostor = await writeModel(join(deploy.dir, 'impostor', 'wiki'), { 'part-0.jsonl': '{"text": "other"}\n' });
+    expect((await runCli(['sign', impostor, '--kind', 'dataset', '--key', join(root, 'data.key'), '--quiet'])).status).toBe(0);
+    const doubled = join(deploy.dir, 'doubled.evidence.jsonl');
+    await writeFile(doubled, `${(await readFile(deploy.evidence, 'utf8')).trim()}\n${(await readFile(join(impostor, 'dataset.sig'), 'utf8')).trim()}\n`);
+    const run = await gate({ evidence: doubled });
+    expect(run.status).toBe(1);
+    expect(run.stdout).toContain('EVIDENCE_CONFLICT');
+  });
+
   it('writes nothing when the lineage does not verify', async () => {
     const strict = join(deploy.dir, 'strict-out.yaml');
     await writeFile(strict, policy('Apache-2.0'));
@@ -253,6 +264,41 @@ describe('gate a deployment on the model and its evidence', () => {
       const failed = join(deploy.dir, 'failed-signature.vsa.jsonl');
       expect((await runCli(['verify', changed, '--key', join(deploy.dir, 'ci.pub'), '--vsa-out', failed, '--vsa-key', join(root, 'ci.key')])).status).toBe(1);
       expectOneLineError(await runCli(['verify', 'vsa', deploy.model, '--vsa', failed, '--key', join(deploy.dir, 'ci.pub')]), 1, 'VSA_FAILED');
+    });
+
+    it('a summary older than --max-age is denied (exit 3), one dated in the future fails (exit 1), an oversized file is refused (exit 2)', async () => {
+      const { writeVsa } = await import('../../src/use-cases/vsa.js');
+      const { parsePrivateKey } = await import('../../src/format/keys.js');
+      const rootDigest = (JSON.parse((await runCli(['verify', deploy.model, '--key', join(deploy.dir, 'ci.pub'), '--json'])).stdout) as { rootDigest: string }).rootDigest.replace('sha256:', '');
+      const signingMethod = { kind: 'key' as const, privateKey: parsePrivateKey(await readFile(join(root, 'ci.key'), 'utf8'), 'ci.key') };
+      const summary = (timeVerified: Date) => ({
+        subject: { name: 'chat-1b', rootDigest },
+        verifierId: 'https://aiprov.dev/verifier',
+        verifierVersion: 'test',
+        timeVerified,
+        resourceUri: 'chat-1b',
+        policy: { uri: 'policy.yaml', sha256: '0'.repeat(64) },
+        inputAttestations: [],
+        passed: true,
+        level: 'AIPROV_LINEAGE_VERIFIED' as const,
+      });
+      const old = join(deploy.dir, 'old.vsa.jsonl');
+      await writeVsa(old, summary(new Date(Date.now() - 2 * 86_400_000)), signingMethod);
+      expect((await runCli(['verify', 'vsa', deploy.model, '--vsa', old, '--key', join(deploy.dir, 'ci.pub')])).status).toBe(0);
+      expectOneLineError(await runCli(['verify', 'vsa', deploy.model, '--vsa', old, '--key', join(deploy.dir, 'ci.pub'), '--max-age', '24h']), 3, 'VSA_TOO_OLD');
+      const future = join(deploy.dir, 'future.vsa.jsonl');
+      await writeVsa(future, summary(new Date(Date.now() + 86_400_000)), signingMethod);
+      expectOneLineError(await runCli(['verify', 'vsa', deploy.model, '--vsa', future, '--key', join(deploy.dir, 'ci.pub')]), 1, 'TIMESTAMP_INVALID');
+
+      const huge = join(deploy.dir, 'huge.vsa.jsonl');
+      await writeFile(huge, '');
+      await (await import('node:fs/promises')).truncate(huge, 5 * 1024 * 1024);
+      expectOneLineError(await runCli(['verify', 'vsa', deploy.model, '--vsa', huge, '--key', join(deploy.dir, 'ci.pub')]), 2, 'VSA_TOO_LARGE');
+      const hugeEvidence = join(deploy.dir, 'huge.evidence.jsonl');
+      await writeFile(hugeEvidence, '');
+      await (await import('node:fs/promises')).truncate(hugeEvidence, 300 * 1024 * 1024);
+      expectOneLineError(await gate({ evidence: hugeEvidence }), 2, 'EVIDENCE_TOO_LARGE');
+      await rm(hugeEvidence);
     });
 
     it('a changed model file fails both gates (exit 1)', async () => {
