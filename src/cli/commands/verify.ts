@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
 import { exitStatusFor, EXIT_OK } from '../../errors.js';
 import type { ArtifactKind } from '../../format/artifact-kind.js';
+import type { ArtifactTrustOptions } from '../../use-cases/artifact-trust.js';
 import type { CliContext, SetExitStatus } from '../context.js';
 import { addIdentityOptions, identityPolicyFrom, type IdentityFlags } from '../identity-flags.js';
 import { blockNetwork } from '../offline.js';
@@ -87,12 +88,7 @@ export function registerVerifyCommands(program: Command, context: CliContext, se
       if (flags.offline === true) blockNetwork();
       const { verifyArtifact } = await import('../../verify/verify-artifact.js');
       const { resolveArtifactTrust } = await import('../../use-cases/artifact-trust.js');
-      const trust = await resolveArtifactTrust({
-        ...(flags.key === undefined ? {} : { publicKeyPath: flags.key }),
-        ...(flags.certificateChain === undefined ? {} : { certificateChainPaths: flags.certificateChain }),
-        identity: identityPolicyFrom(flags),
-        trustRoot: trustRootChoiceFrom(flags),
-      });
+      const trust = await resolveArtifactTrust(trustOptionsFrom(flags));
       // Resolved before hashing: a signing problem (no token, a bad key) should not cost a re-hash.
       const vsaSigning = flags.vsaOut === undefined ? undefined : await signingMethodFromFlags(vsaSigningFlags(flags), context);
       const result = await withProgress(context, flags, 'Verifying', (hooks) => verifyArtifact(path, {
@@ -209,12 +205,7 @@ export function registerVerifyCommands(program: Command, context: CliContext, se
       if (flags.offline === true) blockNetwork();
       const { resolveArtifactTrust } = await import('../../use-cases/artifact-trust.js');
       const { verifyVsaFile } = await import('../../use-cases/vsa.js');
-      const trust = await resolveArtifactTrust({
-        ...(flags.key === undefined ? {} : { publicKeyPath: flags.key }),
-        ...(flags.certificateChain === undefined ? {} : { certificateChainPaths: flags.certificateChain }),
-        identity: identityPolicyFrom(flags),
-        trustRoot: trustRootChoiceFrom(flags),
-      });
+      const trust = await resolveArtifactTrust(trustOptionsFrom(flags));
       const result = await verifyVsaFile({
         modelPath,
         vsaPath: flags.vsa,
@@ -254,4 +245,14 @@ export function registerVerifyCommands(program: Command, context: CliContext, se
           : inspected.attestations.map(({ line, inspection }, index) => `# attestation ${String(index + 1)} of ${String(inspected.attestations.length)} (line ${String(line)})\n${renderInspection(inspection)}`).join('\n\n'),
       );
     });
+}
+
+/** What `verify` and `verify vsa` trust, from their flags (`resolveArtifactTrust` checks that exactly one is given). */
+function trustOptionsFrom(flags: TrustFlags): ArtifactTrustOptions {
+  return {
+    ...(flags.key === undefined ? {} : { publicKeyPath: flags.key }),
+    ...(flags.certificateChain === undefined ? {} : { certificateChainPaths: flags.certificateChain }),
+    identity: identityPolicyFrom(flags),
+    trustRoot: trustRootChoiceFrom(flags),
+  };
 }
