@@ -2,9 +2,11 @@ import { createRequire } from 'node:module';
 import type { Options, SingleBar } from 'cli-progress';
 
 /**
- * A progress bar for long hashing runs, on stderr. It stays silent unless asked for and the
- * stream is a terminal (a CI log or a pipe must not fill with redraws), and it only appears once
- * the work has lasted a moment, so quick commands print exactly what they printed before.
+ * Progress of long hashing runs, on stderr. On a terminal, a bar that appears once the work has
+ * lasted a moment (quick commands print exactly what they printed before). Elsewhere — a CI log,
+ * a pipe — a log must not fill with redraws, yet a 500 GB model hashed in silence for minutes
+ * looks hung: one plain line every few seconds (bytes, files, rate). `--quiet` and `--json`
+ * silence both.
  */
 
 export interface ProgressUpdate {
@@ -32,7 +34,12 @@ export interface ProgressReporterOptions {
   readonly delayMs?: number;
   /** Milliseconds clock; injectable so tests need no real waiting. */
   readonly now?: () => number;
+  /** Not on a terminal: how often a plain progress line is written. */
+  readonly logIntervalMs?: number;
 }
+
+/** A CI log gets a line this often while hashing lasts. */
+export const DEFAULT_LOG_INTERVAL_MS = 5000;
 
 /** Work shorter than this shows no bar: a flash of bar for a fast command is noise. */
 export const DEFAULT_PROGRESS_DELAY_MS = 300;
@@ -43,7 +50,8 @@ const SILENT: ProgressReporter = {
 };
 
 export function createProgressReporter(options: ProgressReporterOptions): ProgressReporter {
-  if (!options.enabled || options.stream.isTTY !== true) return SILENT;
+  if (!options.enabled) return SILENT;
+  if (options.stream.isTTY !== true) return createLogReporter(options);
   const now = options.now ?? Date.now;
   const delayMs = options.delayMs ?? DEFAULT_PROGRESS_DELAY_MS;
   const startedAt = now();
@@ -77,6 +85,31 @@ export function createProgressReporter(options: ProgressReporterOptions): Progre
       stopped = true;
       clearTimeout(timer);
       bar?.stop();
+    },
+  };
+}
+
+/**
+ * Plain lines for a log: the first once the work has lasted one interval, then one per interval
+ * at most (written when an update arrives, so a stalled run writes nothing new rather than a
+ * repeated line), and nothing at the end: the command's result follows.
+ */
+function createLogReporter(options: ProgressReporterOptions): ProgressReporter {
+  const now = options.now ?? Date.now;
+  const interval = options.logIntervalMs ?? DEFAULT_LOG_INTERVAL_MS;
+  const startedAt = now();
+  let lastLine = startedAt;
+  let stopped = false;
+  return {
+    onProgress(progress) {
+      const at = now();
+      if (stopped || at - lastLine < interval) return;
+      lastLine = at;
+      const { jobs, bytes, rate } = describeProgress(progress, at - startedAt);
+      options.stream.write(`${options.label}: ${bytes}, ${jobs}, ${rate}\n`);
+    },
+    stop() {
+      stopped = true;
     },
   };
 }

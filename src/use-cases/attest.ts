@@ -35,7 +35,7 @@ export async function attestTrainingRun(options: TrainingRunOptions, signingMeth
   const { env, hyperparametersPath, byproductPaths, builderId: givenBuilderId, ...inputs } = options;
   const ci = ciEnvironmentDefaults(env);
   const builderId = givenBuilderId ?? ci?.builderId;
-  if (builderId === undefined) throw new InputError('USAGE', 'attest training needs --builder-id outside GitHub Actions and GitLab CI');
+  if (builderId === undefined) throw new InputError('USAGE', 'attest training needs --builder-id outside GitHub Actions, GitLab CI, Buildkite, CircleCI and Cloud Build');
   const code = inputs.code ?? ci?.code;
   const invocationId = inputs.invocationId ?? ci?.invocationId;
   return attestTraining(

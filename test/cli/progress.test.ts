@@ -50,17 +50,36 @@ describe('createProgressReporter', () => {
     expect(stream.text()).toBe('');
   });
 
-  it('shows nothing when the stream is not a terminal, or when disabled', () => {
-    for (const [isTTY, enabled] of [
-      [false, true],
-      [true, false],
-    ] as const) {
+  it('shows nothing when disabled (--quiet, --json), on a terminal or not', () => {
+    for (const isTTY of [true, false]) {
       const stream = recorder(isTTY);
-      const reporter = createProgressReporter({ stream, enabled, label: 'Hashing', delayMs: 0 });
+      const reporter = createProgressReporter({ stream, enabled: false, label: 'Hashing', delayMs: 0, logIntervalMs: 0 });
       reporter.onProgress(HALF_WAY);
       reporter.stop();
       expect(stream.text()).toBe('');
     }
+  });
+
+  it('writes a plain line every interval when the stream is not a terminal (a CI log), and nothing before the first', () => {
+    const stream = recorder(false);
+    let clock = 0;
+    const reporter = createProgressReporter({ stream, enabled: true, label: 'Hashing', now: () => clock, logIntervalMs: 5000 });
+    clock = 1000;
+    reporter.onProgress(HALF_WAY);
+    expect(stream.text()).toBe('');
+    clock = 5000;
+    reporter.onProgress(HALF_WAY);
+    clock = 6000;
+    reporter.onProgress(HALF_WAY);
+    clock = 10_000;
+    reporter.onProgress(HALF_WAY);
+    reporter.stop();
+    clock = 20_000;
+    reporter.onProgress(HALF_WAY);
+    const lines = stream.text().trimEnd().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^Hashing: [0-9.]+ [KMG]?i?B\/[0-9.]+ [KMG]?i?B, [0-9,]+\/[0-9,]+ (files|shards), [0-9.]+ [KMG]?i?B\/s$/);
+    expect(stream.text()).not.toContain('\u001b');
   });
 
   it('ignores updates after stop, and stop twice', () => {

@@ -7,7 +7,8 @@
  *   3. GitHub Actions ambient credentials (`ACTIONS_ID_TOKEN_REQUEST_URL` and
  *      `ACTIONS_ID_TOKEN_REQUEST_TOKEN`, present when the job has `permissions: id-token: write`),
  *      requested with audience `sigstore`;
- *   4. only when the caller says the session is interactive: an OAuth 2.0 authorization-code
+ *   4. the ambient credentials of Buildkite, CircleCI and Google Cloud (`ambient.ts`);
+ *   5. only when the caller says the session is interactive: an OAuth 2.0 authorization-code
  *      sign-in in a browser, with PKCE on a loopback redirect (`browser-sign-in.ts`).
  *
  * The token is a bearer credential for Fulcio: it never appears in an error message or a returned
@@ -16,12 +17,13 @@
 import { InputError, IOError } from '../../errors.js';
 import { readBoundedText } from '../../input/read-bounded.js';
 import { networkReason } from '../network-error.js';
+import { ambientIdentityToken, SIGSTORE_AUDIENCE, type AmbientSource, type CommandRunner } from './ambient.js';
 import { signInInteractively, type InteractiveSignInOptions } from './browser-sign-in.js';
 import { isJsonObject } from '../../input/json-object.js';
 import { parseIdentityToken } from './jwt.js';
 import { OIDC_REQUEST_TIMEOUT_MS } from './providers.js';
 
-export type IdentityTokenSource = 'argument' | 'file' | 'environment' | 'github-actions' | 'interactive';
+export type IdentityTokenSource = 'argument' | 'file' | 'environment' | 'github-actions' | AmbientSource | 'interactive';
 
 export interface IdentityToken {
   /** The raw JWT. Secret: pass it to Fulcio, never print it. */
@@ -40,12 +42,14 @@ export interface ResolveIdentityTokenOptions {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Present only when a person is at the terminal; absent or false disables the browser flow. */
   readonly interactive?: InteractiveSignInOptions | false;
-  /** HTTP client for GitHub Actions and the OIDC provider; default the global fetch. */
+  /** HTTP client for GitHub Actions, Google Cloud and the OIDC provider; default the global fetch. */
   readonly fetch?: typeof fetch;
+  /** How a CI's token command (buildkite-agent, circleci) is run; default a child process. */
+  readonly runCommand?: CommandRunner;
+  /** Whether this is a Google Cloud instance; default: its DMI product name says Google. */
+  readonly onGoogleCloud?: () => Promise<boolean>;
 }
 
-/** The audience Fulcio accepts in an identity token. */
-const SIGSTORE_AUDIENCE = 'sigstore';
 
 export async function resolveIdentityToken(options: ResolveIdentityTokenOptions): Promise<IdentityToken> {
   const fetchFn = options.fetch ?? fetch;
@@ -68,13 +72,21 @@ export async function resolveIdentityToken(options: ResolveIdentityTokenOptions)
     return describe(await fetchGitHubActionsToken(requestUrl, requestToken, fetchFn), 'github-actions');
   }
 
+  const ambient = await ambientIdentityToken({
+    env,
+    fetch: fetchFn,
+    ...(options.runCommand === undefined ? {} : { runCommand: options.runCommand }),
+    ...(options.onGoogleCloud === undefined ? {} : { onGoogleCloud: options.onGoogleCloud }),
+  });
+  if (ambient !== undefined) return describe(ambient.token, ambient.source);
+
   if (options.interactive !== undefined && options.interactive !== false) {
     return describe(await signInInteractively({ ...options.interactive, fetch: fetchFn }), 'interactive');
   }
 
   throw new InputError(
     'IDENTITY_TOKEN_MISSING',
-    'keyless signing needs an OIDC identity token: pass --identity-token, set SIGSTORE_ID_TOKEN, run in GitHub Actions with `permissions: id-token: write`, or sign in interactively from a terminal',
+    'keyless signing needs an OIDC identity token: pass --identity-token, set SIGSTORE_ID_TOKEN, run in GitHub Actions with `permissions: id-token: write` (or Buildkite, CircleCI, Google Cloud), or sign in interactively from a terminal',
   );
 }
 
