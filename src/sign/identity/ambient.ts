@@ -16,6 +16,7 @@
  */
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { InputError, IOError } from '../../errors.js';
 import { isJsonObject } from '../../input/json-object.js';
 import { networkReason } from '../network-error.js';
@@ -69,13 +70,10 @@ async function commandToken(run: CommandRunner, file: string, args: readonly str
   return token;
 }
 
-function runCommand(file: string, args: readonly string[], env: Readonly<Record<string, string | undefined>>): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(file, [...args], { env: { PATH: env['PATH'] ?? '', ...Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined)) }, timeout: OIDC_REQUEST_TIMEOUT_MS, maxBuffer: 1024 * 1024 }, (error, stdout) => {
-      if (error !== null) reject(error);
-      else resolve(stdout);
-    });
-  });
+async function runCommand(file: string, args: readonly string[], env: Readonly<Record<string, string | undefined>>): Promise<string> {
+  const childEnv = Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
+  const { stdout } = await promisify(execFile)(file, [...args], { env: childEnv, timeout: OIDC_REQUEST_TIMEOUT_MS, maxBuffer: 1024 * 1024, encoding: 'utf8' });
+  return stdout;
 }
 
 async function onGoogleCloud(): Promise<boolean> {
