@@ -10,6 +10,20 @@ import { InputError, ioErrorFrom } from '../errors.js';
  */
 export const DEFAULT_IGNORED_PATHS: readonly string[] = ['.git', '.gitattributes', '.github', '.gitignore'];
 
+/**
+ * The names of aiprov's temporary files (`format/atomic-write.ts`): `.aiprov-tmp-<pid>-<12 hex>`.
+ * A signature is written beside (usually inside) the artifact; a run killed before its rename
+ * leaves one behind. Every walk skips such names at any depth, so the leftover is neither signed
+ * by the next `sign` nor reported as an unsigned file by `verify`. Only this exact shape is
+ * skipped; it is never recorded in `ignore_paths`.
+ */
+export const TEMPORARY_FILE_PREFIX = '.aiprov-tmp-';
+const TEMPORARY_FILE_NAME = /^\.aiprov-tmp-[0-9]+-[0-9a-f]{12}$/;
+
+export function isTemporaryFileName(name: string): boolean {
+  return TEMPORARY_FILE_NAME.test(name);
+}
+
 /** Longest stretch of blocking lstat calls before the event loop gets a turn. */
 const BLOCKING_SLICE_MS = 8;
 
@@ -141,6 +155,7 @@ export async function walkArtifact(artifactPath: string, options: WalkOptions): 
       throw ioErrorFrom(error, relativeDirectory || '.', 'list directory');
     }
     for (const entry of entries) {
+      if (isTemporaryFileName(entry.name)) continue;
       const relativePath = relativeDirectory === '' ? entry.name : `${relativeDirectory}/${toPosix(entry.name)}`;
       if (isIgnoredPath(relativePath, options.ignorePaths)) continue;
       const absolutePath = join(directoryPath, entry.name);
