@@ -67,8 +67,10 @@ export async function signingMethodFromFlags(flags: SigningFlags, context: CliCo
 }
 
 async function keySigningMethod(flags: SigningFlags, keyPath: string, context: CliContext): Promise<SigningMethod> {
-  const { loadKeySigningMethod, readPrivateKeyFile } = await import('../use-cases/signing-method.js');
+  const { loadKeySigningMethod, privateKeyFileFindings, readPrivateKeyFile } = await import('../use-cases/signing-method.js');
   const keyPem = await readPrivateKeyFile(keyPath);
+  const { renderFinding } = await import('../report/text.js');
+  for (const finding of await privateKeyFileFindings(keyPath)) context.stderr.write(`${renderFinding(finding, 'aiprov: ')}\n`);
   let passphrase = passphraseFromEnv(context, flags.passphraseEnv);
   if (passphrase === undefined && keyPem.includes('ENCRYPTED') && context.stdin.isTTY === true) {
     passphrase = await promptSecret(context, `Passphrase for ${keyPath}: `);
