@@ -245,11 +245,16 @@ export function ioErrorFrom(error: unknown, path: string, action: string): Aipro
 }
 
 /**
- * Untrusted text (file names, bundle fields, certificate claims) made safe to print: control
- * characters are escaped, so a file name cannot move the cursor and repaint "FAILED" as
- * "Verified" on a terminal, and long values are cut.
+ * The one escaping function for human output: untrusted text (file names, bundle fields,
+ * certificate claims, messages that quote them) made safe to print. Every control character
+ * (C0, DEL, C1: ANSI escapes, carriage return, newline), every format character (the bidi
+ * overrides of "Trojan Source", CVE-2021-42574, and zero-width characters) and the Unicode line
+ * and paragraph separators are written as `\uXXXX`, so a file name cannot move the cursor,
+ * repaint "FAILED" as "Verified", start a fake line, or look like another name (`a\nb` and `a b`
+ * print differently). Long values are cut. JSON output is never passed through it: JSON's own
+ * string escaping already keeps control characters out of the terminal, and values stay exact.
  */
 export function printable(text: string, limit = 300): string {
-  const escaped = text.replace(/\p{Cc}/gu, (character) => `\\u${(character.codePointAt(0) ?? 0).toString(16).padStart(4, '0')}`);
+  const escaped = text.replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu, (character) => `\\u${(character.codePointAt(0) ?? 0).toString(16).padStart(4, '0')}`);
   return escaped.length > limit ? `${escaped.slice(0, limit)}…` : escaped;
 }

@@ -186,8 +186,8 @@ function isRole(value: unknown): value is ArtifactRole {
 // ---------------------------------------------------------------------------------------------
 
 /**
- * A policy that does not validate. The message lists every problem, one per line, as
- * `file:line:col: path: message`; `problems` holds the same as data (for `--json` and for
+ * A policy that does not validate. The message lists every problem, separated by `; `, as
+ * `file:line:col: path: message` (one line: human output escapes newlines); `problems` holds the same as data (for `--json` and for
  * renderers that print one problem per line).
  */
 export class PolicyValidationError extends ProblemsError {
@@ -196,7 +196,7 @@ export class PolicyValidationError extends ProblemsError {
     problems: readonly [Problem, ...Problem[]],
     cause?: unknown,
   ) {
-    super(problems, { source: fileName, path: fileName, cause }, problems.map((problem) => problemMessage(problem, fileName)).join('\n'));
+    super(problems, { source: fileName, path: fileName, cause }, problems.map((problem) => problemMessage(problem, fileName)).join('; '));
   }
 }
 

@@ -69,8 +69,8 @@ roles:
       }
       return undefined;
     })();
-    // One problem per line of the message, each `file:line:col: path: message`.
-    expect(error?.message.split('\n')).toEqual(['policy.yaml:6:3: roles.model.signers: is required', 'policy.yaml:7:5: roles.model.signer: unknown key "signer" (did you mean "signers"?)', 'policy.yaml:11:5: roles.dataset.alowedLicenses: unknown key "alowedLicenses" (did you mean "allowedLicenses"?)']);
+    // Every problem in the one-line message, each `file:line:col: path: message`.
+    expect(error?.message.split('; ')).toEqual(['policy.yaml:6:3: roles.model.signers: is required', 'policy.yaml:7:5: roles.model.signer: unknown key "signer" (did you mean "signers"?)', 'policy.yaml:11:5: roles.dataset.alowedLicenses: unknown key "alowedLicenses" (did you mean "allowedLicenses"?)']);
     expect(error?.path).toBe('policy.yaml');
   });
 
