@@ -34,6 +34,8 @@ export async function signArtifact(artifactPath: string, options: SignArtifactOp
   await removeStaleTemporaryFiles(dirname(signaturePath));
   const serialization = resolveSerialization(options, metadataIgnorePaths(artifactPath, signaturePath, files.attestationsPath));
   const manifest = await computeManifestWith(artifactPath, serialization, options);
+  // Verification refuses a manifest without resources (it vouches for nothing); never write one.
+  if (manifest.resources.length === 0) throw new InputError('MANIFEST_EMPTY', `nothing to sign in ${artifactPath}: it has no files, or every file is ignored`, { path: artifactPath });
   const payload = Buffer.from(JSON.stringify(buildOmsStatement(manifest)), 'utf8');
   const bundle = await signDssePayload(payload, IN_TOTO_PAYLOAD_TYPE, options.signingMethod);
   options.signal?.throwIfAborted();
