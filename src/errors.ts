@@ -251,13 +251,14 @@ export function ioErrorFrom(error: unknown, path: string, action: string): Aipro
  * The one escaping function for human output: untrusted text (file names, bundle fields,
  * certificate claims, messages that quote them) made safe to print. Every control character
  * (C0, DEL, C1: ANSI escapes, carriage return, newline), every format character (the bidi
- * overrides of "Trojan Source", CVE-2021-42574, and zero-width characters) and the Unicode line
+ * overrides of "Trojan Source", CVE-2021-42574, and zero-width characters), lone surrogates (a
+ * non-UTF-8 file name's bytes, see walk.ts `fileNameOf`) and the Unicode line
  * and paragraph separators are written as `\uXXXX`, so a file name cannot move the cursor,
  * repaint "FAILED" as "Verified", start a fake line, or look like another name (`a\nb` and `a b`
  * print differently). Long values are cut. JSON output is never passed through it: JSON's own
  * string escaping already keeps control characters out of the terminal, and values stay exact.
  */
 export function printable(text: string, limit = 300): string {
-  const escaped = text.replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu, (character) => `\\u${(character.codePointAt(0) ?? 0).toString(16).padStart(4, '0')}`);
+  const escaped = text.replace(/[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/gu, (character) => `\\u${(character.codePointAt(0) ?? 0).toString(16).padStart(4, '0')}`);
   return escaped.length > limit ? `${escaped.slice(0, limit)}…` : escaped;
 }
