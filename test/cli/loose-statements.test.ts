@@ -17,7 +17,16 @@ import { expectOneLineError, runCli } from '../support/cli.js';
 import { SMALL_MODEL, writeModel } from '../support/fixtures.js';
 
 type Statement = ReturnType<typeof buildOmsStatement>;
-interface Predicate { serialization: { ignore_paths: string[] }; resources: { name: string; algorithm: string; digest: string }[] }
+interface Resource { name: string; algorithm: string; digest: string }
+interface Predicate { serialization: { ignore_paths: string[] }; resources: Resource[] }
+/** The statement's one subject, whose digest an edit may have to recompute. */
+interface Subject { digest: { sha256: string } }
+
+function firstOf<T>(items: readonly T[]): T {
+  const [first] = items;
+  if (first === undefined) throw new Error('empty list');
+  return first;
+}
 
 describe('loose signed statements', () => {
   let dir: string;
@@ -41,9 +50,9 @@ describe('loose signed statements', () => {
     await writeFile(join(model, 'model.sig'), JSON.stringify(signDsseBundle(Buffer.from(payload), IN_TOTO_PAYLOAD_TYPE, { kind: 'key', privateKey })));
     return runCli(['verify', model, '--key', join(dir, 'k.pub')]);
   };
-  const edited = (edit: (predicate: Predicate, copy: Statement) => void): string => {
-    const copy = structuredClone(statement);
-    edit(copy.predicate as unknown as Predicate, copy);
+  const edited = (edit: (predicate: Predicate, subject: Subject) => void): string => {
+    const copy = structuredClone(statement) as unknown as { predicate: Predicate; subject: Subject[] };
+    edit(copy.predicate, firstOf(copy.subject));
     return JSON.stringify(copy);
   };
 
@@ -68,13 +77,14 @@ describe('loose signed statements', () => {
   });
 
   it('a resource algorithm other than hash_type is refused', { timeout: 20_000 }, async () => {
-    expectOneLineError(await verifySigned(edited((predicate) => { predicate.resources[0] = { ...predicate.resources[0]!, algorithm: 'blake2b' }; })), 2, 'PREDICATE_INVALID');
+    expectOneLineError(await verifySigned(edited((predicate) => { firstOf(predicate.resources).algorithm = 'blake2b'; })), 2, 'PREDICATE_INVALID');
   });
 
   it('a digest of the wrong length is bad input, not a changed file', { timeout: 20_000 }, async () => {
-    const run = await verifySigned(edited((predicate, copy) => {
-      predicate.resources[0] = { ...predicate.resources[0]!, digest: predicate.resources[0]!.digest.slice(0, 62) };
-      copy.subject[0]!.digest.sha256 = rootOf(predicate);
+    const run = await verifySigned(edited((predicate, subject) => {
+      const resource = firstOf(predicate.resources);
+      resource.digest = resource.digest.slice(0, 62);
+      subject.digest.sha256 = rootOf(predicate);
     }));
     expectOneLineError(run, 2, 'DIGEST_INVALID');
   });
@@ -84,10 +94,10 @@ describe('loose signed statements', () => {
   });
 
   it('ignore paths that cover every file (no resources) are refused, and sign will not write one', { timeout: 20_000 }, async () => {
-    const run = await verifySigned(edited((predicate, copy) => {
+    const run = await verifySigned(edited((predicate, subject) => {
       predicate.serialization.ignore_paths.push('.hidden', 'config.json', 'weights');
       predicate.resources = [];
-      copy.subject[0]!.digest.sha256 = rootOf(predicate);
+      subject.digest.sha256 = rootOf(predicate);
     }));
     expectOneLineError(run, 2, 'MANIFEST_EMPTY');
     const empty = await writeModel(join(dir, 'empty'), { 'only.bin': 'x' });
@@ -95,9 +105,9 @@ describe('loose signed statements', () => {
   });
 
   it('resources out of canonical order are refused, not verified under another root', { timeout: 20_000 }, async () => {
-    const run = await verifySigned(edited((predicate, copy) => {
+    const run = await verifySigned(edited((predicate, subject) => {
       predicate.resources.reverse();
-      copy.subject[0]!.digest.sha256 = rootOf(predicate);
+      subject.digest.sha256 = rootOf(predicate);
     }));
     expectOneLineError(run, 2, 'RESOURCES_OUT_OF_ORDER');
   });
