@@ -47,5 +47,12 @@ describe('escaping human output', () => {
     expect(verified.stdout).toContain('a\\u000ab is not covered by the signature');
     expect(verified.stdout).toContain('a b is not covered by the signature');
     expect(verified.stdout).not.toMatch(RAW_CONTROL);
+
+    // inspect renders the same name the same way (the subject is the model folder's name).
+    const named = await writeModel(join(dir, 'a\nb'), { 'w.bin': 'w' });
+    expect((await runCli(['sign', named, '--key', join(keyDir, 'k.key'), '-q'])).status).toBe(0);
+    const inspected = await runCli(['inspect', join(named, 'model.sig')]);
+    expect(inspected.status).toBe(0);
+    expect(inspected.stdout).toMatch(/subject +a\\u000ab sha256:/);
   });
 });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { generateKeyPair } from '../../src/format/keys.js';
 import { EXAMPLE_POLICY } from '../../src/policy/example.js';
+import { parsePublicKey as parseBundlePublicKey } from '../../src/verify/bundle-keys.js';
 import { expectOneLineError, runCli } from '../support/cli.js';
 import { SMALL_MODEL, temporaryDirectory, writeModel } from '../support/fixtures.js';
 
@@ -17,6 +18,16 @@ describe('key files', () => {
     await writeFile(join(dir, 'encrypted.key'), generateKeyPair('P-256', 'secret').privateKeyPem);
     expectOneLineError(await runCli(['verify', model, '--key', join(dir, 'encrypted.key')]), 2, 'KEY_IS_PRIVATE');
     expect((await runCli(['verify', model, '--key', join(dir, 'k.pub')])).status).toBe(0);
+  });
+
+  it('verify-bundle\'s key (library) refuses a private key too', () => {
+    let code: string | undefined;
+    try {
+      parseBundlePublicKey(generateKeyPair('P-256').privateKeyPem, 'k.key');
+    } catch (error) {
+      code = (error as { code?: string }).code;
+    }
+    expect(code).toBe('KEY_IS_PRIVATE');
   });
 
   it('a policy whose key: names a private key is refused at that key', async () => {
