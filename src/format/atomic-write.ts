@@ -48,7 +48,6 @@ export async function writeFileAtomic(path: string, contents: string | Uint8Arra
       if ((error as NodeJS.ErrnoException).code === 'EEXIST') return 'exists';
       throw error;
     }
-    await rm(temporary, { force: true });
     return 'written';
   } catch (error) {
     throw ioErrorFrom(error, path, 'write');
