@@ -73,13 +73,16 @@ export type InputErrorCode =
   | 'IDENTITY_TOKEN_REJECTED'
   | 'IDENTITY_TOKEN_UNAVAILABLE'
   | 'KEY_FILE_EXISTS'
+  | 'KEY_PREFIX_INVALID'
   | 'KEY_INVALID'
+  | 'KEY_IS_PRIVATE'
   | 'KEY_PASSPHRASE_REQUIRED'
   | 'KEY_PASSPHRASE_WRONG'
   | 'KEY_REQUIRED'
   // A BOM asked of a lineage that did not verify (the library call; the CLI reports the verdict's own category).
   | 'LINEAGE_NOT_VERIFIED'
   | 'LICENSE_INVALID'
+  | 'MANIFEST_EMPTY'
   | 'PASSPHRASE_EMPTY'
   | 'PASSPHRASE_MISMATCH'
   | 'PASSPHRASE_UNAVAILABLE'
@@ -89,7 +92,9 @@ export type InputErrorCode =
   | 'PROVENANCE_INVALID'
   | 'RESOURCE_DESCRIPTOR_INVALID'
   | 'RESOURCE_PATH_ESCAPES'
+  | 'RESOURCES_OUT_OF_ORDER'
   | 'SERIAL_NUMBER_INVALID'
+  | 'SIGNATURE_PATH_INVALID'
   | 'SIGNING_CONFIG_INVALID'
   | 'SIGNING_CONFIG_UNSUPPORTED'
   | 'SIGNING_SERVICE_URL_INVALID'
@@ -98,7 +103,9 @@ export type InputErrorCode =
   | 'STATEMENT_NO_PREDICATE'
   | 'STATEMENT_NO_PREDICATE_TYPE'
   | 'STATEMENT_NO_SUBJECT'
+  | 'STATEMENT_DUPLICATE_KEY'
   | 'STATEMENT_NOT_JSON'
+  | 'STATEMENT_NOT_UTF8'
   | 'STATEMENT_SUBJECT_WITHOUT_DIGEST'
   | 'STATEMENT_TOO_LARGE'
   | 'SYMLINK_CYCLE'
@@ -129,16 +136,11 @@ export type VerificationErrorCode =
   | 'SIGNATURE_INVALID'
   | 'SUBJECT_DIGEST_MISMATCH'
   | 'SUBJECT_MISMATCH'
-  // A symlink or special file where the signer had a regular file: the artifact is not what was signed.
-  | 'SYMLINK_ESCAPES_ARTIFACT'
-  | 'SYMLINK_REFUSED'
-  | 'TIMESTAMP_DUPLICATE'
   | 'TIMESTAMP_INVALID'
   | 'TIMESTAMP_MISSING'
   | 'TLOG_DUPLICATE_ENTRY'
   | 'TLOG_INVALID'
   | 'TLOG_THRESHOLD_NOT_MET'
-  | 'UNSUPPORTED_FILE_TYPE'
   | 'VERIFICATION_FAILED'
   | 'VERIFICATION_MATERIAL_MISMATCH'
   // verify vsa: the summary is about another model, or says the verification failed.
@@ -261,11 +263,17 @@ export function ioErrorFrom(error: unknown, path: string, action: string): Aipro
 }
 
 /**
- * Untrusted text (file names, bundle fields, certificate claims) made safe to print: control
- * characters are escaped, so a file name cannot move the cursor and repaint "FAILED" as
- * "Verified" on a terminal, and long values are cut.
+ * The one escaping function for human output: untrusted text (file names, bundle fields,
+ * certificate claims, messages that quote them) made safe to print. Every control character
+ * (C0, DEL, C1: ANSI escapes, carriage return, newline), every format character (the bidi
+ * overrides of "Trojan Source", CVE-2021-42574, and zero-width characters), lone surrogates (a
+ * non-UTF-8 file name's bytes, see walk.ts `fileNameOf`) and the Unicode line
+ * and paragraph separators are written as `\uXXXX`, so a file name cannot move the cursor,
+ * repaint "FAILED" as "Verified", start a fake line, or look like another name (`a\nb` and `a b`
+ * print differently). Long values are cut. JSON output is never passed through it: JSON's own
+ * string escaping already keeps control characters out of the terminal, and values stay exact.
  */
 export function printable(text: string, limit = 300): string {
-  const escaped = text.replace(/\p{Cc}/gu, (character) => `\\u${(character.codePointAt(0) ?? 0).toString(16).padStart(4, '0')}`);
+  const escaped = text.replace(/[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/gu, (character) => `\\u${(character.codePointAt(0) ?? 0).toString(16).padStart(4, '0')}`);
   return escaped.length > limit ? `${escaped.slice(0, limit)}…` : escaped;
 }

@@ -35,6 +35,8 @@ export type FindingCode =
   | 'ATTESTATIONS_FOUND'
   | 'LEGACY_SIGNATURE_FORMAT'
   | 'LEGACY_DSSE_ENCODING'
+  // sign: about the inputs
+  | 'PRIVATE_KEY_READABLE_BY_OTHERS'
   // verify lineage: links, signers and the policy's rules
   | 'ROLE_HAS_NO_SIGNERS'
   | 'UNTRUSTED_SIGNER'

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { asAiprovError, EXIT_OK, exitStatusFor, InputError, IOError, type AiprovError } from '../errors.js';
 import { failureJson } from '../report/json.js';
-import { renderError } from '../report/text.js';
+import { oneLine, renderError } from '../report/text.js';
 import { registerAttestCommands } from './commands/attest.js';
 import { registerBomCommands } from './commands/bom.js';
 import { registerConformanceCommands } from './commands/conformance.js';
@@ -32,8 +32,9 @@ export async function main(argv: readonly string[], context: CliContext = proces
       writeOut: (text) => context.stdout.write(text),
       writeErr: (text) => context.stderr.write(text),
       outputError: (text, write) => {
-        usageError = text.replace(/^error: /, '').trim();
-        write(`aiprov: USAGE: ${usageError}\n`);
+        // commander puts its did-you-mean on a line of its own; anything else is escaped.
+        usageError = text.replace(/^error: /, '').trim().replace(/\n(?=\(Did you mean )/, ' ');
+        write(`aiprov: USAGE: ${oneLine(usageError)}\n`);
       },
     })
     .exitOverride();

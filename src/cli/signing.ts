@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { InputError } from '../errors.js';
 import type { SigningMethod } from '../sign/signer.js';
+import { oneLine, renderFinding } from '../report/text.js';
 import type { CliContext } from './context.js';
 import { passphraseFromEnv, promptSecret } from './prompt.js';
 
@@ -58,7 +59,7 @@ export async function signingMethodFromFlags(flags: SigningFlags, context: CliCo
       ? {
           ...(services.oidcIssuer === undefined ? {} : { issuer: services.oidcIssuer }),
           openUrl: (url: string) => {
-            context.stderr.write(`Open this URL in a browser to sign in:\n  ${url}\n`);
+            context.stderr.write(`Open this URL in a browser to sign in:\n  ${oneLine(url)}\n`);
           },
         }
       : false,
@@ -67,13 +68,13 @@ export async function signingMethodFromFlags(flags: SigningFlags, context: CliCo
 }
 
 async function keySigningMethod(flags: SigningFlags, keyPath: string, context: CliContext): Promise<SigningMethod> {
-  const { loadKeySigningMethod, readPrivateKeyFile } = await import('../use-cases/signing-method.js');
+  const { loadKeySigningMethod, privateKeyFileFindings, readPrivateKeyFile } = await import('../use-cases/signing-method.js');
   const keyPem = await readPrivateKeyFile(keyPath);
   let passphrase = passphraseFromEnv(context, flags.passphraseEnv);
   if (passphrase === undefined && keyPem.includes('ENCRYPTED') && context.stdin.isTTY === true) {
-    passphrase = await promptSecret(context, `Passphrase for ${keyPath}: `);
+    passphrase = await promptSecret(context, `Passphrase for ${oneLine(keyPath)}: `);
   }
-  return loadKeySigningMethod(
+  const method = await loadKeySigningMethod(
     {
       keyPath,
       ...(passphrase === undefined ? {} : { passphrase }),
@@ -82,6 +83,9 @@ async function keySigningMethod(flags: SigningFlags, keyPath: string, context: C
     },
     keyPem,
   );
+  // Only about a file that is a usable private key: a bad key file gets its one error line.
+  for (const finding of await privateKeyFileFindings(keyPath)) context.stderr.write(`${renderFinding(finding, 'aiprov: ')}\n`);
+  return method;
 }
 
 /** The signing flags of `sign`, prefixed `--vsa-`, for signing a verification summary. */

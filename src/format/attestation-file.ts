@@ -1,7 +1,8 @@
-import { InputError, IOError } from '../errors.js';
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { InputError, IOError, ioErrorFrom } from '../errors.js';
 import { readBoundedText } from '../input/read-bounded.js';
 import { MAX_BUNDLE_BYTES, parseBundle, type BundleJson } from './bundle.js';
-import { writeFileAtomic } from './atomic-write.js';
 
 /** An attestations file holds a few bundles per artifact; a much larger one is refused unread. */
 export const MAX_ATTESTATIONS_FILE_BYTES = 256 * 1024 * 1024;
@@ -42,11 +43,35 @@ function parseBundleLines(text: string, path: string): StoredAttestation[] {
   return bundles;
 }
 
-/** Appends one bundle as a line; the file is rewritten atomically so a reader never sees half a line. */
+/**
+ * Appends one bundle as a line, with one `write(2)` of the whole line to a file opened
+ * `O_APPEND`: the kernel moves to the end and writes under the inode lock, so concurrent
+ * appenders (eight `attest` runs on one dataset) each add their line and none is lost. A
+ * read-modify-rename, as before, let the last rename win and dropped the others' lines.
+ *
+ * The existing file is read first (bounded, regular files only: a FIFO or a link to a device is
+ * refused before it is opened for writing) to start a new line if the last one lacks its
+ * newline; two appenders may then both add one, and readers skip blank lines. `O_NONBLOCK`: a
+ * FIFO swapped in after that check fails the open instead of waiting for a reader, and the open
+ * handle is checked to be a regular file.
+ */
 export async function appendAttestation(path: string, bundle: BundleJson): Promise<void> {
   const existing = await readAttestationsText(path);
-  const prefix = existing === '' || existing.endsWith('\n') ? existing : `${existing}\n`;
-  await writeFileAtomic(path, `${prefix}${JSON.stringify(bundle)}\n`);
+  const line = Buffer.from(`${existing === '' || existing.endsWith('\n') ? '' : '\n'}${JSON.stringify(bundle)}\n`, 'utf8');
+  try {
+    const handle = await open(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NONBLOCK, 0o644);
+    try {
+      if (!(await handle.stat()).isFile()) throw new InputError('ATTESTATIONS_FILE_NOT_A_FILE', `${path} is not a regular file`, { path });
+      const { bytesWritten } = await handle.write(line, 0, line.byteLength);
+      // A short write would leave half a line; it happens only when the disk is full or a quota is hit.
+      if (bytesWritten !== line.byteLength) throw new IOError('IO_ERROR', `cannot write ${path}: only ${String(bytesWritten)} of ${String(line.byteLength)} bytes written`, { path });
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch (error) {
+    throw ioErrorFrom(error, path, 'append to');
+  }
 }
 
 /** The file's text, '' when there is none yet. */

@@ -42,8 +42,21 @@ export function publicKeyHint(key: KeyObject): string {
   return createHash('sha256').update(publicKeyPem(key)).digest('hex');
 }
 
-/** Parses a PEM public key (an SPKI block anywhere in the text, or a certificate's key). */
+/**
+ * Refuses a private key given where a public key belongs (`verify --key`, a policy's `key:`).
+ * node's `createPublicKey` accepts a private PEM and derives its public half, so the check would
+ * pass, but the signing key has then been handed to every verifier, CI log and policy repository
+ * that holds the file. The PEM label is checked, so an encrypted private key is refused too.
+ */
+export function refusePrivateKeyPem(pem: string | Buffer, source: string): void {
+  if (/-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----/.test(String(pem))) {
+    throw new InputError('KEY_IS_PRIVATE', `${source} is a private key; give the public key (the .pub file): a private key must not be shared with verifiers`, { path: source });
+  }
+}
+
+/** Parses a PEM public key (an SPKI block anywhere in the text, or a certificate's key); never a private key. */
 export function parsePublicKey(pem: string | Buffer, source: string): KeyObject {
+  refusePrivateKeyPem(pem, source);
   try {
     const key = createPublicKey(pem);
     curveOf(key);

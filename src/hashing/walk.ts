@@ -1,7 +1,7 @@
 import { lstatSync, type Stats } from 'node:fs';
 import { readdir, realpath, stat } from 'node:fs/promises';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { basename, join, relative, sep } from 'node:path';
+import { basename, sep } from 'node:path';
 import { InputError, ioErrorFrom } from '../errors.js';
 
 /**
@@ -9,6 +9,20 @@ import { InputError, ioErrorFrom } from '../errors.js';
  * control metadata is not part of a model.
  */
 export const DEFAULT_IGNORED_PATHS: readonly string[] = ['.git', '.gitattributes', '.github', '.gitignore'];
+
+/**
+ * The names of aiprov's temporary files (`format/atomic-write.ts`): `.aiprov-tmp-<pid>-<12 hex>`.
+ * A signature is written beside (usually inside) the artifact; a run killed before its rename
+ * leaves one behind. Every walk skips such names at any depth, so the leftover is neither signed
+ * by the next `sign` nor reported as an unsigned file by `verify`. Only this exact shape is
+ * skipped; it is never recorded in `ignore_paths`.
+ */
+export const TEMPORARY_FILE_PREFIX = '.aiprov-tmp-';
+const TEMPORARY_FILE_NAME = /^\.aiprov-tmp-[0-9]+-[0-9a-f]{12}$/;
+
+export function isTemporaryFileName(name: string): boolean {
+  return TEMPORARY_FILE_NAME.test(name);
+}
 
 /** Longest stretch of blocking lstat calls before the event loop gets a turn. */
 const BLOCKING_SLICE_MS = 8;
@@ -32,8 +46,11 @@ export interface WalkOptions {
 export interface ArtifactFile {
   /** POSIX path relative to the artifact root, or "." for a single-file artifact. */
   readonly name: string;
-  /** Where the bytes are read from (a symlink's resolved target). */
-  readonly sourcePath: string;
+  /**
+   * Where the bytes are read from (a symlink's resolved target), as bytes for a directory's
+   * entries: a file name need not be UTF-8 (see `fileNameOf`), and a string would name another file.
+   */
+  readonly sourcePath: string | Uint8Array;
   readonly size: number;
   /** Modification time at walk time, to detect a file that changes while it is hashed. */
   readonly mtimeMs: number;
@@ -82,13 +99,52 @@ export function isIgnoredPath(path: string, ignorePaths: readonly string[]): boo
   return ignorePaths.some((ignored) => path === ignored || path.startsWith(`${ignored}/`));
 }
 
-function toPosix(path: string): string {
-  return sep === '/' ? path : path.split(sep).join('/');
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * The resource name of a directory entry. On POSIX a file name is bytes, not necessarily UTF-8
+ * (a Latin-1 archive, a name written by a broken tool). model_signing names resources with
+ * Python's `str` paths, which decode such bytes with `surrogateescape`: each byte that is not
+ * part of valid UTF-8 becomes the lone surrogate U+DC80–U+DCFF (byte 0xff is "\udcff"), and JSON
+ * writes it as that escape. aiprov names entries the same way, so a manifest names such a file
+ * as model_signing does, and reads it back through the raw bytes it kept (`sourcePath`). Decoding
+ * with replacement (U+FFFD), as node does by default, named another file: FILE_NOT_FOUND.
+ */
+export function fileNameOf(bytes: Uint8Array): string {
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+  if (!text.includes('\ufffd') || Buffer.from(text, 'utf8').equals(bytes)) return text;
+  let name = '';
+  for (let index = 0; index < bytes.length; ) {
+    const lead = bytes[index] ?? 0;
+    const length = lead < 0x80 ? 1 : lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 0;
+    let decoded: string | undefined;
+    if (length > 0) {
+      try {
+        decoded = UTF8.decode(bytes.subarray(index, index + length));
+      } catch {
+        decoded = undefined;
+      }
+    }
+    if (decoded !== undefined && length > 0 && index + length <= bytes.length) {
+      name += decoded;
+      index += length;
+    } else {
+      name += String.fromCharCode(0xdc00 + lead);
+      index += 1;
+    }
+  }
+  return name;
 }
 
-function isInside(root: string, candidate: string): boolean {
-  const rel = relative(root, candidate);
-  return rel === '' || (!rel.startsWith('..') && !rel.startsWith('/') && rel !== '..');
+/** Whether `candidate` is `root` or lies below it (byte paths, as returned by realpath). */
+function isInside(root: Buffer, candidate: Buffer): boolean {
+  return candidate.equals(root) || (candidate.length > root.length && candidate.subarray(0, root.length).equals(root) && candidate[root.length] === SEPARATOR_BYTE);
+}
+
+const SEPARATOR_BYTE = sep.charCodeAt(0);
+
+function childPath(directory: Buffer, name: Buffer): Buffer {
+  return Buffer.concat([directory, Buffer.from(sep), name]);
 }
 
 function describeSpecialFile(stats: Stats): string | undefined {
@@ -126,24 +182,33 @@ export async function walkArtifact(artifactPath: string, options: WalkOptions): 
   }
 
   const files: ArtifactFile[] = [];
+  // Directory paths are bytes from here on (see `fileNameOf`).
+  let rootBytes: Buffer;
+  try {
+    rootBytes = await realpath(artifactPath, { encoding: 'buffer' });
+  } catch (error) {
+    throw ioErrorFrom(error, artifactPath, 'read artifact');
+  }
   // Real paths of directories entered, so a link cycle (a -> ..) cannot recurse forever.
-  const visitedDirectories = new Set<string>([rootReal]);
+  const visitedDirectories = new Set<string>([rootBytes.toString('latin1')]);
   // lstat is called directly, not through libuv's thread pool: each hand-off there costs
   // 50–200 µs on this kind of machine, ten times the call (2,000 files took 470 ms to list instead
   // of 25). The event loop still gets a turn every few milliseconds (progress, Ctrl-C).
   let sliceStart = performance.now();
 
-  const visit = async (directoryPath: string, relativeDirectory: string): Promise<void> => {
+  const visit = async (directoryPath: Buffer, relativeDirectory: string): Promise<void> => {
     let entries;
     try {
-      entries = await readdir(directoryPath, { withFileTypes: true });
+      entries = await readdir(directoryPath, { withFileTypes: true, encoding: 'buffer' });
     } catch (error) {
       throw ioErrorFrom(error, relativeDirectory || '.', 'list directory');
     }
     for (const entry of entries) {
-      const relativePath = relativeDirectory === '' ? entry.name : `${relativeDirectory}/${toPosix(entry.name)}`;
+      const entryName = fileNameOf(entry.name);
+      if (isTemporaryFileName(entryName)) continue;
+      const relativePath = relativeDirectory === '' ? entryName : `${relativeDirectory}/${entryName}`;
       if (isIgnoredPath(relativePath, options.ignorePaths)) continue;
-      const absolutePath = join(directoryPath, entry.name);
+      const absolutePath = childPath(directoryPath, entry.name);
       if (performance.now() - sliceStart >= BLOCKING_SLICE_MS) {
         await yieldToEventLoop();
         sliceStart = performance.now();
@@ -160,17 +225,17 @@ export async function walkArtifact(artifactPath: string, options: WalkOptions): 
           throw new InputError('SYMLINK_REFUSED', `${relativePath} is a symbolic link; pass --allow-symlinks to hash its target under its name`, { path: relativePath });
         }
         try {
-          sourcePath = await realpath(absolutePath);
+          sourcePath = await realpath(absolutePath, { encoding: 'buffer' });
           entryStats = await stat(sourcePath);
         } catch (error) {
           throw ioErrorFrom(error, relativePath, 'follow symbolic link');
         }
-        if (options.allowExternalSymlinks !== true && !isInside(rootReal, sourcePath)) {
+        if (options.allowExternalSymlinks !== true && !isInside(rootBytes, sourcePath)) {
           throw new InputError('SYMLINK_ESCAPES_ARTIFACT', `${relativePath} links outside the artifact; pass --allow-external-symlinks to follow it`, { path: relativePath });
         }
       }
       if (entryStats.isDirectory()) {
-        const real = sourcePath === absolutePath ? await realpath(absolutePath) : sourcePath;
+        const real = (sourcePath === absolutePath ? await realpath(absolutePath, { encoding: 'buffer' }) : sourcePath).toString('latin1');
         if (visitedDirectories.has(real)) {
           throw new InputError('SYMLINK_CYCLE', `${relativePath} leads back to a directory already walked (symbolic link cycle)`, { path: relativePath });
         }
@@ -185,7 +250,7 @@ export async function walkArtifact(artifactPath: string, options: WalkOptions): 
     }
   };
 
-  await visit(rootReal, '');
+  await visit(rootBytes, '');
   files.sort((a, b) => compareResourcePaths(a.name, b.name));
   return { kind: 'directory', name, files };
 }

@@ -196,9 +196,14 @@ function allocateReadBuffers(): { readonly chunks: readonly [Buffer, Buffer]; re
   };
 }
 
+/** A path as node:fs takes it: a byte path crosses to a worker thread as a plain Uint8Array. */
+function fileSystemPath(path: string | Uint8Array): string | Buffer {
+  return typeof path === 'string' ? path : Buffer.from(path.buffer, path.byteOffset, path.byteLength);
+}
+
 function openJobFileBlocking(file: ArtifactFile): number {
   try {
-    return openSync(file.sourcePath, 'r');
+    return openSync(fileSystemPath(file.sourcePath), 'r');
   } catch (error) {
     throw ioErrorFrom(error, file.name, 'open');
   }
@@ -206,7 +211,7 @@ function openJobFileBlocking(file: ArtifactFile): number {
 
 async function openJobFile(file: ArtifactFile): Promise<FileHandle> {
   try {
-    return await open(file.sourcePath, 'r');
+    return await open(fileSystemPath(file.sourcePath), 'r');
   } catch (error) {
     throw ioErrorFrom(error, file.name, 'open');
   }

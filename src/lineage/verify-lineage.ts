@@ -4,6 +4,7 @@ import { licenseAllowed, type ResolvedPolicy, type ResolvedSigner } from '../pol
 import { artifactFiles, KIND_OF_ROLE, type ArtifactRole } from '../format/artifact-kind.js';
 import { identifyArtifact } from '../sign/attest.js';
 import { readAttestations, type StoredAttestation } from '../format/attestation-file.js';
+import { parseSignedJson } from '../input/signed-json.js';
 import { peekUnverifiedStatement, type BundleJson } from '../format/bundle.js';
 import { DATASET_CARD_V1, parseDatasetCardStatement, type DatasetCard } from '../statement/dataset-card.js';
 import { parseTrainingProvenance, SLSA_PROVENANCE_V1, type ArtifactDependency, type TrainingProvenance } from '../statement/provenance.js';
@@ -126,7 +127,7 @@ async function verifiedAttestations<T>(
     }
     let parsed: { value: T; subjectDigest: string };
     try {
-      parsed = parse(JSON.parse(attempt.value.payload.toString('utf8')));
+      parsed = parse(parseSignedJson(attempt.value.payload, `attestation ${where}`));
     } catch (error) {
       if (!isAiprovError(error)) throw error;
       findings.push({ ...findingFromError(error, `attestation ${where}`), category: 'verification' });

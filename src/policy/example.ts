@@ -69,6 +69,7 @@ roles:
  * a policy someone edited (POLICY_FILE_EXISTS).
  */
 export async function writeExamplePolicy(path: string, overwrite: boolean): Promise<void> {
-  if (!overwrite && (await entryExists(path))) throw new InputError('POLICY_FILE_EXISTS', `${path} already exists; pass --force to overwrite it`, { path });
-  await writeFileAtomic(path, EXAMPLE_POLICY);
+  const exists = (): InputError => new InputError('POLICY_FILE_EXISTS', `${path} already exists; pass --force to overwrite it`, { path });
+  if (!overwrite && (await entryExists(path))) throw exists();
+  if ((await writeFileAtomic(path, EXAMPLE_POLICY, { exclusive: !overwrite })) === 'exists') throw exists();
 }

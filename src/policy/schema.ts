@@ -21,7 +21,7 @@ import { parseDocument, type ParsedDocument } from '../input/document.js';
 import { issueMessage, problemAt, problemMessage, ProblemsError, problemsFromZod, type Problem, type ProblemOptions } from '../input/problem.js';
 import { readBoundedText } from '../input/read-bounded.js';
 import { licenseProblem } from '../statement/dataset-card.js';
-import { FULCIO_EXTENSION_OIDS, type FulcioExtensionName } from '../verify/identity.js';
+import { compileUserRegExp, FULCIO_EXTENSION_OIDS, type FulcioExtensionName } from '../verify/identity.js';
 
 /** The only policy format version this aiprov reads. */
 export const POLICY_VERSION = 1;
@@ -67,18 +67,18 @@ function pathList(what: string): z.ZodType<string[]> {
   );
 }
 
-/** A JavaScript regular expression; it is anchored when used (identity.ts), so `^`/`$` are optional. */
+/** An RE2 regular expression; it matches whole values (identity.ts), so `^`/`$` are optional. */
 function regexp(): z.ZodType<string> {
   return text().refine(
     (source) => {
       try {
-        new RegExp(source, 'u');
+        compileUserRegExp(source, 'regexp');
         return true;
       } catch {
         return false;
       }
     },
-    { error: (issue) => `is not a valid regular expression: ${JSON.stringify(issue.input)}` },
+    { error: (issue) => `is not a valid RE2 regular expression (no lookaround or backreferences): ${JSON.stringify(issue.input)}` },
   );
 }
 
@@ -195,8 +195,8 @@ function isRole(value: unknown): value is ArtifactRole {
 // ---------------------------------------------------------------------------------------------
 
 /**
- * A policy that does not validate. The message lists every problem, one per line, as
- * `file:line:col: path: message`; `problems` holds the same as data (for `--json` and for
+ * A policy that does not validate. The message lists every problem, separated by `; `, as
+ * `file:line:col: path: message` (one line: human output escapes newlines); `problems` holds the same as data (for `--json` and for
  * renderers that print one problem per line).
  */
 export class PolicyValidationError extends ProblemsError {
@@ -205,7 +205,7 @@ export class PolicyValidationError extends ProblemsError {
     problems: readonly [Problem, ...Problem[]],
     cause?: unknown,
   ) {
-    super(problems, { source: fileName, path: fileName, cause }, problems.map((problem) => problemMessage(problem, fileName)).join('\n'));
+    super(problems, { source: fileName, path: fileName, cause }, problems.map((problem) => problemMessage(problem, fileName)).join('; '));
   }
 }
 

@@ -24,6 +24,8 @@ export function findingMessage(finding: Finding): string {
       return 'signed by model_signing v0.2 (per-file subjects, no serialization parameters); re-sign to get an OMS v1.0 signature';
     case 'LEGACY_DSSE_ENCODING':
       return 'the signature covers model_signing v0.2.0\'s malformed DSSE encoding (accepted for that legacy format only)';
+    case 'PRIVATE_KEY_READABLE_BY_OTHERS':
+      return `${path ?? '?'} is a private key readable by other users (mode ${f.value ?? '?'}); run chmod 600 on it and consider the key exposed`;
     case 'ROLE_HAS_NO_SIGNERS':
       return `the policy trusts no signer for the ${f.value ?? '?'} role, so ${subject} cannot be accepted`;
     case 'UNTRUSTED_SIGNER':

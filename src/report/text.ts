@@ -11,9 +11,12 @@ import type { VerifyVsaResult } from '../use-cases/vsa.js';
 import type { VerifyArtifactResult } from '../verify/verify-artifact.js';
 import { findingMessage } from './findings.js';
 
-/** One line, with every control character of untrusted text escaped. */
+/**
+ * One line of human output: `printable` with a longer limit. A newline is escaped, never turned
+ * into a space, so `a\nb` and `a b` stay distinguishable.
+ */
 export function oneLine(text: string, limit = 2000): string {
-  return printable(text.replace(/\s*\n\s*/g, ' '), limit);
+  return printable(text, limit);
 }
 
 export function renderError(error: AiprovError): string {

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { InputError, VerificationError } from '../errors.js';
-import { HASH_TYPES } from '../hashing/hash-type.js';
+import { HASH_TYPES, type HashType } from '../hashing/hash-type.js';
 import { DEFAULT_IGNORED_PATHS } from '../hashing/walk.js';
-import { checkResourceNames, computeRootDigest, type Manifest, type Resource, type Serialization } from '../manifest/manifest.js';
+import { normalizeIgnorePath } from '../manifest/compute.js';
+import { checkResourceNames, compareResources, computeRootDigest, resourceAlgorithm, type Manifest, type Resource, type Serialization } from '../manifest/manifest.js';
 import { issueMessage, ProblemsError } from '../input/problem.js';
 import { IN_TOTO_STATEMENT_V1, type Statement } from './statement.js';
 
@@ -28,6 +29,9 @@ const OmsPredicateSchema = z.strictObject({
   serialization: SerializationSchema,
   resources: z.array(ResourceSchema),
 });
+
+/** Hex length of a resource digest, by content hash (blake2b is model_signing's 64-byte default). */
+const DIGEST_HEX_LENGTH: Readonly<Record<HashType, number>> = { sha256: 64, blake2b: 128, blake3: 64 };
 
 const LegacySubjectSchema = z.strictObject({
   name: z.string(),
@@ -91,6 +95,7 @@ export function manifestFromStatement(statement: Statement, signatureIgnorePaths
     ...(raw.method === 'shards' && raw.shard_size !== undefined ? { shardSize: raw.shard_size } : {}),
   };
   checkResourceNames(resources, serialization.method);
+  checkSignedManifest(resources, serialization, raw.ignore_paths ?? []);
   const subject = statement.subject[0];
   const subjectDigest = subject?.digest['sha256'];
   if (subject === undefined || subjectDigest === undefined) {
@@ -101,6 +106,42 @@ export function manifestFromStatement(statement: Statement, signatureIgnorePaths
     throw new VerificationError('SUBJECT_DIGEST_MISMATCH', `the subject digest ${subjectDigest} is not the root of the signed resources (${rootDigest})`);
   }
   return { predicateType: OMS_SIGNATURE_V1, name: subject.name, serialization, resources, rootDigest };
+}
+
+/**
+ * What a signer may put in a manifest that model_signing would not have written, refused rather
+ * than interpreted (each needs a trusted signer, but a verifier should not guess what it meant):
+ *
+ * - A resource whose `algorithm` is not the serialization's (model_signing refuses it too): which
+ *   of the two hashed the file?
+ * - A digest of the wrong length for its hash: bad input, not a "changed" file.
+ * - An ignore path that is empty, absolute or climbs out (`../x`): it names nothing inside.
+ * - No resources at all (for instance ignore paths that cover every file): such a signature
+ *   verifies any directory whose files are all ignored, and so vouches for nothing.
+ * - Resources out of canonical order: the subject digest is the root of the resources *in their
+ *   order*, so the same files would verify under a root that differs from `aiprov digest` (and
+ *   from what attestations and lineage links name).
+ */
+function checkSignedManifest(resources: readonly Resource[], serialization: Serialization, ignorePaths: readonly string[]): void {
+  const algorithm = resourceAlgorithm(serialization);
+  const digestLength = DIGEST_HEX_LENGTH[serialization.hashType];
+  for (const resource of resources) {
+    if (resource.algorithm !== algorithm) {
+      throw new InputError('PREDICATE_INVALID', `resource ${JSON.stringify(resource.name)} has algorithm ${JSON.stringify(resource.algorithm)}, the serialization says ${JSON.stringify(algorithm)}`, { path: resource.name });
+    }
+    if (resource.digest.length !== digestLength) {
+      throw new InputError('DIGEST_INVALID', `resource ${JSON.stringify(resource.name)} has a digest of ${String(resource.digest.length)} hex digits; ${serialization.hashType} has ${String(digestLength)}`, { path: resource.name });
+    }
+  }
+  for (const path of ignorePaths) normalizeIgnorePath(path);
+  if (resources.length === 0) throw new InputError('MANIFEST_EMPTY', 'the model signature lists no resources: it covers no file, so it vouches for nothing');
+  const order = compareResources(serialization.method);
+  for (let index = 1; index < resources.length; index++) {
+    const [previous, current] = [resources[index - 1], resources[index]];
+    if (previous !== undefined && current !== undefined && order(previous, current) > 0) {
+      throw new InputError('RESOURCES_OUT_OF_ORDER', `the model signature lists ${JSON.stringify(previous.name)} before ${JSON.stringify(current.name)}; its subject digest is not the artifact's canonical root (as \`aiprov digest\` computes it)`, { path: current.name });
+    }
+  }
 }
 
 /** model_signing v0.2: every file is its own subject; resources are read from the subjects. */

@@ -1,4 +1,5 @@
 import { InputError } from '../errors.js';
+import { parseSignedJson } from '../input/signed-json.js';
 import { validateStatement, type StatementV1 } from './in-toto.js';
 import { IN_TOTO_STATEMENT_V1, type Statement } from './statement.js';
 
@@ -13,13 +14,7 @@ export function parseStatement(payload: Uint8Array): Statement {
   if (payload.byteLength > MAX_STATEMENT_BYTES) {
     throw new InputError('STATEMENT_TOO_LARGE', `statement is ${String(payload.byteLength)} bytes, more than the ${String(MAX_STATEMENT_BYTES)} accepted`);
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(Buffer.from(payload).toString('utf8'));
-  } catch (error) {
-    throw new InputError('STATEMENT_NOT_JSON', `statement payload is not JSON: ${(error as Error).message}`, { cause: error });
-  }
-  const statement = validateStatement(json);
+  const statement = validateStatement(parseSignedJson(payload, 'statement payload'));
   // validateStatement also reads the legacy v0.1 type; a signature or attestation aiprov trusts is v1.
   if (statement._type !== IN_TOTO_STATEMENT_V1) {
     throw new InputError('STATEMENT_INVALID_TYPE', `statement _type is ${JSON.stringify(statement._type)}, expected ${IN_TOTO_STATEMENT_V1}`);

@@ -3,7 +3,10 @@
  * chain), or keyless Sigstore services. Where the identity token comes from is the caller's
  * business (`sign/identity-token.ts`): it may need the terminal or the environment.
  */
+import { stat } from 'node:fs/promises';
+import { platform } from 'node:os';
 import { InputError } from '../errors.js';
+import type { Finding } from '../findings.js';
 import { parsePrivateKey } from '../format/keys.js';
 import { readBoundedText } from '../input/read-bounded.js';
 import { loadSigningConfig, PUBLIC_GOOD_SERVICES, STAGING_SERVICES, type SigningServices } from '../sign/keyless.js';
@@ -22,6 +25,25 @@ export interface KeySigningOptions {
 
 /** The private key's PEM text, so a caller can see whether it is encrypted before asking for a passphrase. */
 export const readPrivateKeyFile = readKeyFile;
+
+/**
+ * A private key file that group or others may read is warned about, not refused (as `ssh`
+ * would): keys reach CI as secret files that runners and orchestrators mount 0644 by default
+ * (a Kubernetes secret volume, a file an Actions step wrote), and a refusal there would stop the
+ * release while the exposure it reports has already happened. The warning names the mode and
+ * says to treat the key as exposed. Windows has no such mode bits: nothing to check.
+ */
+export async function privateKeyFileFindings(keyPath: string): Promise<Finding[]> {
+  if (platform() === 'win32') return [];
+  let mode: number;
+  try {
+    mode = (await stat(keyPath)).mode & 0o777;
+  } catch {
+    return [];
+  }
+  if ((mode & 0o077) === 0) return [];
+  return [{ code: 'PRIVATE_KEY_READABLE_BY_OTHERS', severity: 'warning', path: keyPath, fields: { value: `0${mode.toString(8).padStart(3, '0')}` } }];
+}
 
 export async function loadKeySigningMethod(options: KeySigningOptions, keyPem?: string): Promise<KeySigningMethod> {
   const privateKey = parsePrivateKey(keyPem ?? (await readKeyFile(options.keyPath)), options.keyPath, options.passphrase);

@@ -7,7 +7,8 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Bundle } from '@sigstore/bundle';
 import { HashAlgorithm } from '@sigstore/protobuf-specs';
 import { z } from 'zod';
-import { InputError, VerificationError } from '../errors.js';
+import { InputError, isAiprovError, VerificationError } from '../errors.js';
+import { parseSignedJson } from '../input/signed-json.js';
 import { IN_TOTO_PAYLOAD_TYPE, IN_TOTO_STATEMENT_V1 } from '../statement/statement.js';
 
 /** Statement versions whose subjects are matched (v0.1 is what older attestations carry). */
@@ -84,9 +85,9 @@ export function matchStatementSubject(dsse: { payloadType: string; payload: Buff
   }
   let json: unknown;
   try {
-    json = JSON.parse(dsse.payload.toString('utf8'));
+    json = parseSignedJson(dsse.payload, 'the signed in-toto statement');
   } catch (error) {
-    throw new VerificationError('SUBJECT_MISMATCH', 'the signed in-toto statement is not valid JSON', { cause: error });
+    throw new VerificationError('SUBJECT_MISMATCH', isAiprovError(error) ? error.message : 'the signed in-toto statement is not valid JSON', { cause: error });
   }
   const statement = StatementSubjectsSchema.safeParse(json);
   if (!statement.success || !IN_TOTO_STATEMENT_TYPES.includes(statement.data._type)) {

@@ -5,6 +5,7 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import type { KeyFinderFunc } from '@sigstore/verify';
 import { InputError, VerificationError } from '../errors.js';
+import { refusePrivateKeyPem } from '../format/keys.js';
 
 /** A public key: a KeyObject or its PEM text. */
 export type PublicKeyInput = KeyObject | string;
@@ -15,6 +16,7 @@ export function parsePublicKey(input: PublicKeyInput, source: string): KeyObject
     if (input.type !== 'public') throw new InputError('KEY_INVALID', `${source} is not a public key`);
     return input;
   }
+  refusePrivateKeyPem(input, source);
   try {
     return createPublicKey(input);
   } catch (error) {

@@ -40,9 +40,11 @@ export interface VerifiedTlogEntry {
 }
 
 /**
- * Each piece of evidence counts once. Two copies of one tlog entry (same log, same body; a log
- * index is not covered by an inclusion proof, so it is ignored) or of one RFC 3161 token would
- * otherwise let a single witness meet a threshold of two.
+ * Each tlog entry counts once. Two copies of one entry (same log, same body; a log index is not
+ * covered by an inclusion proof, so it is ignored) would otherwise let a single witness meet a
+ * threshold of two. RFC 3161 timestamps are not refused here: two from one authority (the same
+ * token twice, or two tokens a TSA issued) are valid evidence that a client must accept (sigstore-go
+ * counts them per authority); `checkTimestampCount` counts them once.
  */
 export function refuseDuplicateEvidence(bundle: Bundle): void {
   const entries = new Set<string>();
@@ -50,12 +52,6 @@ export function refuseDuplicateEvidence(bundle: Bundle): void {
     const key = `${entry.logId.keyId.toString('base64')}:${entry.canonicalizedBody.toString('base64')}`;
     if (entries.has(key)) throw new VerificationError('TLOG_DUPLICATE_ENTRY', `the bundle repeats a transparency log entry (log ${entry.logId.keyId.toString('base64')}); each entry may count only once`);
     entries.add(key);
-  }
-  const tokens = new Set<string>();
-  for (const timestamp of bundle.verificationMaterial.timestampVerificationData?.rfc3161Timestamps ?? []) {
-    const key = Buffer.from(timestamp.signedTimestamp).toString('base64');
-    if (tokens.has(key)) throw new VerificationError('TIMESTAMP_DUPLICATE', 'the bundle repeats an RFC 3161 timestamp; each timestamp may count only once');
-    tokens.add(key);
   }
 }
 
@@ -81,9 +77,41 @@ export function refuseInconsistentInclusionProofs(bundle: Bundle): void {
 
 
 
-/** Timestamps that can count: RFC 3161 tokens, and integrated times backed by a SET. */
+/**
+ * The entity with each RFC 3161 token once: `@sigstore/verify` refuses a bundle whose timestamps
+ * repeat ("duplicate timestamp"), but the same token twice is one valid witness, and a client
+ * must accept it. Only byte-identical tokens are dropped (verifying one verifies the other);
+ * every distinct token is still verified.
+ */
+export function withoutRepeatedTimestamps(entity: SignedEntity): SignedEntity {
+  const seen = new Set<string>();
+  const timestamps = entity.timestamps.filter((timestamp) => {
+    if (timestamp.$case !== 'timestamp-authority') return true;
+    const der = Buffer.from(timestamp.timestamp.root.toDER()).toString('base64');
+    if (seen.has(der)) return false;
+    seen.add(der);
+    return true;
+  });
+  return timestamps.length === entity.timestamps.length ? entity : { ...entity, timestamps };
+}
+
+/**
+ * Timestamps that can count: RFC 3161 tokens, one per authority (the TSA certificate that signed
+ * them, by issuer and serial number: one witness saying the same thing twice is one witness), and
+ * integrated times backed by a SET (tlog entries are already distinct, see above).
+ */
 export function checkTimestampCount(entity: SignedEntity, threshold: number): void {
-  const available = entity.timestamps.filter((timestamp) => timestamp.$case === 'timestamp-authority' || timestamp.tlogEntry.inclusionPromise !== undefined).length;
+  const authorities = new Set<string>();
+  let available = 0;
+  for (const timestamp of entity.timestamps) {
+    if (timestamp.$case === 'timestamp-authority') {
+      const authority = `${timestamp.timestamp.signerIssuer.toString('hex')}:${timestamp.timestamp.signerSerialNumber.toString('hex')}`;
+      if (!authorities.has(authority)) available++;
+      authorities.add(authority);
+    } else if (timestamp.tlogEntry.inclusionPromise !== undefined) {
+      available++;
+    }
+  }
   if (available < threshold) {
     throw new VerificationError('TIMESTAMP_MISSING', `the bundle has ${String(available)} verifiable timestamp(s) (an RFC 3161 timestamp or a tlog integrated time with a signed entry timestamp); ${String(threshold)} required`);
   }

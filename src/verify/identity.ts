@@ -13,6 +13,7 @@
  * verifier asks for one, and it is always anchored.
  */
 import { ASN1Obj, type X509Certificate } from '@sigstore/core';
+import { RE2JS } from 're2js';
 import { InputError, PolicyError, VerificationError } from '../errors.js';
 
 /** Fulcio extensions aiprov reads, by name (sigstore/fulcio docs/oid-info.md). */
@@ -96,8 +97,8 @@ export interface CertificateIdentity {
 
 /**
  * What a verifier requires of the signer. Every given field must match; absent fields are not
- * checked. Exact fields compare strings exactly; `…RegExp` fields are JavaScript regular
- * expressions matched against the whole value (they are wrapped as `^(?:…)$`).
+ * checked. Exact fields compare strings exactly; `…RegExp` fields are RE2 regular expressions
+ * matched against the whole value (as if wrapped in `^(?:…)$`; see `compileUserRegExp`).
  */
 export interface IdentityPolicy {
   readonly certificateIdentity?: string;
@@ -111,8 +112,15 @@ export interface IdentityPolicy {
 /** A policy with its regular expressions compiled (and so known to be valid). */
 export interface CompiledIdentityPolicy {
   readonly policy: IdentityPolicy;
-  readonly identityPattern: RegExp | undefined;
-  readonly issuerPattern: RegExp | undefined;
+  readonly identityPattern: UserRegExp | undefined;
+  readonly issuerPattern: UserRegExp | undefined;
+}
+
+/** A user-supplied regular expression, compiled for whole-value matches in linear time. */
+export interface UserRegExp {
+  readonly source: string;
+  /** True when the whole of `value` matches. */
+  readonly test: (value: string) => boolean;
 }
 
 /**
@@ -136,8 +144,8 @@ export function compileIdentityPolicy(policy: IdentityPolicy): CompiledIdentityP
   }
   return {
     policy,
-    identityPattern: policy.certificateIdentityRegExp === undefined ? undefined : anchoredRegExp(policy.certificateIdentityRegExp, 'certificate identity regexp'),
-    issuerPattern: policy.certificateOidcIssuerRegExp === undefined ? undefined : anchoredRegExp(policy.certificateOidcIssuerRegExp, 'certificate OIDC issuer regexp'),
+    identityPattern: policy.certificateIdentityRegExp === undefined ? undefined : compileUserRegExp(policy.certificateIdentityRegExp, 'certificate identity regexp'),
+    issuerPattern: policy.certificateOidcIssuerRegExp === undefined ? undefined : compileUserRegExp(policy.certificateOidcIssuerRegExp, 'certificate OIDC issuer regexp'),
   };
 }
 
@@ -163,17 +171,26 @@ export function isEmptyPolicy(policy: IdentityPolicy): boolean {
 }
 
 /**
- * Compiles `^(?:source)$`. The source is first compiled on its own: that proves its groups are
- * balanced, so a pattern such as `a)|(b` cannot close our group early and escape the anchors.
+ * Compiles a regular expression that a user or a policy file supplied, on RE2 (`re2js`), never on
+ * the JavaScript engine: the signer chooses the identity string a pattern runs against, and a
+ * backtracking engine runs `(([a-z]|[a-z@.])*)*!` for minutes on an 18-character identity
+ * (ReDoS). RE2 matches in time linear in the input, and refuses at compile time what it cannot
+ * do in linear time (lookaround, backreferences): a syntax error, reported when the flag or the
+ * policy is loaded (exit 2), never at match time.
+ *
+ * Matches are whole-value (`RE2JS.matches`), as if the source were wrapped in `^(?:…)$`. The
+ * source is compiled on its own, so a pattern such as `a)|(b` is a syntax error rather than
+ * something that could close a group of ours and escape the anchoring.
  */
-function anchoredRegExp(source: string, what: string): RegExp {
+export function compileUserRegExp(source: string, what: string): UserRegExp {
   if (source === '') throw new InputError('POLICY_INVALID', `${what} must not be empty`);
+  let pattern: RE2JS;
   try {
-    new RegExp(source, 'u');
-    return new RegExp(`^(?:${source})$`, 'u');
+    pattern = RE2JS.compile(source);
   } catch (error) {
-    throw new InputError('POLICY_INVALID', `${what} ${JSON.stringify(source)} is not a valid regular expression`, { cause: error });
+    throw new InputError('POLICY_INVALID', `${what} ${JSON.stringify(source)} is not a valid regular expression (RE2 syntax: no lookaround or backreferences)`, { cause: error });
   }
+  return { source, test: (value) => pattern.matches(value) };
 }
 
 /**

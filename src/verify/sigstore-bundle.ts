@@ -7,8 +7,9 @@
  *
  * Order of checks (each one only trusts what the previous ones established):
  *   1. bound and parse the bytes; validate the bundle's shape and media type;
- *   2. refuse duplicated evidence (no entry or timestamp counts twice toward a threshold) and
- *      inclusion proofs that disagree with their own checkpoint;
+ *   2. refuse duplicated tlog entries and inclusion proofs that disagree with their own
+ *      checkpoint; a repeated RFC 3161 token is kept once (no evidence counts twice toward a
+ *      threshold, and timestamps count once per authority);
  *   3. pick the verifying key (certificate, or a key the verifier pinned) and bind the artifact
  *      to the signed message digest, before any cryptography;
  *   4. `@sigstore/verify`: timestamps, certificate chain at those times, SCTs, tlog inclusion and
@@ -25,7 +26,7 @@ import { sameKey } from '../format/keys.js';
 import { coerceBundleJson, parseSigstoreBundle } from '../format/sigstore-bundle.js';
 import { bindArtifact, matchStatementSubject, type ArtifactInput, type ArtifactMatch } from './artifact-binding.js';
 import { keyFinder, parsePublicKey, resolveKey, type PublicKeyInput } from './bundle-keys.js';
-import { checkTimestampCount, describeTlogEntry, refuseDuplicateEvidence, refuseFutureTimestamps, refuseInconsistentInclusionProofs, verifiedTimestamps, type EvidenceThresholds, type VerifiedTimestamp, type VerifiedTlogEntry } from './evidence.js';
+import { checkTimestampCount, describeTlogEntry, refuseDuplicateEvidence, refuseFutureTimestamps, refuseInconsistentInclusionProofs, verifiedTimestamps, withoutRepeatedTimestamps, type EvidenceThresholds, type VerifiedTimestamp, type VerifiedTlogEntry } from './evidence.js';
 import { checkIdentityPolicy, compileIdentityPolicy, isEmptyPolicy, readCertificateIdentity, type CertificateIdentity, type IdentityPolicy } from './identity.js';
 import { checkSigningLeafUsage } from './leaf-usage.js';
 import { prehashedSignature } from './prehashed-signature.js';
@@ -92,7 +93,7 @@ export function verifySigstoreBundle(options: VerifySigstoreBundleOptions): Sigs
 
   let entity: SignedEntity;
   try {
-    entity = toSignedEntity(bundle, Buffer.isBuffer(options.artifact) ? options.artifact : undefined);
+    entity = withoutRepeatedTimestamps(toSignedEntity(bundle, Buffer.isBuffer(options.artifact) ? options.artifact : undefined));
   } catch (error) {
     throw new InputError('BUNDLE_INVALID', 'the bundle holds a certificate or timestamp that cannot be parsed', { cause: error });
   }

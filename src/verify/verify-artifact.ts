@@ -1,6 +1,6 @@
 import { verify as cryptoVerify, type KeyObject, type X509Certificate } from 'node:crypto';
 import { basename, resolve } from 'node:path';
-import { isAiprovError, InputError, VerificationError, type VerificationErrorCode } from '../errors.js';
+import { InputError, VerificationError } from '../errors.js';
 import { computeManifestWith, type ManifestOptions } from '../manifest/compute.js';
 import { diffManifests, resourcePath, type ManifestDiff, type Serialization } from '../manifest/manifest.js';
 import { legacyModelSigningPae, preAuthEncoding } from '../format/dsse.js';
@@ -143,38 +143,28 @@ async function metadataToIgnore(artifactPath: string, signaturePath: string, bun
   return ignores;
 }
 
-/** Walk errors that mean the artifact on disk is not what was signed (not that the input is bad). */
-const ARTIFACT_MISMATCH_CODES: readonly VerificationErrorCode[] = ['SYMLINK_REFUSED', 'SYMLINK_ESCAPES_ARTIFACT', 'UNSUPPORTED_FILE_TYPE'];
-
-function isArtifactMismatch(code: unknown): code is VerificationErrorCode {
-  return ARTIFACT_MISMATCH_CODES.some((known) => known === code);
-}
-
-async function recomputeManifest(artifactPath: string, serialization: Serialization, options: VerifyArtifactOptions, onlyPaths: ReadonlySet<string> | undefined, findings: Finding[]): ReturnType<typeof computeManifestWith> {
-  try {
-    return await computeManifestWith(artifactPath, serialization, {
-      ...(options.allowExternalSymlinks === undefined ? {} : { allowExternalSymlinks: options.allowExternalSymlinks }),
-      ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
-      ...(options.signal === undefined ? {} : { signal: options.signal }),
-      ...(onlyPaths === undefined
-        ? {}
-        : {
-            selectFiles: (name: string) => {
-              if (onlyPaths.has(name)) return true;
-              findings.push({ code: 'UNSIGNED_FILE_IGNORED', severity: 'info', path: name, fields: {} });
-              return false;
-            },
-          }),
-    });
-  } catch (error) {
-    // A symlink where the signer had a file (or a special file) means the artifact is not what
-    // was signed: a verification failure, not a usage error.
-    const code: unknown = isAiprovError(error) ? error.code : undefined;
-    if (isAiprovError(error) && isArtifactMismatch(code) && error.path !== undefined) {
-      throw new VerificationError(code, error.message, { path: error.path, cause: error });
-    }
-    throw error;
-  }
+/**
+ * A symlink, a link outside the artifact or a special file stays what the walk says it is, bad
+ * input (exit 2), as in `sign`: the walk refuses to read such a tree before anything is compared
+ * (a link can be re-pointed between the check and the load), so the same tree gets the same code
+ * and exit status from every command. (It was recoded as a failed verification, exit 1, which
+ * made one condition exit 1 in verify and 2 in sign.) Either way the artifact is not verified.
+ */
+function recomputeManifest(artifactPath: string, serialization: Serialization, options: VerifyArtifactOptions, onlyPaths: ReadonlySet<string> | undefined, findings: Finding[]): ReturnType<typeof computeManifestWith> {
+  return computeManifestWith(artifactPath, serialization, {
+    ...(options.allowExternalSymlinks === undefined ? {} : { allowExternalSymlinks: options.allowExternalSymlinks }),
+    ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+    ...(onlyPaths === undefined
+      ? {}
+      : {
+          selectFiles: (name: string) => {
+            if (onlyPaths.has(name)) return true;
+            findings.push({ code: 'UNSIGNED_FILE_IGNORED', severity: 'info', path: name, fields: {} });
+            return false;
+          },
+        }),
+  });
 }
 
 export interface AuthenticatedBundle {

@@ -56,10 +56,11 @@ describe('aiprov verify: bad input through the CLI', () => {
     expect(run.stdout).toContain('x\\u000d\\u001b[1A\\u001b[2KVerified');
   });
 
-  it('a file replaced by a symlink: exit 1', async () => {
+  it('a file replaced by a symlink: exit 2 with SYMLINK_REFUSED, as sign exits on the same tree', async () => {
     await rm(join(model, 'config.json'));
     await symlink(join(model, '.hidden'), join(model, 'config.json'));
-    expectOneLineError(await verify(), 1, 'SYMLINK_REFUSED');
+    expectOneLineError(await verify(), 2, 'SYMLINK_REFUSED');
+    expectOneLineError(await runCli(['sign', model, '--key', join(dir, 'k.key'), '--signature', join(model, '..', 'again.sig')]), 2, 'SYMLINK_REFUSED');
   });
 
   it('a signed payload altered: exit 1', async () => {

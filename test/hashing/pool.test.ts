@@ -285,7 +285,7 @@ describe('errors crossing the thread boundary', () => {
     for (const original of [
       new IOError('FILE_NOT_FOUND', 'cannot open a.bin', { path: 'a.bin', cause }),
       new InputError('BAD_RESOURCE_NAME', 'bad input'),
-      new VerificationError('SYMLINK_REFUSED', 'bad'),
+      new VerificationError('DIGEST_MISMATCH', 'bad'),
       new PolicyError('IDENTITY_MISMATCH', 'denied', { path: 'p' }),
       new InternalError('HASH_WORKER_FAILED', 'bug'),
     ]) {

@@ -69,8 +69,8 @@ roles:
       }
       return undefined;
     })();
-    // One problem per line of the message, each `file:line:col: path: message`.
-    expect(error?.message.split('\n')).toEqual(['policy.yaml:6:3: roles.model.signers: is required', 'policy.yaml:7:5: roles.model.signer: unknown key "signer" (did you mean "signers"?)', 'policy.yaml:11:5: roles.dataset.alowedLicenses: unknown key "alowedLicenses" (did you mean "allowedLicenses"?)']);
+    // Every problem in the one-line message, each `file:line:col: path: message`.
+    expect(error?.message.split('; ')).toEqual(['policy.yaml:6:3: roles.model.signers: is required', 'policy.yaml:7:5: roles.model.signer: unknown key "signer" (did you mean "signers"?)', 'policy.yaml:11:5: roles.dataset.alowedLicenses: unknown key "alowedLicenses" (did you mean "allowedLicenses"?)']);
     expect(error?.path).toBe('policy.yaml');
   });
 
@@ -159,7 +159,9 @@ roles:
     const policy = (keyless: string): string => `version: 1\nsigners:\n  ci:\n    keyless:\n${keyless}roles:\n  model:\n    signers: [ci]\n`;
     expect(problemsOf(policy('      issuer: https://issuer\n')).map((problem) => problem.message)).toEqual(['a keyless signer needs one of identity, identityRegexp']);
     expect(problemsOf(policy('      identity: a\n      identityRegexp: a.*\n      issuerRegexp: "https://(a|b)"\n')).map((problem) => problem.message)).toEqual(['a keyless signer takes only one of identity, identityRegexp; found identity and identityRegexp']);
-    expect(problemsOf(policy('      identityRegexp: "a)|(b"\n      issuer: https://issuer\n'))).toEqual([{ code: 'POLICY_INVALID', path: 'signers.ci.keyless.identityRegexp', line: 5, column: 7, message: 'is not a valid regular expression: "a)|(b"' }]);
+    expect(problemsOf(policy('      identityRegexp: "a)|(b"\n      issuer: https://issuer\n'))).toEqual([{ code: 'POLICY_INVALID', path: 'signers.ci.keyless.identityRegexp', line: 5, column: 7, message: 'is not a valid RE2 regular expression (no lookaround or backreferences): "a)|(b"' }]);
+    // Linear-time engine: lookahead is refused when the policy is loaded, not when it is matched.
+    expect(problemsOf(policy('      identity: a\n      issuerRegexp: "(?!x)https://.*"\n')).map((problem) => problem.path)).toEqual(['signers.ci.keyless.issuerRegexp']);
     expect(problemsOf(policy('      identity: a\n      issuer: https://issuer\n      sourceRepositoryURI: x\n'))[0]?.message).toBe('unknown key "sourceRepositoryURI" (did you mean "sourceRepositoryUri"?)');
     const parsed = parsePolicy(policy('      identity: a\n      issuer: https://issuer\n      buildTrigger: push\n'), 'policy.yaml');
     expect(parsed.signers['ci']?.keyless).toEqual({ identity: 'a', issuer: 'https://issuer', buildTrigger: 'push' });

@@ -19,7 +19,7 @@ async function hashJob(job: HashJob, hashType: HashType, buffer: Buffer = Buffer
   const { file } = job;
   let handle;
   try {
-    handle = await open(file.sourcePath, 'r');
+    handle = await open(typeof file.sourcePath === 'string' ? file.sourcePath : Buffer.from(file.sourcePath), 'r');
   } catch (error) {
     throw ioErrorFrom(error, file.name, 'open');
   }

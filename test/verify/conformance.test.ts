@@ -365,11 +365,18 @@ describe('transparency log attacks', () => {
     expectCode(() => keyless(bundle, { trustMaterial: caseRoot('rekor2-happy-path') }), 'TLOG_THRESHOLD_NOT_MET');
   });
 
-  it('counts a duplicated RFC 3161 timestamp once (TIMESTAMP_DUPLICATE)', () => {
+  it('accepts two RFC 3161 timestamps from one authority, and counts them once', () => {
     const bundle = bundleOf('rekor2-happy-path');
     const data = (bundle.verificationMaterial as { timestampVerificationData: { rfc3161Timestamps: unknown[] } }).timestampVerificationData;
     data.rfc3161Timestamps.push(structuredClone(data.rfc3161Timestamps[0]));
-    expectCode(() => keyless(bundle, { trustMaterial: caseRoot('rekor2-happy-path'), thresholds: { timestamp: 2 } }), 'TIMESTAMP_DUPLICATE');
+    expect(keyless(bundle, { trustMaterial: caseRoot('rekor2-happy-path') }).tlogEntries).toHaveLength(1);
+    expectCode(() => keyless(bundle, { trustMaterial: caseRoot('rekor2-happy-path'), thresholds: { timestamp: 2 } }), 'TIMESTAMP_MISSING');
+  });
+
+  it('accepts a checkpoint whose origin line carries the log\'s tree id after " - " (as Rekor v1 writes it)', () => {
+    const bundle = bundleOf('happy-path-v0.3');
+    expect((firstEntry(bundle).inclusionProof as { checkpoint: { envelope: string } }).checkpoint.envelope.split('\n')[0]).toMatch(/^rekor\.sigstore\.dev - [0-9]+$/);
+    expect(keyless(bundle).tlogEntries).toHaveLength(1);
   });
 
   it('refuses a timestamp from the verifier\'s future', () => {

@@ -213,10 +213,21 @@ describe('validating a policy', () => {
       { certificateIdentityRegExp: '(' },
       // Compiles inside `^(?:…)$` but not alone: it would close the anchoring group.
       { certificateIdentityRegExp: 'a)|(b' },
+      // Lookaround and backreferences cannot run in linear time: RE2 refuses them when loaded.
+      { certificateIdentityRegExp: '(?=x).*' },
+      { certificateOidcIssuerRegExp: '(a)\\1' },
       { extensions: { sourceRepositoryRef: '' } },
       { extensions: { notAnExtension: 'x' } as NonNullable<IdentityPolicy['extensions']> },
     ];
     for (const policy of invalid) expect(failure(() => compileIdentityPolicy(policy))).toMatchObject({ code: 'POLICY_INVALID', category: 'input' });
+  });
+
+  it('matches a catastrophic-backtracking pattern in linear time (ReDoS: the signer picks the identity)', async () => {
+    // On a backtracking engine this pattern runs for over a minute against an 18-character identity.
+    const cert = await certificate({ san: 'aaaaaaaaaa@aaaaaaa' });
+    const started = performance.now();
+    expect(failure(() => { check({ certificateIdentityRegExp: '(([a-z]|[a-z@.])*)*!' }, cert); })).toMatchObject({ code: 'IDENTITY_MISMATCH' });
+    expect(performance.now() - started).toBeLessThan(1000);
   });
 
   it('knows an empty policy', () => {

@@ -78,7 +78,7 @@ describe('verifyArtifact', () => {
     await rm(join(model, 'config.json'));
     await symlink(join(model, 'weights/layer-0.bin'), join(model, 'config.json'));
     const error = await rejectionOf(verifyArtifact(model, options));
-    expect(error).toMatchObject({ code: 'SYMLINK_REFUSED', category: 'verification', path: 'config.json' });
+    expect(error).toMatchObject({ code: 'SYMLINK_REFUSED', category: 'input', path: 'config.json' });
   });
 
   it('rejects an altered signed payload', async () => {

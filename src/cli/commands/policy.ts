@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { EXIT_OK, exitStatusFor, InputError } from '../../errors.js';
+import { oneLine } from '../../report/text.js';
 import type { CliContext, SetExitStatus } from '../context.js';
 
 interface InitFlags {
@@ -36,7 +37,7 @@ export function registerPolicyCommands(program: Command, context: CliContext, se
         return;
       }
       await writeExamplePolicy(flags.output, flags.force === true);
-      write(`Wrote ${flags.output}; edit it, then run: aiprov policy check ${flags.output}`);
+      write(`Wrote ${oneLine(flags.output)}; edit it, then run: aiprov policy check ${oneLine(flags.output)}`);
     });
 
   policy

@@ -73,7 +73,8 @@ export function registerSignCommands(program: Command, context: CliContext, _set
       if (passphrase === '') throw new InputError('PASSPHRASE_EMPTY', 'an empty passphrase does not protect a key');
       const pair = generateKeyPair(flags.curve, passphrase);
       const written = await writeNewKeyFiles(flags.outputPrefix, pair, flags.force === true);
-      write(`Wrote ${written.privateKeyPath} (private${passphrase === undefined ? ', unencrypted' : ', encrypted'}) and ${written.publicKeyPath}`);
+      const { oneLine } = await import('../../report/text.js');
+      write(`Wrote ${oneLine(written.privateKeyPath)} (private${passphrase === undefined ? ', unencrypted' : ', encrypted'}) and ${oneLine(written.publicKeyPath)}`);
     });
 
   addSigningOptions(
