@@ -17,11 +17,12 @@
  * Every `@sigstore/*` error is re-coded into src/errors.ts with a stable code; upstream messages
  * are never shown (they may quote untrusted bytes or, from the signing side, a token).
  */
-import { createHash, createPublicKey } from 'node:crypto';
+import { createHash, createPublicKey, verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import { toSignedEntity, Verifier, type SignedEntity, type TrustMaterial } from '@sigstore/verify';
 import { InputError, PolicyError, VerificationError } from '../errors.js';
 import { certificatePem } from '../format/certificates.js';
-import { sameKey } from '../format/keys.js';
+import { preAuthEncoding } from '../format/dsse.js';
+import { hashForKey, sameKey } from '../format/keys.js';
 import { coerceBundleJson, parseSigstoreBundle } from '../format/sigstore-bundle.js';
 import { bindArtifact, matchStatementSubject, type ArtifactInput, type ArtifactMatch } from './artifact-binding.js';
 import { keyFinder, parsePublicKey, resolveKey, type PublicKeyInput } from './bundle-keys.js';
@@ -129,6 +130,8 @@ export function verifySigstoreBundle(options: VerifySigstoreBundleOptions): Sigs
     checkSigningLeafUsage(leaf.root.toDER(), { allowCertificateAuthority: false });
   }
 
+  if (keyMode && bundle.content.$case === 'dsseEnvelope') entity = { ...entity, signature: curveHashedDsseSignature(entity.signature, preAuthEncoding(bundle.content.dsseEnvelope.payloadType, Buffer.from(bundle.content.dsseEnvelope.payload))) };
+
   const artifactBinding = bindArtifact(bundle, options.artifact);
   if (artifactBinding.prehashed !== undefined) entity = { ...entity, signature: prehashedSignature(entity.signature, artifactBinding.prehashed) };
 
@@ -179,5 +182,29 @@ export function verifySigstoreBundle(options: VerifySigstoreBundleOptions): Sigs
     tlogEntries: entity.tlogEntries.map(describeTlogEntry),
     ...(artifact === undefined ? {} : { artifact }),
     ...(dsse === undefined ? {} : { dsse }),
+  };
+}
+
+/**
+ * `@sigstore/verify` checks a DSSE signature with OpenSSL's default digest, SHA-256, whatever the
+ * key. A key-signed bundle from model_signing or aiprov signs with the curve's own hash (ECDSA
+ * P-384 with SHA-384, P-521 with SHA-512: FIPS 186-5 §6.4, OMS v1.0 keys): that is tried too,
+ * over the same pre-authentication encoding and with the same key, so nothing unsigned can pass.
+ */
+function curveHashedDsseSignature(content: SignedEntity['signature'], pae: Buffer): SignedEntity['signature'] {
+  const curveHashVerifies = (key: KeyObject): boolean => {
+    if (key.asymmetricKeyType !== 'ec') return false;
+    try {
+      return cryptoVerify(hashForKey(key), pae, { key, dsaEncoding: 'der' }, content.signature);
+    } catch {
+      return false;
+    }
+  };
+  return {
+    signature: content.signature,
+    compareSignature: (signature) => content.compareSignature(signature),
+    compareDigest: (other) => content.compareDigest(other),
+    compareSignedDigest: (other) => content.compareSignedDigest(other),
+    verifySignature: (key) => content.verifySignature(key) || curveHashVerifies(key),
   };
 }
