@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { lstat, stat } from 'node:fs/promises';
 import { relative, resolve, sep } from 'node:path';
 import { ioErrorFrom } from '../errors.js';
 
@@ -52,4 +52,33 @@ export function pathInsideArtifact(artifactPath: string, file: string): string |
  */
 export function metadataIgnorePaths(artifactPath: string, signaturePath: string, attestationsPath: string): string[] {
   return [signaturePath, attestationsPath].map((path) => pathInsideArtifact(artifactPath, path)).filter((path): path is string => path !== undefined);
+}
+
+/**
+ * Everything `metadataIgnorePaths` leaves out for this kind and signature, and besides that every
+ * other kind's signature and attestations file present in the directory (a model that also holds
+ * a `dataset.sig`, or a `model.sig` left behind when signing with `--signature` elsewhere): no
+ * signature or attestation file ever becomes signed content, so re-signing it later cannot break
+ * a signature over the directory.
+ */
+export async function artifactMetadataIgnores(artifactPath: string, kind: ArtifactKind, signaturePath?: string): Promise<string[]> {
+  const own = await artifactFiles(artifactPath, kind);
+  const ignores = new Set(metadataIgnorePaths(artifactPath, signaturePath ?? own.signaturePath, own.attestationsPath));
+  if (!own.isDirectory) return [...ignores];
+  for (const name of [own.signaturePath, ...ARTIFACT_KINDS.flatMap((other) => [`${other}.sig`, `${other}.intoto.jsonl`])]) {
+    const path = resolve(artifactPath, name);
+    const inside = pathInsideArtifact(artifactPath, path);
+    if (inside === undefined || ignores.has(inside)) continue;
+    if (name === own.signaturePath || (await exists(path))) ignores.add(inside);
+  }
+  return [...ignores];
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await lstat(path);
+    return true;
+  } catch {
+    return false;
+  }
 }

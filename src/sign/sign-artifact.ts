@@ -1,10 +1,11 @@
 import { resolve } from 'node:path';
-import { computeManifestWith, resolveSerialization, type ManifestOptions } from '../manifest/compute.js';
+import { computeManifest, type ManifestOptions } from '../manifest/compute.js';
+import { InputError } from '../errors.js';
 import { computeRootDigest, type Manifest } from '../manifest/manifest.js';
 import { buildOmsStatement } from '../statement/oms.js';
 import { IN_TOTO_PAYLOAD_TYPE } from '../statement/statement.js';
 import type { BundleJson } from '../format/bundle.js';
-import { artifactFiles, metadataIgnorePaths, type ArtifactKind } from '../format/artifact-kind.js';
+import { artifactFiles, artifactMetadataIgnores, type ArtifactKind } from '../format/artifact-kind.js';
 import { writeFileAtomic } from '../format/atomic-write.js';
 import { signDssePayload, type SigningMethod } from './signer.js';
 
@@ -23,12 +24,25 @@ export interface SignArtifactResult {
   readonly bundle: BundleJson;
 }
 
+/**
+ * The manifest `sign` would sign, without signing: the same ignore paths (every signature and
+ * attestations file of the artifact left out), so `aiprov digest --kind K` prints the root of
+ * the signature `aiprov sign --kind K` writes.
+ */
+export async function manifestToSign(artifactPath: string, options: Omit<SignArtifactOptions, 'signingMethod'>): Promise<Manifest> {
+  const signaturePath = options.signaturePath === undefined ? undefined : resolve(options.signaturePath);
+  return computeManifest(artifactPath, options, await artifactMetadataIgnores(artifactPath, options.kind ?? 'model', signaturePath));
+}
+
 /** hash → manifest → statement → sign → write. */
 export async function signArtifact(artifactPath: string, options: SignArtifactOptions): Promise<SignArtifactResult> {
   const files = await artifactFiles(artifactPath, options.kind);
   const signaturePath = options.signaturePath === undefined ? files.signaturePath : resolve(options.signaturePath);
-  const serialization = resolveSerialization(options, metadataIgnorePaths(artifactPath, signaturePath, files.attestationsPath));
-  const manifest = await computeManifestWith(artifactPath, serialization, options);
+  const manifest = await manifestToSign(artifactPath, { ...options, signaturePath });
+  if (manifest.resources.length === 0) {
+    // OMS v1.0 §6.1: a model is at least one file; a signature over nothing vouches for nothing.
+    throw new InputError('EMPTY_ARTIFACT', `${artifactPath} holds no file to sign (every file is ignored or the directory is empty)`, { path: artifactPath });
+  }
   const payload = Buffer.from(JSON.stringify(buildOmsStatement(manifest)), 'utf8');
   const bundle = await signDssePayload(payload, IN_TOTO_PAYLOAD_TYPE, options.signingMethod);
   options.signal?.throwIfAborted();

@@ -1,7 +1,7 @@
 import { verify as cryptoVerify, type KeyObject, type X509Certificate } from 'node:crypto';
 import { basename, resolve } from 'node:path';
 import { isAiprovError, InputError, VerificationError, type VerificationErrorCode } from '../errors.js';
-import { computeManifestWith, type ManifestOptions } from '../manifest/compute.js';
+import { computeManifestWith, resolveIgnorePaths, type ManifestOptions } from '../manifest/compute.js';
 import { diffManifests, resourcePath, type ManifestDiff, type Serialization } from '../manifest/manifest.js';
 import { legacyModelSigningPae, preAuthEncoding } from '../format/dsse.js';
 import { curveOf, hashForKey, publicKeyHint, sameEmbeddedKey } from '../format/keys.js';
@@ -77,7 +77,7 @@ export async function verifyArtifact(artifactPath: string, options: VerifyArtifa
 
   // The bundle's own parameters decide how to re-hash; the signature file and the attestations
   // file beside it are never part of the artifact.
-  const ignorePaths = [...new Set([...signed.serialization.ignorePaths, ...(await metadataToIgnore(artifactPath, signaturePath, files.attestationsPath, signed.serialization.ignorePaths)), ...(options.extraIgnorePaths ?? [])])];
+  const ignorePaths = [...new Set([...signed.serialization.ignorePaths, ...(await metadataToIgnore(artifactPath, signaturePath, files.attestationsPath, signed.serialization.ignorePaths)), ...(await resolveIgnorePaths(artifactPath, options.extraIgnorePaths ?? []))])];
   const signedPaths = new Set(signed.resources.map((resource) => resourcePath(resource.name, signed.serialization.method)));
   const actual = await recomputeManifest(artifactPath, { ...signed.serialization, ignorePaths }, options, options.ignoreUnsignedFiles === true ? signedPaths : undefined, findings);
   const diff = diffManifests(signed, actual);

@@ -8,6 +8,7 @@ import { passphraseFromEnv, promptSecret } from '../prompt.js';
 import { addSigningOptions, signingMethodFromFlags, type SigningFlags } from '../signing.js';
 
 interface DigestFlags extends ManifestFlags {
+  readonly kind: ArtifactKind;
   readonly json?: boolean;
   readonly quiet?: boolean;
 }
@@ -38,12 +39,13 @@ export function registerSignCommands(program: Command, context: CliContext, _set
       .description('print the root digest of a model, dataset or file (the same value as `model_signing digest`)')
       .argument('<path>', 'artifact directory or file'),
   )
+    .addOption(new Option('--kind <kind>', 'what the artifact is: its signature and attestations files are left out, as `sign` leaves them out').choices(['model', 'dataset', 'recipe']).default('model'))
     .option('--json', 'print the manifest as JSON')
     .option('-q, --quiet', 'no progress output')
     .action(async (path: string, flags: DigestFlags) => {
-      const { computeManifest } = await import('../../manifest/compute.js');
+      const { manifestToSign } = await import('../../sign/sign-artifact.js');
       const { computeRootDigest } = await import('../../manifest/manifest.js');
-      const manifest = await withProgress(context, flags, 'Hashing', (hooks) => computeManifest(path, { ...manifestOptionsFrom(flags), ...hooks }));
+      const manifest = await withProgress(context, flags, 'Hashing', (hooks) => manifestToSign(path, { ...manifestOptionsFrom(flags), ...hooks, kind: flags.kind }));
       const rootDigest = computeRootDigest(manifest.resources);
       if (flags.json === true) {
         const { digestJson } = await import('../../report/json.js');
