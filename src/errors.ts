@@ -24,6 +24,7 @@ export const EXIT_OK = 0;
  */
 export type InputFileKind =
   | 'BUNDLE'
+  | 'HUB_REF'
   | 'ATTESTATIONS_FILE'
   | 'POLICY'
   | 'TRUST_FILE'
@@ -71,6 +72,8 @@ export type InputErrorCode =
   | 'IDENTITY_TOKEN_MISSING'
   | 'IDENTITY_TOKEN_REJECTED'
   | 'IDENTITY_TOKEN_UNAVAILABLE'
+  | 'HUB_NOT_CACHED'
+  | 'HUB_URI_INVALID'
   | 'IGNORE_PATH_NOT_FOUND'
   | 'KEY_FILE_EXISTS'
   | 'KEY_INVALID'

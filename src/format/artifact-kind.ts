@@ -1,6 +1,7 @@
 import { lstat, stat } from 'node:fs/promises';
 import { relative, resolve, sep } from 'node:path';
 import { ioErrorFrom } from '../errors.js';
+import { HUB_LOCAL_DIR_METADATA } from '../hashing/hub-cache.js';
 
 /** What an artifact is. It names the default signature and attestation files. */
 export const ARTIFACT_KINDS = ['model', 'dataset', 'recipe'] as const;
@@ -59,13 +60,13 @@ export function metadataIgnorePaths(artifactPath: string, signaturePath: string,
  * other kind's signature and attestations file present in the directory (a model that also holds
  * a `dataset.sig`, or a `model.sig` left behind when signing with `--signature` elsewhere): no
  * signature or attestation file ever becomes signed content, so re-signing it later cannot break
- * a signature over the directory.
+ * a signature over the directory. Likewise a Hugging Face `--local-dir` download's metadata.
  */
 export async function artifactMetadataIgnores(artifactPath: string, kind: ArtifactKind, signaturePath?: string): Promise<string[]> {
   const own = await artifactFiles(artifactPath, kind);
   const ignores = new Set(metadataIgnorePaths(artifactPath, signaturePath ?? own.signaturePath, own.attestationsPath));
   if (!own.isDirectory) return [...ignores];
-  for (const name of [own.signaturePath, ...ARTIFACT_KINDS.flatMap((other) => [`${other}.sig`, `${other}.intoto.jsonl`])]) {
+  for (const name of [own.signaturePath, ...ARTIFACT_KINDS.flatMap((other) => [`${other}.sig`, `${other}.intoto.jsonl`]), HUB_LOCAL_DIR_METADATA]) {
     const path = resolve(artifactPath, name);
     const inside = pathInsideArtifact(artifactPath, path);
     if (inside === undefined || ignores.has(inside)) continue;

@@ -3,6 +3,7 @@ import { readdir, realpath, stat } from 'node:fs/promises';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { basename, join, relative, sep } from 'node:path';
 import { InputError, ioErrorFrom } from '../errors.js';
+import { hubSnapshotBlobs } from './hub-cache.js';
 
 /**
  * Paths model_signing always leaves out of a directory's manifest (top level only): version
@@ -126,6 +127,7 @@ export async function walkArtifact(artifactPath: string, options: WalkOptions): 
   }
 
   const files: ArtifactFile[] = [];
+  const hubBlobs = hubSnapshotBlobs(rootReal);
   // Real paths of directories entered, so a link cycle (a -> ..) cannot recurse forever.
   const visitedDirectories = new Set<string>([rootReal]);
   // lstat is called directly, not through libuv's thread pool: each hand-off there costs
@@ -156,17 +158,20 @@ export async function walkArtifact(artifactPath: string, options: WalkOptions): 
       }
       let sourcePath = absolutePath;
       if (entryStats.isSymbolicLink()) {
-        if (!options.allowSymlinks) {
-          throw new InputError('SYMLINK_REFUSED', `${relativePath} is a symbolic link; pass --allow-symlinks to hash its target under its name`, { path: relativePath });
-        }
+        const refused = new InputError('SYMLINK_REFUSED', `${relativePath} is a symbolic link; pass --allow-symlinks to hash its target under its name`, { path: relativePath });
+        if (!options.allowSymlinks && hubBlobs === undefined) throw refused;
         try {
           sourcePath = await realpath(absolutePath);
           entryStats = await stat(sourcePath);
         } catch (error) {
           throw ioErrorFrom(error, relativePath, 'follow symbolic link');
         }
-        if (options.allowExternalSymlinks !== true && !isInside(rootReal, sourcePath)) {
-          throw new InputError('SYMLINK_ESCAPES_ARTIFACT', `${relativePath} links outside the artifact; pass --allow-external-symlinks to follow it`, { path: relativePath });
+        // A hub snapshot's file is a link into its own repository's blobs/: that is the file.
+        if (hubBlobs === undefined || !sourcePath.startsWith(hubBlobs)) {
+          if (!options.allowSymlinks) throw refused;
+          if (options.allowExternalSymlinks !== true && !isInside(rootReal, sourcePath)) {
+            throw new InputError('SYMLINK_ESCAPES_ARTIFACT', `${relativePath} links outside the artifact${hubBlobs === undefined ? '' : ' and outside its Hugging Face repository\'s blobs/'}; pass --allow-external-symlinks to follow it`, { path: relativePath });
+          }
         }
       }
       if (entryStats.isDirectory()) {

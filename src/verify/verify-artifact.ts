@@ -1,6 +1,8 @@
 import { verify as cryptoVerify, type KeyObject, type X509Certificate } from 'node:crypto';
 import { basename, resolve } from 'node:path';
 import { isAiprovError, InputError, VerificationError, type VerificationErrorCode } from '../errors.js';
+import { lstat } from 'node:fs/promises';
+import { HUB_LOCAL_DIR_METADATA, resolveArtifactPath, type HubEnvironment } from '../hashing/hub-cache.js';
 import { computeManifestWith, resolveIgnorePaths, type ManifestOptions } from '../manifest/compute.js';
 import { diffManifests, resourcePath, type ManifestDiff, type Serialization } from '../manifest/manifest.js';
 import { legacyModelSigningPae, preAuthEncoding } from '../format/dsse.js';
@@ -40,6 +42,10 @@ export interface VerifyArtifactOptions extends Pick<ManifestOptions, 'allowExter
   readonly extraIgnorePaths?: readonly string[];
   /** Reference time for certificate validity; defaults to now. */
   readonly now?: Date;
+  /** Follow symbolic links even if the signer did not (model_signing's `--allow_symlinks`). */
+  readonly allowSymlinks?: boolean;
+  /** Where `hf://` references are looked up (HF_HUB_CACHE, HF_HOME, HOME); nothing is downloaded. */
+  readonly hubEnvironment?: HubEnvironment;
 }
 
 export interface VerifyArtifactResult {
@@ -63,7 +69,8 @@ export interface VerifyArtifactResult {
  * recompute the root, re-hash the artifact with the bundle's own serialization parameters and
  * report every extra, missing and changed file.
  */
-export async function verifyArtifact(artifactPath: string, options: VerifyArtifactOptions): Promise<VerifyArtifactResult> {
+export async function verifyArtifact(artifactReference: string, options: VerifyArtifactOptions): Promise<VerifyArtifactResult> {
+  const artifactPath = await resolveArtifactPath(artifactReference, options.hubEnvironment);
   const files = await artifactFiles(artifactPath, options.kind);
   const signaturePath = options.signaturePath === undefined ? files.signaturePath : resolve(options.signaturePath);
   const bundle = await readBundleFile(signaturePath);
@@ -77,9 +84,14 @@ export async function verifyArtifact(artifactPath: string, options: VerifyArtifa
 
   // The bundle's own parameters decide how to re-hash; the signature file and the attestations
   // file beside it are never part of the artifact.
-  const ignorePaths = [...new Set([...signed.serialization.ignorePaths, ...(await metadataToIgnore(artifactPath, signaturePath, files.attestationsPath, signed.serialization.ignorePaths)), ...(await resolveIgnorePaths(artifactPath, options.extraIgnorePaths ?? []))])];
   const signedPaths = new Set(signed.resources.map((resource) => resourcePath(resource.name, signed.serialization.method)));
-  const actual = await recomputeManifest(artifactPath, { ...signed.serialization, ignorePaths }, options, options.ignoreUnsignedFiles === true ? signedPaths : undefined, findings);
+  const ignorePaths = [...new Set([
+    ...signed.serialization.ignorePaths,
+    ...(await metadataToIgnore(artifactPath, signaturePath, files.attestationsPath, signed.serialization.ignorePaths)),
+    ...(await hubMetadataToIgnore(artifactPath, signedPaths)),
+    ...(await resolveIgnorePaths(artifactPath, options.extraIgnorePaths ?? [])),
+  ])];
+  const actual = await recomputeManifest(artifactPath, { ...signed.serialization, ignorePaths, allowSymlinks: signed.serialization.allowSymlinks || options.allowSymlinks === true }, options, options.ignoreUnsignedFiles === true ? signedPaths : undefined, findings);
   const diff = diffManifests(signed, actual);
 
   for (const path of diff.changed) findings.push({ code: 'FILE_CHANGED', severity: 'error', path, fields: {} });
@@ -128,6 +140,20 @@ async function metadataToIgnore(artifactPath: string, signaturePath: string, att
     return [...ignores, attestationsInside];
   } catch {
     return ignores;
+  }
+}
+
+/**
+ * `hf download --local-dir` leaves `.cache/huggingface/` in the download, different per download:
+ * left out unless the signer signed files there.
+ */
+async function hubMetadataToIgnore(artifactPath: string, signedPaths: ReadonlySet<string>): Promise<string[]> {
+  if ([...signedPaths].some((path) => path.startsWith(`${HUB_LOCAL_DIR_METADATA}/`))) return [];
+  try {
+    await lstat(resolve(artifactPath, HUB_LOCAL_DIR_METADATA));
+    return [HUB_LOCAL_DIR_METADATA];
+  } catch {
+    return [];
   }
 }
 

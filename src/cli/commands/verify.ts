@@ -18,6 +18,7 @@ interface VerifyFlags extends TrustFlags {
   readonly signature?: string;
   readonly ignoreUnsignedFiles?: boolean;
   readonly ignorePaths?: string[];
+  readonly allowSymlinks?: boolean;
   readonly allowExternalSymlinks?: boolean;
   readonly offline?: boolean;
   readonly json?: boolean;
@@ -45,7 +46,7 @@ export function registerVerifyCommands(program: Command, context: CliContext, se
     program
       .command('verify')
       .description('verify a model, dataset or file against its signature and report every difference; `verify lineage` checks a whole lineage')
-      .argument('<path>', 'artifact directory or file')
+      .argument('<path>', 'artifact directory or file, or hf://org/name[@revision] (hf://datasets/…) in the local Hugging Face cache')
       .addOption(new Option('--kind <kind>', 'what the artifact is; names the default signature file').choices(['model', 'dataset', 'recipe']).default('model'))
       .option('--signature <file>', 'the bundle (default: <kind>.sig inside a directory, <file>.sig beside a file)')
       .option('--key <public-key.pem>', 'trust signatures made by this public key')
@@ -56,7 +57,8 @@ export function registerVerifyCommands(program: Command, context: CliContext, se
     .option('--offline', 'guarantee no network access (verification never needs it)')
     .option('--ignore-unsigned-files', 'accept files that the signature does not list')
     .option('--ignore-paths <path...>', 'paths inside the artifact to leave out, besides those the signature records')
-    .option('--allow-external-symlinks', 'follow symbolic links that leave the artifact (only if the signature allows symlinks)')
+    .option('--allow-symlinks', 'follow symbolic links inside the artifact even if the signer did not (a hub cache snapshot\'s links into its blobs/ are always followed)')
+    .option('--allow-external-symlinks', 'also follow symbolic links that leave the artifact')
     .option('--json', 'print the result as JSON')
     .option('-q, --quiet', 'no progress output')
     // `verify lineage … --json`: options after the subcommand name belong to the subcommand.
@@ -78,7 +80,9 @@ export function registerVerifyCommands(program: Command, context: CliContext, se
         ...(flags.signature === undefined ? {} : { signaturePath: flags.signature }),
         ...(flags.ignorePaths === undefined ? {} : { extraIgnorePaths: flags.ignorePaths }),
         ignoreUnsignedFiles: flags.ignoreUnsignedFiles === true,
+        allowSymlinks: flags.allowSymlinks === true || flags.allowExternalSymlinks === true,
         allowExternalSymlinks: flags.allowExternalSymlinks === true,
+        hubEnvironment: context.env,
       }));
       if (flags.json === true) {
         const { verifyJson } = await import('../../report/json.js');
