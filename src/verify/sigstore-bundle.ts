@@ -150,6 +150,11 @@ export function verifySigstoreBundle(options: VerifySigstoreBundleOptions): Sigs
   try {
     new Verifier(trustMaterial, { tlogThreshold: thresholds.tlog, ctlogThreshold: thresholds.ctlog, timestampThreshold: thresholds.timestamp }).verify(entity);
   } catch (error) {
+    // The first check to fail may be a timestamp's, but the cause worth naming is a certificate
+    // from another Sigstore instance (staging, a private one) than the trust root given.
+    if (!keyMode && leaf !== undefined && !issuedByTrustedCa(leaf, trustMaterial)) {
+      throw new VerificationError('CERTIFICATE_CHAIN_INVALID', 'the signing certificate was not issued by a Fulcio CA of this trust root: it is from another Sigstore instance; verify with that instance\'s trust root (--staging, or --trusted-root FILE)', { cause: error });
+    }
     throw recodeVerifyError(error);
   }
 
@@ -207,4 +212,19 @@ function curveHashedDsseSignature(content: SignedEntity['signature'], pae: Buffe
     compareSignedDigest: (other) => content.compareSignedDigest(other),
     verifySignature: (key) => content.verifySignature(key) || curveHashVerifies(key),
   };
+}
+
+type SigstoreCertificate = NonNullable<Extract<SignedEntity['key'], { $case: 'certificate' }>['certificate']>;
+
+/** Whether some certificate of the trust root's Fulcio CAs signed this leaf (validity aside). */
+function issuedByTrustedCa(leaf: SigstoreCertificate, trustMaterial: TrustMaterial): boolean {
+  return trustMaterial.certificateAuthorities.some((authority) => authority.certChain.some((ca) => ca.subject.equals(leaf.issuer) && safeVerify(leaf, ca)));
+}
+
+function safeVerify(leaf: SigstoreCertificate, issuer: SigstoreCertificate): boolean {
+  try {
+    return leaf.verify(issuer);
+  } catch {
+    return false;
+  }
 }

@@ -1,13 +1,14 @@
 import { verify as cryptoVerify, type KeyObject, type X509Certificate } from 'node:crypto';
 import { basename, resolve } from 'node:path';
-import { isAiprovError, InputError, VerificationError, type VerificationErrorCode } from '../errors.js';
+import { isAiprovError, InputError, IOError, VerificationError, type VerificationErrorCode } from '../errors.js';
 import { lstat } from 'node:fs/promises';
+import { SINGLE_FILE_RESOURCE_NAME } from '../hashing/walk.js';
 import { HUB_LOCAL_DIR_METADATA, resolveArtifactPath, type HubEnvironment } from '../hashing/hub-cache.js';
 import { computeManifestWith, resolveIgnorePaths, type ManifestOptions } from '../manifest/compute.js';
 import { diffManifests, resourcePath, type ManifestDiff, type Serialization } from '../manifest/manifest.js';
 import { legacyModelSigningPae, preAuthEncoding } from '../format/dsse.js';
 import { curveOf, hashForKey, publicKeyHint, sameEmbeddedKey } from '../format/keys.js';
-import { artifactFiles, pathInsideArtifact, type ArtifactKind } from '../format/artifact-kind.js';
+import { ARTIFACT_KINDS, artifactFiles, pathInsideArtifact, type ArtifactKind } from '../format/artifact-kind.js';
 import { readAttestations } from '../format/attestation-file.js';
 import { manifestFromStatement, OMS_LEGACY_DIGESTS_V01, type SignedManifest } from '../statement/oms.js';
 import { parseStatement } from '../statement/parse.js';
@@ -73,7 +74,7 @@ export async function verifyArtifact(artifactReference: string, options: VerifyA
   const artifactPath = await resolveArtifactPath(artifactReference, options.hubEnvironment);
   const files = await artifactFiles(artifactPath, options.kind);
   const signaturePath = options.signaturePath === undefined ? files.signaturePath : resolve(options.signaturePath);
-  const bundle = await readBundleFile(signaturePath);
+  const bundle = await readSignature(artifactPath, signaturePath, options.signaturePath === undefined && files.isDirectory ? options.kind ?? 'model' : undefined);
   const { payload, signer, findings } = authenticateDsseBundle(bundle, options.trust, options.now ?? new Date());
 
   const signatureInside = pathInsideArtifact(artifactPath, signaturePath);
@@ -94,8 +95,10 @@ export async function verifyArtifact(artifactReference: string, options: VerifyA
   const actual = await recomputeManifest(artifactPath, { ...signed.serialization, ignorePaths, allowSymlinks: signed.serialization.allowSymlinks || options.allowSymlinks === true }, options, options.ignoreUnsignedFiles === true ? signedPaths : undefined, findings);
   const diff = diffManifests(signed, actual);
 
-  for (const path of diff.changed) findings.push({ code: 'FILE_CHANGED', severity: 'error', path, fields: {} });
-  for (const path of diff.missing) findings.push({ code: 'FILE_MISSING', severity: 'error', path, fields: {} });
+  // A single-file artifact's one resource is "."; the report names the file instead.
+  const fileFields = (path: string): Finding['fields'] => (path === SINGLE_FILE_RESOURCE_NAME ? { subject: basename(artifactPath) } : {});
+  for (const path of diff.changed) findings.push({ code: 'FILE_CHANGED', severity: 'error', path, fields: fileFields(path) });
+  for (const path of diff.missing) findings.push({ code: 'FILE_MISSING', severity: 'error', path, fields: fileFields(path) });
   for (const path of diff.extra) findings.push({ code: 'FILE_UNSIGNED', severity: 'error', path, fields: {} });
   findings.push(...(await attestationsNote(files.attestationsPath)));
 
@@ -112,6 +115,28 @@ export async function verifyArtifact(artifactReference: string, options: VerifyA
     diff,
     findings,
   };
+}
+
+/**
+ * Reads the signature. A default `<kind>.sig` that is missing while another kind's signature is
+ * there usually means the wrong `--kind`: the error says which one to pass.
+ */
+async function readSignature(artifactPath: string, signaturePath: string, defaultKind: ArtifactKind | undefined): Promise<BundleJson> {
+  try {
+    return await readBundleFile(signaturePath);
+  } catch (error) {
+    if (defaultKind === undefined || !isAiprovError(error) || error.code !== 'FILE_NOT_FOUND') throw error;
+    for (const kind of ARTIFACT_KINDS) {
+      if (kind === defaultKind) continue;
+      try {
+        await lstat(resolve(artifactPath, `${kind}.sig`));
+      } catch {
+        continue;
+      }
+      throw new IOError('FILE_NOT_FOUND', `${error.message}; ${artifactPath} holds a ${kind}.sig: pass --kind ${kind}`, { path: signaturePath, cause: error });
+    }
+    throw error;
+  }
 }
 
 /** Points at the attestations beside the artifact (not verified here: `verify lineage` does). */
