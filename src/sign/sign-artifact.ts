@@ -15,6 +15,11 @@ export interface SignArtifactOptions extends ManifestOptions {
   readonly kind?: ArtifactKind;
   /** Where to write the bundle; defaults to the kind's signature file (see `artifactFiles`). */
   readonly signaturePath?: string;
+  /**
+   * The statement's subject name; defaults to the folder or file name. A Hugging Face snapshot
+   * folder is named after its commit, not after the model.
+   */
+  readonly name?: string;
 }
 
 export interface SignArtifactResult {
@@ -38,7 +43,9 @@ export async function manifestToSign(artifactPath: string, options: Omit<SignArt
 export async function signArtifact(artifactPath: string, options: SignArtifactOptions): Promise<SignArtifactResult> {
   const files = await artifactFiles(artifactPath, options.kind);
   const signaturePath = options.signaturePath === undefined ? files.signaturePath : resolve(options.signaturePath);
-  const manifest = await manifestToSign(artifactPath, { ...options, signaturePath });
+  if (options.name?.trim() === '') throw new InputError('USAGE', 'the subject name (--name) must not be empty');
+  const computed = await manifestToSign(artifactPath, { ...options, signaturePath });
+  const manifest = options.name === undefined ? computed : { ...computed, name: options.name };
   if (manifest.resources.length === 0) {
     // OMS v1.0 §6.1: a model is at least one file; a signature over nothing vouches for nothing.
     throw new InputError('EMPTY_ARTIFACT', `${artifactPath} holds no file to sign (every file is ignored or the directory is empty)`, { path: artifactPath });

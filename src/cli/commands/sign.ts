@@ -24,6 +24,7 @@ interface KeygenFlags {
 interface SignFlags extends ManifestFlags, SigningFlags {
   readonly kind: ArtifactKind;
   readonly signature?: string;
+  readonly name?: string;
   readonly json?: boolean;
   readonly quiet?: boolean;
 }
@@ -88,12 +89,13 @@ export function registerSignCommands(program: Command, context: CliContext, _set
   )
     .addOption(new Option('--kind <kind>', 'what the artifact is; names the signature file (<kind>.sig in a directory)').choices(['model', 'dataset', 'recipe']).default('model'))
     .option('--signature <file>', 'where to write the bundle (default: <kind>.sig inside a directory, <file>.sig beside a file)')
+    .option('--name <name>', 'the subject name (default: the folder or file name; e.g. org/name for a Hugging Face snapshot named after its commit)')
     .option('--json', 'print the result as JSON')
     .option('-q, --quiet', 'no progress output')
     .action(async (path: string, flags: SignFlags) => {
       const { signArtifact } = await import('../../sign/sign-artifact.js');
       const signingMethod = await signingMethodFromFlags(flags, context);
-      const result = await withProgress(context, flags, 'Hashing', (hooks) => signArtifact(path, { ...manifestOptionsFrom(flags), ...hooks, signingMethod, kind: flags.kind, ...(flags.signature === undefined ? {} : { signaturePath: flags.signature }) }));
+      const result = await withProgress(context, flags, 'Hashing', (hooks) => signArtifact(path, { ...manifestOptionsFrom(flags), ...hooks, signingMethod, kind: flags.kind, ...(flags.signature === undefined ? {} : { signaturePath: flags.signature }), ...(flags.name === undefined ? {} : { name: flags.name }) }));
       if (flags.json === true) {
         const { signJson } = await import('../../report/json.js');
         write(JSON.stringify(signJson(result), null, 2));
