@@ -119,7 +119,11 @@ async function hashListing(listing: ArtifactListing, serialization: Serializatio
   return { name: listing.name, serialization, resources };
 }
 
-/** Computes the manifest of a file or directory (the OMS serialization). */
+/**
+ * Computes the manifest of a file or directory (the OMS serialization). `options.ignorePaths` are
+ * a user's (resolved and checked by `resolveIgnorePaths`); `extraIgnores` are metadata paths
+ * relative to the artifact, left out whether or not they exist (a signature not yet written).
+ */
 export async function computeManifest(artifactPath: string, options: ManifestOptions = {}, extraIgnores: readonly string[] = []): Promise<Manifest> {
   const ignorePaths = await resolveIgnorePaths(artifactPath, options.ignorePaths ?? []);
   return computeManifestWith(artifactPath, resolveSerialization({ ...options, ignorePaths }, extraIgnores), options);
