@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { computeManifest, type ManifestOptions } from '../manifest/compute.js';
 import { InputError } from '../errors.js';
+import { resolveArtifactPath, type HubEnvironment } from '../hashing/hub-cache.js';
 import { computeRootDigest, type Manifest } from '../manifest/manifest.js';
 import { buildOmsStatement } from '../statement/oms.js';
 import { IN_TOTO_PAYLOAD_TYPE } from '../statement/statement.js';
@@ -20,6 +21,8 @@ export interface SignArtifactOptions extends ManifestOptions {
    * folder is named after its commit, not after the model.
    */
   readonly name?: string;
+  /** Where `hf://` references are looked up (HF_HUB_CACHE, HF_HOME, HOME); nothing is downloaded. */
+  readonly hubEnvironment?: HubEnvironment;
 }
 
 export interface SignArtifactResult {
@@ -34,13 +37,15 @@ export interface SignArtifactResult {
  * attestations file of the artifact left out), so `aiprov digest --kind K` prints the root of
  * the signature `aiprov sign --kind K` writes.
  */
-export async function manifestToSign(artifactPath: string, options: Omit<SignArtifactOptions, 'signingMethod'>): Promise<Manifest> {
+export async function manifestToSign(artifactReference: string, options: Omit<SignArtifactOptions, 'signingMethod'>): Promise<Manifest> {
+  const artifactPath = await resolveArtifactPath(artifactReference, options.hubEnvironment);
   const signaturePath = options.signaturePath === undefined ? undefined : resolve(options.signaturePath);
   return computeManifest(artifactPath, options, await artifactMetadataIgnores(artifactPath, options.kind ?? 'model', signaturePath));
 }
 
 /** hash → manifest → statement → sign → write. */
-export async function signArtifact(artifactPath: string, options: SignArtifactOptions): Promise<SignArtifactResult> {
+export async function signArtifact(artifactReference: string, options: SignArtifactOptions): Promise<SignArtifactResult> {
+  const artifactPath = await resolveArtifactPath(artifactReference, options.hubEnvironment);
   const files = await artifactFiles(artifactPath, options.kind);
   const signaturePath = options.signaturePath === undefined ? files.signaturePath : resolve(options.signaturePath);
   if (options.name?.trim() === '') throw new InputError('USAGE', 'the subject name (--name) must not be empty');

@@ -78,6 +78,9 @@ describe('Hugging Face hub cache', () => {
     }
     expect((await runCli(['verify', 'hf://org/name', '--key', pub], { env: { HF_HOME: join(dir, 'home', '.cache', 'huggingface') } })).status).toBe(0);
     expect((await runCli(['verify', 'hf://org/name', '--key', pub], { env: { HF_HUB_CACHE: join(dir, 'home', '.cache', 'huggingface', 'hub') } })).status).toBe(0);
+    // digest (and sign) take the same references: the snapshot's root is the signed directory's.
+    const digest = await runCli(['digest', 'hf://org/name'], { env: byHome });
+    expect(digest.stdout).toBe((await runCli(['digest', artifact])).stdout);
     const missing = await runCli(['verify', 'hf://org/other', '--key', pub], { env: byHome });
     expectOneLineError(missing, 2, 'HUB_NOT_CACHED');
     expect(missing.stderr).toContain('hf download org/other');

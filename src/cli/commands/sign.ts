@@ -38,7 +38,7 @@ export function registerSignCommands(program: Command, context: CliContext, _set
     program
       .command('digest')
       .description('print the root digest of a model, dataset or file (the same value as `model_signing digest`)')
-      .argument('<path>', 'artifact directory or file'),
+      .argument('<path>', 'artifact directory or file, or hf://[datasets/]org/name[@revision] in the local Hugging Face cache'),
   )
     .addOption(new Option('--kind <kind>', 'what the artifact is: its signature and attestations files are left out, as `sign` leaves them out').choices(['model', 'dataset', 'recipe']).default('model'))
     .option('--json', 'print the manifest as JSON')
@@ -46,7 +46,7 @@ export function registerSignCommands(program: Command, context: CliContext, _set
     .action(async (path: string, flags: DigestFlags) => {
       const { manifestToSign } = await import('../../sign/sign-artifact.js');
       const { computeRootDigest } = await import('../../manifest/manifest.js');
-      const manifest = await withProgress(context, flags, 'Hashing', (hooks) => manifestToSign(path, { ...manifestOptionsFrom(flags), ...hooks, kind: flags.kind }));
+      const manifest = await withProgress(context, flags, 'Hashing', (hooks) => manifestToSign(path, { ...manifestOptionsFrom(flags), ...hooks, kind: flags.kind, hubEnvironment: context.env }));
       const rootDigest = computeRootDigest(manifest.resources);
       if (flags.json === true) {
         const { digestJson } = await import('../../report/json.js');
@@ -95,7 +95,7 @@ export function registerSignCommands(program: Command, context: CliContext, _set
     .action(async (path: string, flags: SignFlags) => {
       const { signArtifact } = await import('../../sign/sign-artifact.js');
       const signingMethod = await signingMethodFromFlags(flags, context);
-      const result = await withProgress(context, flags, 'Hashing', (hooks) => signArtifact(path, { ...manifestOptionsFrom(flags), ...hooks, signingMethod, kind: flags.kind, ...(flags.signature === undefined ? {} : { signaturePath: flags.signature }), ...(flags.name === undefined ? {} : { name: flags.name }) }));
+      const result = await withProgress(context, flags, 'Hashing', (hooks) => signArtifact(path, { ...manifestOptionsFrom(flags), ...hooks, signingMethod, kind: flags.kind, ...(flags.signature === undefined ? {} : { signaturePath: flags.signature }), ...(flags.name === undefined ? {} : { name: flags.name }), hubEnvironment: context.env }));
       if (flags.json === true) {
         const { signJson } = await import('../../report/json.js');
         write(JSON.stringify(signJson(result), null, 2));
