@@ -7,6 +7,7 @@ import { registerAttestCommands } from './commands/attest.js';
 import { registerBomCommands } from './commands/bom.js';
 import { registerConformanceCommands } from './commands/conformance.js';
 import { registerPolicyCommands } from './commands/policy.js';
+import { translateModelSigningArgv } from './model-signing-compat.js';
 import { registerSignCommands } from './commands/sign.js';
 import { registerVerifyCommands } from './commands/verify.js';
 import type { CliContext } from './context.js';
@@ -50,7 +51,7 @@ export async function main(argv: readonly string[], context: CliContext = proces
   registerConformanceCommands(program, context, setExitStatus);
 
   try {
-    await program.parseAsync([...argv], { from: 'user' });
+    await program.parseAsync(translateModelSigningArgv(argv), { from: 'user' });
     return exitStatus;
   } catch (error) {
     if (error instanceof CommanderError) {

@@ -1,6 +1,8 @@
 import { stat } from 'node:fs/promises';
 import { relative, resolve, sep } from 'node:path';
 import { ioErrorFrom } from '../errors.js';
+import { HUB_LOCAL_DIR_METADATA } from '../hashing/hub-cache.js';
+import { entryExists } from './atomic-write.js';
 
 /** What an artifact is. It names the default signature and attestation files. */
 export const ARTIFACT_KINDS = ['model', 'dataset', 'recipe'] as const;
@@ -59,3 +61,24 @@ export function pathInsideArtifact(artifactPath: string, file: string): string |
 export function metadataIgnorePaths(artifactPath: string, signaturePath: string, ...metadataPaths: readonly string[]): string[] {
   return [signaturePath, ...metadataPaths].map((path) => pathInsideArtifact(artifactPath, path)).filter((path): path is string => path !== undefined);
 }
+
+/**
+ * Everything `metadataIgnorePaths` leaves out for this kind and signature, and besides that every
+ * other kind's signature and attestations file present in the directory (a model that also holds
+ * a `dataset.sig`, or a `model.sig` left behind when signing with `--signature` elsewhere): no
+ * signature or attestation file ever becomes signed content, so re-signing it later cannot break
+ * a signature over the directory. Likewise a Hugging Face `--local-dir` download's metadata.
+ */
+export async function artifactMetadataIgnores(artifactPath: string, kind: ArtifactKind, signaturePath?: string): Promise<string[]> {
+  const own = await artifactFiles(artifactPath, kind);
+  const ignores = new Set(metadataIgnorePaths(artifactPath, signaturePath ?? own.signaturePath, own.attestationsPath, own.evidencePath));
+  if (!own.isDirectory) return [...ignores];
+  for (const name of [own.signaturePath, ...ARTIFACT_KINDS.flatMap((other) => [`${other}.sig`, `${other}.intoto.jsonl`, `${other}.evidence.jsonl`]), HUB_LOCAL_DIR_METADATA]) {
+    const path = resolve(artifactPath, name);
+    const inside = pathInsideArtifact(artifactPath, path);
+    if (inside === undefined || ignores.has(inside)) continue;
+    if (name === own.signaturePath || (await entryExists(path))) ignores.add(inside);
+  }
+  return [...ignores];
+}
+

@@ -78,7 +78,7 @@ export function parsePrivateKey(pem: string | Buffer, source: string, passphrase
   } catch (error) {
     const encrypted = String(pem).includes('ENCRYPTED');
     if (encrypted) {
-      throw new InputError(passphrase === undefined ? 'KEY_PASSPHRASE_REQUIRED' : 'KEY_PASSPHRASE_WRONG', passphrase === undefined ? `${source} is encrypted; give its passphrase` : `cannot decrypt ${source}: wrong passphrase`, { path: source });
+      throw new InputError(passphrase === undefined ? 'KEY_PASSPHRASE_REQUIRED' : 'KEY_PASSPHRASE_WRONG', passphrase === undefined ? `${source} is encrypted; put its passphrase in an environment variable and pass --passphrase-env VAR (or run on a terminal to be asked)` : `cannot decrypt ${source}: wrong passphrase`, { path: source });
     }
     throw new InputError('KEY_INVALID', `${source} is not a PEM private key`, { path: source, cause: error });
   }

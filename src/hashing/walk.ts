@@ -3,6 +3,7 @@ import { readdir, realpath, stat } from 'node:fs/promises';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { basename, sep } from 'node:path';
 import { InputError, ioErrorFrom } from '../errors.js';
+import { hubSnapshotBlobs } from './hub-cache.js';
 
 /**
  * Paths model_signing always leaves out of a directory's manifest (top level only): version
@@ -189,6 +190,8 @@ export async function walkArtifact(artifactPath: string, options: WalkOptions): 
   } catch (error) {
     throw ioErrorFrom(error, artifactPath, 'read artifact');
   }
+  const hubBlobs = hubSnapshotBlobs(rootReal);
+  const hubBlobsBytes = hubBlobs === undefined ? undefined : Buffer.from(hubBlobs, 'utf8');
   // Real paths of directories entered, so a link cycle (a -> ..) cannot recurse forever.
   const visitedDirectories = new Set<string>([rootBytes.toString('latin1')]);
   // lstat is called directly, not through libuv's thread pool: each hand-off there costs
@@ -221,17 +224,21 @@ export async function walkArtifact(artifactPath: string, options: WalkOptions): 
       }
       let sourcePath = absolutePath;
       if (entryStats.isSymbolicLink()) {
-        if (!options.allowSymlinks) {
-          throw new InputError('SYMLINK_REFUSED', `${relativePath} is a symbolic link; pass --allow-symlinks to hash its target under its name`, { path: relativePath });
-        }
+        const refused = new InputError('SYMLINK_REFUSED', `${relativePath} is a symbolic link; pass --allow-symlinks to hash its target under its name`, { path: relativePath });
+        if (!options.allowSymlinks && hubBlobs === undefined) throw refused;
         try {
           sourcePath = await realpath(absolutePath, { encoding: 'buffer' });
           entryStats = await stat(sourcePath);
         } catch (error) {
           throw ioErrorFrom(error, relativePath, 'follow symbolic link');
         }
-        if (options.allowExternalSymlinks !== true && !isInside(rootBytes, sourcePath)) {
-          throw new InputError('SYMLINK_ESCAPES_ARTIFACT', `${relativePath} links outside the artifact; pass --allow-external-symlinks to follow it`, { path: relativePath });
+        // A hub snapshot's file is a link into its own repository's blobs/: that is the file.
+        const inHubBlobs = hubBlobsBytes !== undefined && sourcePath.subarray(0, hubBlobsBytes.length).equals(hubBlobsBytes);
+        if (!inHubBlobs) {
+          if (!options.allowSymlinks) throw refused;
+          if (options.allowExternalSymlinks !== true && !isInside(rootBytes, sourcePath)) {
+            throw new InputError('SYMLINK_ESCAPES_ARTIFACT', `${relativePath} links outside the artifact${hubBlobs === undefined ? '' : ' and outside its Hugging Face repository\'s blobs/'}; pass --allow-external-symlinks to follow it`, { path: relativePath });
+          }
         }
       }
       if (entryStats.isDirectory()) {

@@ -408,7 +408,8 @@ async function establishFromDisk(input: NodeInput, path: string, run: Run, findi
     return { done: true, node: { ...base, digest: `sha256:${rootDigest}`, attestations: [], findings, children: [] } };
   }
   const verified: VerifyArtifactResult = signature.value;
-  findings.push(...verified.findings.map((finding) => (finding.severity === 'error' ? { ...finding, category: 'verification' as const } : finding)));
+  // "attestations found: `verify lineage` verifies them" is for plain `verify`; here they are.
+  findings.push(...verified.findings.filter((finding) => finding.code !== 'ATTESTATIONS_FOUND').map((finding) => (finding.severity === 'error' ? { ...finding, category: 'verification' as const } : finding)));
   const rootDigest = verified.signedRootDigest;
   let fileAttestations: SourcedBundle[];
   try {

@@ -11,9 +11,9 @@ export function findingMessage(finding: Finding): string {
   const subject = f.subject ?? path ?? 'the artifact';
   switch (finding.code) {
     case 'FILE_CHANGED':
-      return `${path ?? '?'} differs from the signed content`;
+      return `${f.subject ?? path ?? '?'} differs from the signed content`;
     case 'FILE_MISSING':
-      return `${path ?? '?'} is signed but missing`;
+      return `${f.subject ?? path ?? '?'} is signed but missing`;
     case 'FILE_UNSIGNED':
       return `${path ?? '?'} is not covered by the signature`;
     case 'UNSIGNED_FILE_IGNORED':

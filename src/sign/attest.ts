@@ -8,7 +8,7 @@ import { buildTrainingProvenance, type TrainingProvenanceInput } from '../statem
 import { parseStatement } from '../statement/parse.js';
 import { IN_TOTO_PAYLOAD_TYPE } from '../statement/statement.js';
 import { readBundleFile, type BundleJson } from '../format/bundle.js';
-import { artifactFiles, metadataIgnorePaths, pathInsideArtifact, type ArtifactKind } from '../format/artifact-kind.js';
+import { artifactFiles, artifactMetadataIgnores, pathInsideArtifact, type ArtifactKind } from '../format/artifact-kind.js';
 import { appendAttestation } from '../format/attestation-file.js';
 import { signDssePayload, type SigningMethod } from './signer.js';
 
@@ -29,7 +29,7 @@ export interface ArtifactIdentity {
  */
 export async function identifyArtifact(path: string, kind: ArtifactKind): Promise<ArtifactIdentity> {
   const files = await artifactFiles(path, kind);
-  const ignores = metadataIgnorePaths(path, files.signaturePath, files.attestationsPath, files.evidencePath);
+  const ignores = await artifactMetadataIgnores(path, kind);
   let serialization: Serialization;
   try {
     const bundle = await readBundleFile(files.signaturePath);

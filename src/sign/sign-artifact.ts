@@ -1,12 +1,13 @@
 import { dirname, resolve } from 'node:path';
 import { InputError, isAiprovError } from '../errors.js';
-import { computeManifestWith, resolveSerialization, type ManifestOptions } from '../manifest/compute.js';
+import { resolveArtifactPath, type HubEnvironment } from '../hashing/hub-cache.js';
+import { computeManifest, type ManifestOptions } from '../manifest/compute.js';
 import { computeRootDigest, type Manifest } from '../manifest/manifest.js';
 import { buildOmsStatement } from '../statement/oms.js';
 import { IN_TOTO_PAYLOAD_TYPE } from '../statement/statement.js';
 import { readBounded } from '../input/read-bounded.js';
 import { MAX_BUNDLE_BYTES, parseBundle, type BundleJson } from '../format/bundle.js';
-import { artifactFiles, metadataIgnorePaths, pathInsideArtifact, type ArtifactFiles, type ArtifactKind } from '../format/artifact-kind.js';
+import { artifactFiles, artifactMetadataIgnores, pathInsideArtifact, type ArtifactFiles, type ArtifactKind } from '../format/artifact-kind.js';
 import { entryExists, removeStaleTemporaryFiles, writeFileAtomic } from '../format/atomic-write.js';
 import { signDssePayload, type SigningMethod } from './signer.js';
 
@@ -16,6 +17,13 @@ export interface SignArtifactOptions extends ManifestOptions {
   readonly kind?: ArtifactKind;
   /** Where to write the bundle; defaults to the kind's signature file (see `artifactFiles`). */
   readonly signaturePath?: string;
+  /**
+   * The statement's subject name; defaults to the folder or file name. A Hugging Face snapshot
+   * folder is named after its commit, not after the model.
+   */
+  readonly name?: string;
+  /** Where `hf://` references are looked up (HF_HUB_CACHE, HF_HOME, HOME); nothing is downloaded. */
+  readonly hubEnvironment?: HubEnvironment;
 }
 
 export interface SignArtifactResult {
@@ -25,17 +33,33 @@ export interface SignArtifactResult {
   readonly bundle: BundleJson;
 }
 
+/**
+ * The manifest `sign` would sign, without signing: the same ignore paths (every signature and
+ * attestations file of the artifact left out), so `aiprov digest --kind K` prints the root of
+ * the signature `aiprov sign --kind K` writes.
+ */
+export async function manifestToSign(artifactReference: string, options: Omit<SignArtifactOptions, 'signingMethod'>): Promise<Manifest> {
+  const artifactPath = await resolveArtifactPath(artifactReference, options.hubEnvironment);
+  const signaturePath = options.signaturePath === undefined ? undefined : resolve(options.signaturePath);
+  return computeManifest(artifactPath, options, await artifactMetadataIgnores(artifactPath, options.kind ?? 'model', signaturePath));
+}
+
 /** hash → manifest → statement → sign → write. */
-export async function signArtifact(artifactPath: string, options: SignArtifactOptions): Promise<SignArtifactResult> {
+export async function signArtifact(artifactReference: string, options: SignArtifactOptions): Promise<SignArtifactResult> {
+  const artifactPath = await resolveArtifactPath(artifactReference, options.hubEnvironment);
   const files = await artifactFiles(artifactPath, options.kind);
   const signaturePath = options.signaturePath === undefined ? files.signaturePath : resolve(options.signaturePath);
   await refuseSignatureOverContent(artifactPath, files, signaturePath);
   // Leftovers of a sign killed before its rename: walks skip them, but they should not pile up.
   await removeStaleTemporaryFiles(dirname(signaturePath));
-  const serialization = resolveSerialization(options, metadataIgnorePaths(artifactPath, signaturePath, files.attestationsPath, files.evidencePath));
-  const manifest = await computeManifestWith(artifactPath, serialization, options);
-  // Verification refuses a manifest without resources (it vouches for nothing); never write one.
-  if (manifest.resources.length === 0) throw new InputError('MANIFEST_EMPTY', `nothing to sign in ${artifactPath}: it has no files, or every file is ignored`, { path: artifactPath });
+  if (options.name?.trim() === '') throw new InputError('USAGE', 'the subject name (--name) must not be empty');
+  const computed = await manifestToSign(artifactPath, { ...options, signaturePath });
+  const manifest = options.name === undefined ? computed : { ...computed, name: options.name };
+  if (manifest.resources.length === 0) {
+    // OMS v1.0 §6.1: a model is at least one file; a signature over nothing vouches for nothing
+    // (and verification refuses it).
+    throw new InputError('EMPTY_ARTIFACT', `${artifactPath} holds no file to sign (every file is ignored or the directory is empty)`, { path: artifactPath });
+  }
   const payload = Buffer.from(JSON.stringify(buildOmsStatement(manifest)), 'utf8');
   const bundle = await signDssePayload(payload, IN_TOTO_PAYLOAD_TYPE, options.signingMethod);
   options.signal?.throwIfAborted();

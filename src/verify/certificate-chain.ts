@@ -6,8 +6,13 @@ import { checkSigningLeafUsage } from './leaf-usage.js';
 /** A chain longer than this is refused rather than walked (bounds the work an attacker causes). */
 const MAX_CHAIN_DEPTH = 10;
 
+/**
+ * Issued by itself and signed with its own key. Not `checkIssued(itself)`: OpenSSL's issuer
+ * check also demands keyCertSign, which a self-signed signing leaf (digitalSignature only) lacks,
+ * and model_signing accepts such a leaf given as its own trust anchor.
+ */
 function isSelfSigned(certificate: X509Certificate): boolean {
-  return certificate.checkIssued(certificate) && certificate.verify(certificate.publicKey);
+  return certificate.subject === certificate.issuer && certificate.verify(certificate.publicKey);
 }
 
 /** CA flag and path length constraint (RFC 5280 §4.2.1.9) of an issuing certificate. */

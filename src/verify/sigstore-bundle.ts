@@ -18,11 +18,12 @@
  * Every `@sigstore/*` error is re-coded into src/errors.ts with a stable code; upstream messages
  * are never shown (they may quote untrusted bytes or, from the signing side, a token).
  */
-import { createHash, createPublicKey } from 'node:crypto';
+import { createHash, createPublicKey, verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import { toSignedEntity, Verifier, type SignedEntity, type TrustMaterial } from '@sigstore/verify';
 import { InputError, PolicyError, VerificationError } from '../errors.js';
 import { certificatePem } from '../format/certificates.js';
-import { sameKey } from '../format/keys.js';
+import { preAuthEncoding } from '../format/dsse.js';
+import { hashForKey, sameKey } from '../format/keys.js';
 import { coerceBundleJson, parseSigstoreBundle } from '../format/sigstore-bundle.js';
 import { bindArtifact, matchStatementSubject, type ArtifactInput, type ArtifactMatch } from './artifact-binding.js';
 import { keyFinder, parsePublicKey, resolveKey, type PublicKeyInput } from './bundle-keys.js';
@@ -130,6 +131,8 @@ export function verifySigstoreBundle(options: VerifySigstoreBundleOptions): Sigs
     checkSigningLeafUsage(leaf.root.toDER(), { allowCertificateAuthority: false });
   }
 
+  if (keyMode && bundle.content.$case === 'dsseEnvelope') entity = { ...entity, signature: curveHashedDsseSignature(entity.signature, preAuthEncoding(bundle.content.dsseEnvelope.payloadType, Buffer.from(bundle.content.dsseEnvelope.payload))) };
+
   const artifactBinding = bindArtifact(bundle, options.artifact);
   if (artifactBinding.prehashed !== undefined) entity = { ...entity, signature: prehashedSignature(entity.signature, artifactBinding.prehashed) };
 
@@ -148,6 +151,11 @@ export function verifySigstoreBundle(options: VerifySigstoreBundleOptions): Sigs
   try {
     new Verifier(trustMaterial, { tlogThreshold: thresholds.tlog, ctlogThreshold: thresholds.ctlog, timestampThreshold: thresholds.timestamp }).verify(entity);
   } catch (error) {
+    // The first check to fail may be a timestamp's, but the cause worth naming is a certificate
+    // from another Sigstore instance (staging, a private one) than the trust root given.
+    if (!keyMode && leaf !== undefined && !issuedByTrustedCa(leaf, trustMaterial)) {
+      throw new VerificationError('CERTIFICATE_CHAIN_INVALID', 'the signing certificate was not issued by a Fulcio CA of this trust root: it is from another Sigstore instance; verify with that instance\'s trust root (--staging, or --trusted-root FILE)', { cause: error });
+    }
     throw recodeVerifyError(error);
   }
 
@@ -181,4 +189,43 @@ export function verifySigstoreBundle(options: VerifySigstoreBundleOptions): Sigs
     ...(artifact === undefined ? {} : { artifact }),
     ...(dsse === undefined ? {} : { dsse }),
   };
+}
+
+/**
+ * `@sigstore/verify` checks a DSSE signature with OpenSSL's default digest, SHA-256, whatever the
+ * key. A key-signed bundle from model_signing or aiprov signs with the curve's own hash (ECDSA
+ * P-384 with SHA-384, P-521 with SHA-512: FIPS 186-5 §6.4, OMS v1.0 keys): that is tried too,
+ * over the same pre-authentication encoding and with the same key, so nothing unsigned can pass.
+ */
+function curveHashedDsseSignature(content: SignedEntity['signature'], pae: Buffer): SignedEntity['signature'] {
+  const curveHashVerifies = (key: KeyObject): boolean => {
+    if (key.asymmetricKeyType !== 'ec') return false;
+    try {
+      return cryptoVerify(hashForKey(key), pae, { key, dsaEncoding: 'der' }, content.signature);
+    } catch {
+      return false;
+    }
+  };
+  return {
+    signature: content.signature,
+    compareSignature: (signature) => content.compareSignature(signature),
+    compareDigest: (other) => content.compareDigest(other),
+    compareSignedDigest: (other) => content.compareSignedDigest(other),
+    verifySignature: (key) => content.verifySignature(key) || curveHashVerifies(key),
+  };
+}
+
+type SigstoreCertificate = NonNullable<Extract<SignedEntity['key'], { $case: 'certificate' }>['certificate']>;
+
+/** Whether some certificate of the trust root's Fulcio CAs signed this leaf (validity aside). */
+function issuedByTrustedCa(leaf: SigstoreCertificate, trustMaterial: TrustMaterial): boolean {
+  return trustMaterial.certificateAuthorities.some((authority) => authority.certChain.some((ca) => ca.subject.equals(leaf.issuer) && safeVerify(leaf, ca)));
+}
+
+function safeVerify(leaf: SigstoreCertificate, issuer: SigstoreCertificate): boolean {
+  try {
+    return leaf.verify(issuer);
+  } catch {
+    return false;
+  }
 }

@@ -1,11 +1,14 @@
 import { verify as cryptoVerify, type KeyObject, type X509Certificate } from 'node:crypto';
 import { basename, resolve } from 'node:path';
-import { InputError, VerificationError } from '../errors.js';
-import { computeManifestWith, type ManifestOptions } from '../manifest/compute.js';
+import { isAiprovError, InputError, IOError, VerificationError } from '../errors.js';
+import { lstat } from 'node:fs/promises';
+import { SINGLE_FILE_RESOURCE_NAME } from '../hashing/walk.js';
+import { HUB_LOCAL_DIR_METADATA, resolveArtifactPath, type HubEnvironment } from '../hashing/hub-cache.js';
+import { computeManifestWith, resolveIgnorePaths, type ManifestOptions } from '../manifest/compute.js';
 import { diffManifests, resourcePath, type ManifestDiff, type Serialization } from '../manifest/manifest.js';
 import { legacyModelSigningPae, preAuthEncoding } from '../format/dsse.js';
 import { curveOf, hashForKey, publicKeyHint, sameEmbeddedKey } from '../format/keys.js';
-import { artifactFiles, pathInsideArtifact, type ArtifactKind } from '../format/artifact-kind.js';
+import { ARTIFACT_KINDS, artifactFiles, pathInsideArtifact, type ArtifactKind } from '../format/artifact-kind.js';
 import { readAttestations } from '../format/attestation-file.js';
 import { manifestFromStatement, OMS_LEGACY_DIGESTS_V01, type SignedManifest } from '../statement/oms.js';
 import { parseStatement } from '../statement/parse.js';
@@ -38,13 +41,17 @@ export interface VerifyArtifactOptions extends Pick<ManifestOptions, 'allowExter
   readonly ignoreUnsignedFiles?: boolean;
   /** Paths inside the artifact that are not part of it (e.g. an attestations file). */
   readonly extraIgnorePaths?: readonly string[];
+  /** Reference time for certificate validity; defaults to now. */
+  readonly now?: Date;
   /**
    * The signature itself, when it does not come from `signaturePath` (e.g. from an evidence file
    * shipped with the model); the signature file is still left out of the artifact if present.
    */
   readonly bundle?: BundleJson;
-  /** Reference time for certificate validity; defaults to now. */
-  readonly now?: Date;
+  /** Follow symbolic links even if the signer did not (model_signing's `--allow_symlinks`). */
+  readonly allowSymlinks?: boolean;
+  /** Where `hf://` references are looked up (HF_HUB_CACHE, HF_HOME, HOME); nothing is downloaded. */
+  readonly hubEnvironment?: HubEnvironment;
 }
 
 export interface VerifyArtifactResult {
@@ -70,10 +77,11 @@ export interface VerifyArtifactResult {
  * recompute the root, re-hash the artifact with the bundle's own serialization parameters and
  * report every extra, missing and changed file.
  */
-export async function verifyArtifact(artifactPath: string, options: VerifyArtifactOptions): Promise<VerifyArtifactResult> {
+export async function verifyArtifact(artifactReference: string, options: VerifyArtifactOptions): Promise<VerifyArtifactResult> {
+  const artifactPath = await resolveArtifactPath(artifactReference, options.hubEnvironment);
   const files = await artifactFiles(artifactPath, options.kind);
   const signaturePath = options.signaturePath === undefined ? files.signaturePath : resolve(options.signaturePath);
-  const bundle = options.bundle ?? (await readBundleFile(signaturePath));
+  const bundle = options.bundle ?? await readSignature(artifactPath, signaturePath, options.signaturePath === undefined && files.isDirectory ? options.kind ?? 'model' : undefined);
   const { payload, signer, findings } = authenticateDsseBundle(bundle, options.trust, options.now ?? new Date());
 
   const signatureInside = pathInsideArtifact(artifactPath, signaturePath);
@@ -84,13 +92,20 @@ export async function verifyArtifact(artifactPath: string, options: VerifyArtifa
 
   // The bundle's own parameters decide how to re-hash; the signature file and the attestations
   // file beside it are never part of the artifact.
-  const ignorePaths = [...new Set([...signed.serialization.ignorePaths, ...(await metadataToIgnore(artifactPath, signaturePath, [files.attestationsPath, files.evidencePath], signed.serialization.ignorePaths)), ...(options.extraIgnorePaths ?? [])])];
   const signedPaths = new Set(signed.resources.map((resource) => resourcePath(resource.name, signed.serialization.method)));
-  const actual = await recomputeManifest(artifactPath, { ...signed.serialization, ignorePaths }, options, options.ignoreUnsignedFiles === true ? signedPaths : undefined, findings);
+  const ignorePaths = [...new Set([
+    ...signed.serialization.ignorePaths,
+    ...(await metadataToIgnore(artifactPath, signaturePath, [files.attestationsPath, files.evidencePath], signed.serialization.ignorePaths)),
+    ...(await hubMetadataToIgnore(artifactPath, signedPaths)),
+    ...(await resolveIgnorePaths(artifactPath, options.extraIgnorePaths ?? [])),
+  ])];
+  const actual = await recomputeManifest(artifactPath, { ...signed.serialization, ignorePaths, allowSymlinks: signed.serialization.allowSymlinks || options.allowSymlinks === true }, options, options.ignoreUnsignedFiles === true ? signedPaths : undefined, findings);
   const diff = diffManifests(signed, actual);
 
-  for (const path of diff.changed) findings.push({ code: 'FILE_CHANGED', severity: 'error', path, fields: {} });
-  for (const path of diff.missing) findings.push({ code: 'FILE_MISSING', severity: 'error', path, fields: {} });
+  // A single-file artifact's one resource is "."; the report names the file instead.
+  const fileFields = (path: string): Finding['fields'] => (path === SINGLE_FILE_RESOURCE_NAME ? { subject: basename(artifactPath) } : {});
+  for (const path of diff.changed) findings.push({ code: 'FILE_CHANGED', severity: 'error', path, fields: fileFields(path) });
+  for (const path of diff.missing) findings.push({ code: 'FILE_MISSING', severity: 'error', path, fields: fileFields(path) });
   for (const path of diff.extra) findings.push({ code: 'FILE_UNSIGNED', severity: 'error', path, fields: {} });
   findings.push(...(await attestationsNote(files.attestationsPath)));
 
@@ -108,6 +123,28 @@ export async function verifyArtifact(artifactPath: string, options: VerifyArtifa
     findings,
     bundle,
   };
+}
+
+/**
+ * Reads the signature. A default `<kind>.sig` that is missing while another kind's signature is
+ * there usually means the wrong `--kind`: the error says which one to pass.
+ */
+async function readSignature(artifactPath: string, signaturePath: string, defaultKind: ArtifactKind | undefined): Promise<BundleJson> {
+  try {
+    return await readBundleFile(signaturePath);
+  } catch (error) {
+    if (defaultKind === undefined || !isAiprovError(error) || error.code !== 'FILE_NOT_FOUND') throw error;
+    for (const kind of ARTIFACT_KINDS) {
+      if (kind === defaultKind) continue;
+      try {
+        await lstat(resolve(artifactPath, `${kind}.sig`));
+      } catch {
+        continue;
+      }
+      throw new IOError('FILE_NOT_FOUND', `${error.message}; ${artifactPath} holds a ${kind}.sig: pass --kind ${kind}`, { path: signaturePath, cause: error });
+    }
+    throw error;
+  }
 }
 
 /** Points at the attestations beside the artifact (not verified here: `verify lineage` does). */
@@ -141,6 +178,20 @@ async function metadataToIgnore(artifactPath: string, signaturePath: string, bun
     }
   }
   return ignores;
+}
+
+/**
+ * `hf download --local-dir` leaves `.cache/huggingface/` in the download, different per download:
+ * left out unless the signer signed files there.
+ */
+async function hubMetadataToIgnore(artifactPath: string, signedPaths: ReadonlySet<string>): Promise<string[]> {
+  if ([...signedPaths].some((path) => path.startsWith(`${HUB_LOCAL_DIR_METADATA}/`))) return [];
+  try {
+    await lstat(resolve(artifactPath, HUB_LOCAL_DIR_METADATA));
+    return [HUB_LOCAL_DIR_METADATA];
+  } catch {
+    return [];
+  }
 }
 
 /**

@@ -29,7 +29,7 @@ describe('aiprov verify: bad input through the CLI', () => {
   };
   /** A validly signed bundle over a hand-made statement: what a malicious signer could publish. */
   const signStatement = async (edit: (statement: ReturnType<typeof buildOmsStatement>) => unknown): Promise<void> => {
-    const manifest = await computeManifest(model, { ignorePaths: ['model.sig', 'model.intoto.jsonl'] });
+    const manifest = await computeManifest(model, {}, ['model.sig', 'model.intoto.jsonl']);
     const privateKey = parsePrivateKey(await readFile(join(dir, 'k.key'), 'utf8'), 'k.key');
     const payload = Buffer.from(JSON.stringify(edit(buildOmsStatement(manifest))));
     await writeFile(signature, JSON.stringify(signDsseBundle(payload, IN_TOTO_PAYLOAD_TYPE, { kind: 'key', privateKey })));

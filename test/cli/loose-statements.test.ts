@@ -101,7 +101,7 @@ describe('loose signed statements', () => {
     }));
     expectOneLineError(run, 2, 'MANIFEST_EMPTY');
     const empty = await writeModel(join(dir, 'empty'), { 'only.bin': 'x' });
-    expectOneLineError(await runCli(['sign', empty, '--key', join(dir, 'k.key'), '--ignore-paths', 'only.bin']), 2, 'MANIFEST_EMPTY');
+    expectOneLineError(await runCli(['sign', empty, '--key', join(dir, 'k.key'), '--ignore-paths', 'only.bin']), 2, 'EMPTY_ARTIFACT');
   });
 
   it('resources out of canonical order are refused, not verified under another root', { timeout: 20_000 }, async () => {

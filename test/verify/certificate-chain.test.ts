@@ -48,6 +48,7 @@ describe('verifyCertificateChain', () => {
     issue('encipher', 'intermediate', 'keyUsage=critical,keyEncipherment');
     issue('bare', 'intermediate', 'basicConstraints=CA:FALSE');
     issue('subca', 'intermediate', 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,digitalSignature');
+    issue('selfsigned', undefined, 'keyUsage=critical,digitalSignature\nextendedKeyUsage=codeSigning');
     issue('deep', 'subca', 'keyUsage=critical,digitalSignature\nextendedKeyUsage=codeSigning');
     now = new Date(Date.now() + 1000);
   });
@@ -76,5 +77,10 @@ describe('verifyCertificateChain', () => {
   it('refuses a leaf whose intermediate the bundle does not carry, and an expired reference time', () => {
     expect(() => verify('code', [])).toThrow(expect.objectContaining({ code: 'CERTIFICATE_CHAIN_INVALID' }) as unknown);
     expect(() => verifyCertificateChain(pem('code'), [pem('intermediate')], [pem('root')], new Date(now.getTime() + 90 * 24 * 3600 * 1000))).toThrow(expect.objectContaining({ code: 'CERTIFICATE_EXPIRED' }) as unknown);
+  });
+
+  it('accepts a self-signed signing leaf given as its own trust anchor (model_signing does), and only then', () => {
+    expect(verifyCertificateChain(pem('selfsigned'), [], [pem('selfsigned')], now).map((certificate) => certificate.subject)).toEqual(['CN=selfsigned']);
+    expect(() => verifyCertificateChain(pem('selfsigned'), [], [pem('root')], now)).toThrow(expect.objectContaining({ code: 'CERTIFICATE_CHAIN_INVALID' }) as unknown);
   });
 });

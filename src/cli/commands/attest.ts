@@ -9,6 +9,7 @@ import { addSigningOptions, signingMethodFromFlags, type SigningFlags } from '..
 interface DatasetFlags extends SigningFlags {
   readonly card: string;
   readonly json?: boolean;
+  readonly quiet?: boolean;
 }
 
 interface TrainingFlags extends SigningFlags {
@@ -27,10 +28,14 @@ interface TrainingFlags extends SigningFlags {
   readonly byproduct?: string[];
   readonly uri?: string[];
   readonly json?: boolean;
+  readonly quiet?: boolean;
 }
 
 export function registerAttestCommands(program: Command, context: CliContext, _setExitStatus: SetExitStatus): void {
-  const report = (result: AttestationResult, what: string, json: boolean): void => {
+  const report = (result: AttestationResult, what: string, flags: { readonly json?: boolean; readonly quiet?: boolean }): void => {
+    const json = flags.json === true;
+    // --quiet as for scripts: nothing on success (errors still go to stderr); --json wins.
+    if (flags.quiet === true && !json) return;
     context.stdout.write(`${json ? JSON.stringify(attestJson(result), null, 2) : `Attested ${what} for ${oneLine(result.subject.name)} ${result.subject.digest} -> ${oneLine(result.attestationsPath)}`}\n`);
   };
   const attest = program.command('attest').description('sign in-toto attestations about artifacts (stored beside them as <kind>.intoto.jsonl)');
@@ -43,9 +48,10 @@ export function registerAttestCommands(program: Command, context: CliContext, _s
       .requiredOption('--card <card.yaml|json>', 'the dataset card'),
   )
     .option('--json', 'print the result as JSON')
+    .option('-q, --quiet', 'print nothing on success')
     .action(async (path: string, flags: DatasetFlags) => {
       const { attestDatasetCardFile } = await import('../../use-cases/attest.js');
-      report(await attestDatasetCardFile(path, flags.card, await signingMethodFromFlags(flags, context)), 'dataset card', flags.json === true);
+      report(await attestDatasetCardFile(path, flags.card, await signingMethodFromFlags(flags, context)), 'dataset card', flags);
     });
 
   addSigningOptions(
@@ -68,6 +74,7 @@ export function registerAttestCommands(program: Command, context: CliContext, _s
       .option('--uri <path=uri...>', 'where an input can be fetched, e.g. data/wiki=hf://datasets/org/wiki'),
   )
     .option('--json', 'print the result as JSON')
+    .option('-q, --quiet', 'print nothing on success')
     .action(async (flags: TrainingFlags) => {
       const { attestTrainingRun } = await import('../../use-cases/attest.js');
       const result = await attestTrainingRun(
@@ -90,7 +97,7 @@ export function registerAttestCommands(program: Command, context: CliContext, _s
         },
         await signingMethodFromFlags(flags, context),
       );
-      report(result, 'training provenance', flags.json === true);
+      report(result, 'training provenance', flags);
     });
 }
 

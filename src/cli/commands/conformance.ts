@@ -45,6 +45,8 @@ export function registerConformanceCommands(program: Command, context: CliContex
       const method = await signingMethodFromFlags(flags, context);
       if (method.kind !== 'keyless') throw new InputError('USAGE', 'sign-bundle signs keylessly');
       await signBundleFile({ artifactPath, bundlePath: flags.bundle, services: method.services, identityToken: method.identityToken, ...(flags.trustedRoot === undefined ? {} : { trustedRoot: flags.trustedRoot }) });
+      const { oneLine } = await import('../../report/text.js');
+      context.stdout.write(`Signed ${oneLine(artifactPath)} -> ${oneLine(flags.bundle)}\n`);
       setExitStatus(EXIT_OK);
     });
 

@@ -8,6 +8,7 @@ import { passphraseFromEnv, promptSecret } from '../prompt.js';
 import { addSigningOptions, signingMethodFromFlags, type SigningFlags } from '../signing.js';
 
 interface DigestFlags extends ManifestFlags {
+  readonly kind: ArtifactKind;
   readonly json?: boolean;
   readonly quiet?: boolean;
 }
@@ -23,6 +24,7 @@ interface KeygenFlags {
 interface SignFlags extends ManifestFlags, SigningFlags {
   readonly kind: ArtifactKind;
   readonly signature?: string;
+  readonly name?: string;
   readonly json?: boolean;
   readonly quiet?: boolean;
 }
@@ -36,14 +38,15 @@ export function registerSignCommands(program: Command, context: CliContext, _set
     program
       .command('digest')
       .description('print the root digest of a model, dataset or file (the same value as `model_signing digest`)')
-      .argument('<path>', 'artifact directory or file'),
+      .argument('<path>', 'artifact directory or file, or hf://[datasets/]org/name[@revision] in the local Hugging Face cache'),
   )
+    .addOption(new Option('--kind <kind>', 'what the artifact is: its signature and attestations files are left out, as `sign` leaves them out').choices(['model', 'dataset', 'recipe']).default('model'))
     .option('--json', 'print the manifest as JSON')
     .option('-q, --quiet', 'no progress output')
     .action(async (path: string, flags: DigestFlags) => {
-      const { computeManifest } = await import('../../manifest/compute.js');
+      const { manifestToSign } = await import('../../sign/sign-artifact.js');
       const { computeRootDigest } = await import('../../manifest/manifest.js');
-      const manifest = await withProgress(context, flags, 'Hashing', (hooks) => computeManifest(path, { ...manifestOptionsFrom(flags), ...hooks }));
+      const manifest = await withProgress(context, flags, 'Hashing', (hooks) => manifestToSign(path, { ...manifestOptionsFrom(flags), ...hooks, kind: flags.kind, hubEnvironment: context.env }));
       const rootDigest = computeRootDigest(manifest.resources);
       if (flags.json === true) {
         const { digestJson } = await import('../../report/json.js');
@@ -87,12 +90,13 @@ export function registerSignCommands(program: Command, context: CliContext, _set
   )
     .addOption(new Option('--kind <kind>', 'what the artifact is; names the signature file (<kind>.sig in a directory)').choices(['model', 'dataset', 'recipe']).default('model'))
     .option('--signature <file>', 'where to write the bundle (default: <kind>.sig inside a directory, <file>.sig beside a file)')
+    .option('--name <name>', 'the subject name (default: the folder or file name; e.g. org/name for a Hugging Face snapshot named after its commit)')
     .option('--json', 'print the result as JSON')
     .option('-q, --quiet', 'no progress output')
     .action(async (path: string, flags: SignFlags) => {
       const { signArtifact } = await import('../../sign/sign-artifact.js');
       const signingMethod = await signingMethodFromFlags(flags, context);
-      const result = await withProgress(context, flags, 'Hashing', (hooks) => signArtifact(path, { ...manifestOptionsFrom(flags), ...hooks, signingMethod, kind: flags.kind, ...(flags.signature === undefined ? {} : { signaturePath: flags.signature }) }));
+      const result = await withProgress(context, flags, 'Hashing', (hooks) => signArtifact(path, { ...manifestOptionsFrom(flags), ...hooks, signingMethod, kind: flags.kind, ...(flags.signature === undefined ? {} : { signaturePath: flags.signature }), ...(flags.name === undefined ? {} : { name: flags.name }), hubEnvironment: context.env }));
       if (flags.json === true) {
         const { signJson } = await import('../../report/json.js');
         write(JSON.stringify(signJson(result), null, 2));

@@ -23,6 +23,7 @@ interface VerifyFlags extends TrustFlags, VsaSigningFlags {
   readonly signature?: string;
   readonly ignoreUnsignedFiles?: boolean;
   readonly ignorePaths?: string[];
+  readonly allowSymlinks?: boolean;
   readonly allowExternalSymlinks?: boolean;
   readonly offline?: boolean;
   readonly json?: boolean;
@@ -65,7 +66,7 @@ export function registerVerifyCommands(program: Command, context: CliContext, se
     program
       .command('verify')
       .description('verify a model, dataset or file against its signature and report every difference; `verify lineage` checks a whole lineage')
-      .argument('<path>', 'artifact directory or file')
+      .argument('<path>', 'artifact directory or file, or hf://org/name[@revision] (hf://datasets/…) in the local Hugging Face cache')
       .addOption(new Option('--kind <kind>', 'what the artifact is; names the default signature file').choices(['model', 'dataset', 'recipe']).default('model'))
       .option('--signature <file>', 'the bundle (default: <kind>.sig inside a directory, <file>.sig beside a file)')
       .option('--key <public-key.pem>', 'trust signatures made by this public key')
@@ -76,7 +77,8 @@ export function registerVerifyCommands(program: Command, context: CliContext, se
     .option('--offline', 'guarantee no network access (verification never needs it)')
     .option('--ignore-unsigned-files', 'accept files that the signature does not list')
     .option('--ignore-paths <path...>', 'paths inside the artifact to leave out, besides those the signature records')
-    .option('--allow-external-symlinks', 'follow symbolic links that leave the artifact (only if the signature allows symlinks)')
+    .option('--allow-symlinks', 'follow symbolic links inside the artifact even if the signer did not (a hub cache snapshot\'s links into its blobs/ are always followed)')
+    .option('--allow-external-symlinks', 'also follow symbolic links that leave the artifact')
     .option('--vsa-out <file>', 'write a signed SLSA verification summary (PASSED or FAILED) here')
     .option('--verifier-id <uri>', 'the verifier id the summary names (default https://aiprov.dev/verifier)')
     .option('--resource-uri <uri>', 'the resource the summary names (default: the path as given)')
@@ -98,7 +100,9 @@ export function registerVerifyCommands(program: Command, context: CliContext, se
         ...(flags.signature === undefined ? {} : { signaturePath: flags.signature }),
         ...(flags.ignorePaths === undefined ? {} : { extraIgnorePaths: flags.ignorePaths }),
         ignoreUnsignedFiles: flags.ignoreUnsignedFiles === true,
+        allowSymlinks: flags.allowSymlinks === true || flags.allowExternalSymlinks === true,
         allowExternalSymlinks: flags.allowExternalSymlinks === true,
+        hubEnvironment: context.env,
       }));
       if (vsaSigning !== undefined && flags.vsaOut !== undefined) {
         const { AIPROV_VERIFIER_ID, inputAttestation, trustPolicy, writeVsa } = await import('../../use-cases/vsa.js');

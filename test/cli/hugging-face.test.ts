@@ -1,0 +1,119 @@
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { expectOneLineError, runCli } from '../support/cli.js';
+import { SMALL_MODEL, temporaryDirectory, writeModel } from '../support/fixtures.js';
+
+const COMMIT = 'a'.repeat(39) + '1';
+
+async function signedDirectory(dir: string, kind: 'model' | 'dataset' = 'model'): Promise<{ artifact: string; pub: string }> {
+  const artifact = await writeModel(join(dir, kind), SMALL_MODEL);
+  const prefix = join(dir, 'signer');
+  expect((await runCli(['keygen', '--output-prefix', prefix])).status).toBe(0);
+  expect((await runCli(['sign', artifact, '--kind', kind, '--key', `${prefix}.key`])).status).toBe(0);
+  return { artifact, pub: `${prefix}.pub` };
+}
+
+async function filesOf(root: string, under = ''): Promise<string[]> {
+  const names: string[] = [];
+  for (const entry of await readdir(join(root, under), { withFileTypes: true })) {
+    const name = under === '' ? entry.name : `${under}/${entry.name}`;
+    if (entry.isDirectory()) names.push(...(await filesOf(root, name)));
+    else names.push(name);
+  }
+  return names;
+}
+
+/**
+ * What huggingface_hub leaves in its cache after downloading `repo` at COMMIT: every file
+ * (the signature too) a relative link from `snapshots/<commit>/` into `blobs/<hash>`, and
+ * `refs/main` holding the commit.
+ */
+async function hubCacheOf(source: string, cache: string, repo: string): Promise<string> {
+  const repository = join(cache, repo);
+  const snapshot = join(repository, 'snapshots', COMMIT);
+  await mkdir(join(repository, 'blobs'), { recursive: true });
+  await mkdir(join(repository, 'refs'), { recursive: true });
+  await writeFile(join(repository, 'refs', 'main'), COMMIT);
+  for (const name of await filesOf(source)) {
+    const bytes = await readFile(join(source, name));
+    const blob = join(repository, 'blobs', createHash('sha256').update(bytes).digest('hex'));
+    await writeFile(blob, bytes);
+    const link = join(snapshot, ...name.split('/'));
+    await mkdir(dirname(link), { recursive: true });
+    await symlink(relative(dirname(link), blob), link);
+  }
+  return snapshot;
+}
+
+describe('Hugging Face hub cache', () => {
+  it('verifies a snapshot of a plain signed directory: links into the repository\'s blobs/ are its files', async () => {
+    const dir = await temporaryDirectory();
+    const { artifact, pub } = await signedDirectory(dir);
+    const snapshot = await hubCacheOf(artifact, join(dir, 'cache'), 'models--org--name');
+    const run = await runCli(['verify', snapshot, '--key', pub]);
+    expect(run.stdout).toMatch(/^Verified/);
+    expect(run.status).toBe(0);
+    expect((await runCli(['verify', snapshot, '--key', pub, '--allow-symlinks'])).status).toBe(0);
+  });
+
+  it('refuses a link in a snapshot that leads anywhere but the repository\'s blobs/', async () => {
+    const dir = await temporaryDirectory();
+    const { artifact, pub } = await signedDirectory(dir);
+    const snapshot = await hubCacheOf(artifact, join(dir, 'cache'), 'models--org--name');
+    await writeFile(join(dir, 'outside'), 'not from the hub');
+    await symlink(join(dir, 'outside'), join(snapshot, 'extra.bin'));
+    expectOneLineError(await runCli(['verify', snapshot, '--key', pub]), 1, 'SYMLINK_REFUSED');
+  });
+
+  it('resolves hf://org/name[@revision] through HF_HUB_CACHE, HF_HOME and the default cache, offline', async () => {
+    const dir = await temporaryDirectory();
+    const { artifact, pub } = await signedDirectory(dir);
+    await hubCacheOf(artifact, join(dir, 'home', '.cache', 'huggingface', 'hub'), 'models--org--name');
+    const byHome = { HOME: join(dir, 'home') };
+    for (const reference of ['hf://org/name', 'hf://org/name@main', `hf://org/name@${COMMIT}`]) {
+      const run = await runCli(['verify', reference, '--key', pub, '--offline'], { env: byHome });
+      expect({ reference, status: run.status, stderr: run.stderr }).toEqual({ reference, status: 0, stderr: '' });
+    }
+    expect((await runCli(['verify', 'hf://org/name', '--key', pub], { env: { HF_HOME: join(dir, 'home', '.cache', 'huggingface') } })).status).toBe(0);
+    expect((await runCli(['verify', 'hf://org/name', '--key', pub], { env: { HF_HUB_CACHE: join(dir, 'home', '.cache', 'huggingface', 'hub') } })).status).toBe(0);
+    // digest (and sign) take the same references: the snapshot's root is the signed directory's.
+    const digest = await runCli(['digest', 'hf://org/name'], { env: byHome });
+    expect(digest.stdout).toBe((await runCli(['digest', artifact])).stdout);
+    const missing = await runCli(['verify', 'hf://org/other', '--key', pub], { env: byHome });
+    expectOneLineError(missing, 2, 'HUB_NOT_CACHED');
+    expect(missing.stderr).toContain('hf download org/other');
+    expectOneLineError(await runCli(['verify', 'hf://org/name@v2', '--key', pub], { env: byHome }), 2, 'HUB_NOT_CACHED');
+    expectOneLineError(await runCli(['verify', 'hf://not a repo', '--key', pub], { env: byHome }), 2, 'HUB_URI_INVALID');
+  });
+
+  it('resolves hf://datasets/org/name in the datasets-- folder', async () => {
+    const dir = await temporaryDirectory();
+    const { artifact, pub } = await signedDirectory(dir, 'dataset');
+    await hubCacheOf(artifact, join(dir, 'cache'), 'datasets--org--data');
+    expect((await runCli(['verify', 'hf://datasets/org/data', '--kind', 'dataset', '--key', pub], { env: { HF_HUB_CACHE: join(dir, 'cache') } })).status).toBe(0);
+  });
+
+  it('verifies a --local-dir download with its .cache/huggingface/ metadata left out', async () => {
+    const dir = await temporaryDirectory();
+    const { artifact, pub } = await signedDirectory(dir);
+    await writeModel(artifact, { '.cache/huggingface/download/config.json.metadata': 'per-download etag and time', '.cache/huggingface/.gitignore': '*' });
+    expect((await runCli(['verify', artifact, '--key', pub])).status).toBe(0);
+  });
+});
+
+describe('verify --allow-symlinks (model_signing)', () => {
+  it('follows a link the signer had as a file, which verify otherwise refuses', async () => {
+    const dir = await temporaryDirectory();
+    const { artifact, pub } = await signedDirectory(dir);
+    // The same model with config.json a link to an identical file outside it.
+    const { 'config.json': config = '', ...rest } = SMALL_MODEL;
+    const copy = await writeModel(join(dir, 'copy'), { ...rest, 'model.sig': await readFile(join(artifact, 'model.sig')) });
+    await writeFile(join(dir, 'config.json'), config);
+    await symlink(join(dir, 'config.json'), join(copy, 'config.json'));
+    expectOneLineError(await runCli(['verify', copy, '--key', pub]), 1, 'SYMLINK_REFUSED');
+    expectOneLineError(await runCli(['verify', copy, '--key', pub, '--allow-symlinks']), 1, 'SYMLINK_ESCAPES_ARTIFACT');
+    expect((await runCli(['verify', copy, '--key', pub, '--allow-external-symlinks'])).status).toBe(0);
+  });
+});
