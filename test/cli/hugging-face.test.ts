@@ -64,7 +64,7 @@ describe('Hugging Face hub cache', () => {
     const snapshot = await hubCacheOf(artifact, join(dir, 'cache'), 'models--org--name');
     await writeFile(join(dir, 'outside'), 'not from the hub');
     await symlink(join(dir, 'outside'), join(snapshot, 'extra.bin'));
-    expectOneLineError(await runCli(['verify', snapshot, '--key', pub]), 1, 'SYMLINK_REFUSED');
+    expectOneLineError(await runCli(['verify', snapshot, '--key', pub]), 2, 'SYMLINK_REFUSED');
   });
 
   it('resolves hf://org/name[@revision] through HF_HUB_CACHE, HF_HOME and the default cache, offline', async () => {
@@ -112,8 +112,8 @@ describe('verify --allow-symlinks (model_signing)', () => {
     const copy = await writeModel(join(dir, 'copy'), { ...rest, 'model.sig': await readFile(join(artifact, 'model.sig')) });
     await writeFile(join(dir, 'config.json'), config);
     await symlink(join(dir, 'config.json'), join(copy, 'config.json'));
-    expectOneLineError(await runCli(['verify', copy, '--key', pub]), 1, 'SYMLINK_REFUSED');
-    expectOneLineError(await runCli(['verify', copy, '--key', pub, '--allow-symlinks']), 1, 'SYMLINK_ESCAPES_ARTIFACT');
+    expectOneLineError(await runCli(['verify', copy, '--key', pub]), 2, 'SYMLINK_REFUSED');
+    expectOneLineError(await runCli(['verify', copy, '--key', pub, '--allow-symlinks']), 2, 'SYMLINK_ESCAPES_ARTIFACT');
     expect((await runCli(['verify', copy, '--key', pub, '--allow-external-symlinks'])).status).toBe(0);
   });
 });

@@ -37,7 +37,7 @@ describe('loose signed statements', () => {
     dir = await mkdtemp(join(tmpdir(), 'aiprov-loose-'));
     model = await writeModel(join(dir, 'model'), SMALL_MODEL);
     expect((await runCli(['keygen', '--output-prefix', join(dir, 'k')])).status).toBe(0);
-    statement = buildOmsStatement(await computeManifest(model, { ignorePaths: ['model.sig', 'model.intoto.jsonl'] }));
+    statement = buildOmsStatement(await computeManifest(model, {}, ['model.sig', 'model.intoto.jsonl', 'model.evidence.jsonl']));
   }, 30_000);
 
   afterAll(async () => {

@@ -130,7 +130,7 @@ describe('fuzz: mutated inputs are refused with a stable code, never accepted, n
     trust = { kind: 'key', publicKey: parsePublicKey(pair.publicKeyPem, 'k.pub') };
     await signArtifact(model, { signingMethod: { kind: 'key', privateKey: parsePrivateKey(privateKeyPem, 'k.key') } });
     bundle = JSON.parse(await readFile(join(model, 'model.sig'), 'utf8')) as Json;
-    statement = JSON.parse(JSON.stringify(buildOmsStatement(await computeManifest(model, { ignorePaths: ['model.sig', 'model.intoto.jsonl'] })))) as Json;
+    statement = JSON.parse(JSON.stringify(buildOmsStatement(await computeManifest(model, {}, ['model.sig', 'model.intoto.jsonl', 'model.evidence.jsonl'])))) as Json;
   }, 60_000);
 
   afterAll(async () => {
