@@ -1,6 +1,6 @@
 import { basename, dirname, resolve } from 'node:path';
-import { AiprovError, isAiprovError, type ErrorCode } from '../errors.js';
-import { licenseAllowed, type ResolvedPolicy, type ResolvedSigner } from '../policy/resolve.js';
+import { AiprovError, isAiprovError } from '../errors.js';
+import { licenseAllowed, type ResolvedPolicy } from '../policy/resolve.js';
 import { artifactFiles, KIND_OF_ROLE, type ArtifactRole } from '../format/artifact-kind.js';
 import { identifyArtifact } from '../sign/attest.js';
 import { readAttestations, type StoredAttestation } from '../format/attestation-file.js';
@@ -8,28 +8,14 @@ import { parseSignedJson } from '../input/signed-json.js';
 import { peekUnverifiedStatement, type BundleJson } from '../format/bundle.js';
 import { DATASET_CARD_V1, parseDatasetCardStatement, type DatasetCard } from '../statement/dataset-card.js';
 import { parseTrainingProvenance, SLSA_PROVENANCE_V1, type ArtifactDependency, type TrainingProvenance } from '../statement/provenance.js';
-import { findingFromError, type Finding, type FindingCode, type FindingFields } from '../findings.js';
-import type { Signer } from '../verify/signer.js';
-import { authenticateDsseBundle, verifyArtifact, type ArtifactTrust, type VerifyArtifactResult } from '../verify/verify-artifact.js';
+import { findingFromError, type Finding } from '../findings.js';
+import { authenticateDsseBundle, verifyArtifact, type VerifyArtifactResult } from '../verify/verify-artifact.js';
 import { manifestFromStatement } from '../statement/oms.js';
 import { parseStatement } from '../statement/parse.js';
 import { bundleKey, EvidenceStore, type SourcedBundle } from './evidence.js';
 import { ArtifactLocator } from './locator.js';
+import { failure, NOT_THIS_SIGNER, summarize, trustsOf, withTrustedSigner } from './trusted-signer.js';
 import type { AttestationSummary, LineageNode, LineageResult, PolicySigner } from './types.js';
-
-/**
- * Codes that mean "this signer is not the one who signed", as opposed to "the signature is bad".
- * When every trusted signer fails with one of these, the artifact is authentic to nobody we
- * trust: a policy denial (exit 3), not a forgery (exit 1).
- */
-const NOT_THIS_SIGNER = new Set<ErrorCode>([
-  'KEY_MISMATCH',
-  'VERIFICATION_MATERIAL_MISMATCH',
-  'CERTIFICATE_CHAIN_INVALID',
-  'IDENTITY_MISMATCH',
-  'ISSUER_MISMATCH',
-  'CERTIFICATE_EXTENSION_MISMATCH',
-]);
 
 export interface VerifyLineageOptions {
   readonly policy: ResolvedPolicy;
@@ -41,57 +27,6 @@ export interface VerifyLineageOptions {
    */
   readonly evidence?: { readonly source: string; readonly bundles: readonly StoredAttestation[] };
   readonly now?: Date;
-}
-
-/** A finding that makes the lineage fail (tampered, forged) or be denied (policy). */
-function failure(code: FindingCode, category: 'verification' | 'policy', fields: FindingFields, path?: string): Finding {
-  return { code, severity: 'error', category, fields, ...(path === undefined ? {} : { path }) };
-}
-
-function summarize(name: string, signer: Signer): PolicySigner {
-  return { name, signer };
-}
-
-/** The trust each policy signer stands for (a keyless signer once per trusted Sigstore root). */
-function trustsOf(signer: ResolvedSigner, policy: ResolvedPolicy): ArtifactTrust[] {
-  switch (signer.kind) {
-    case 'key':
-      return [{ kind: 'key', publicKey: signer.publicKey }];
-    case 'certificate':
-      return [{ kind: 'certificate', trustedCertificates: signer.trustedCertificates }];
-    case 'keyless':
-      return policy.trustRoots.map((trustRoot) => ({ kind: 'sigstore', trustRoot, identity: signer.identity }));
-  }
-}
-
-type Attempt<T> = { readonly ok: true; readonly value: T; readonly signerName: string } | { readonly ok: false; readonly finding: Finding };
-
-/**
- * Tries every signer the role trusts. The first that authenticates wins. If none does, the
- * outcome is a denial when every failure only says "not this signer", and otherwise the most
- * telling failure (a bad signature, a tampered tlog entry) as a verification failure.
- */
-async function withTrustedSigner<T>(role: ArtifactRole, policy: ResolvedPolicy, what: string, attempt: (trust: ArtifactTrust) => Promise<T>): Promise<Attempt<T>> {
-  const names = policy.roles[role].signers;
-  if (names.length === 0) return { ok: false, finding: failure('ROLE_HAS_NO_SIGNERS', 'policy', { subject: what, value: role }) };
-  const failures: AiprovError[] = [];
-  for (const name of names) {
-    const signer = policy.signers.get(name);
-    if (signer === undefined) continue;
-    for (const trust of trustsOf(signer, policy)) {
-      try {
-        return { ok: true, value: await attempt(trust), signerName: name };
-      } catch (error) {
-        if (!isAiprovError(error)) throw error;
-        failures.push(error);
-      }
-    }
-  }
-  const decisive = failures.find((error) => !NOT_THIS_SIGNER.has(error.code) && error.category !== 'policy');
-  if (decisive !== undefined) {
-    return { ok: false, finding: findingFromError(decisive, what) };
-  }
-  return { ok: false, finding: failure('UNTRUSTED_SIGNER', 'policy', { subject: what, value: role, values: names }) };
 }
 
 interface VerifiedAttestation<T> {
