@@ -105,6 +105,17 @@ describe('RFC 3161 timestamps on key and certificate signatures', () => {
     expect((await runCli(['verify', model, '--key', pub, '--timestamp-authority', tsaChain])).status).toBe(0);
   });
 
+  it('attest takes --tsa-url too: the attestation bundle carries the timestamp', async () => {
+    const dir = await temporaryDirectory();
+    const dataset = await writeModel(join(dir, 'data'), { 'rows.jsonl': '{}\n' });
+    expect((await runCli(['keygen', '--output-prefix', join(dir, 'k')])).status).toBe(0);
+    await writeFile(join(dir, 'card.yaml'), 'name: rows\nlicense: MIT\ndatasetType: [text]\n');
+    const run = await runCli(['attest', 'dataset', dataset, '--card', join(dir, 'card.yaml'), '--key', join(dir, 'k.key'), '--tsa-url', stack.tsaUrl]);
+    expect(run.status, run.stderr).toBe(0);
+    const [line] = (await readFile(join(dataset, 'dataset.intoto.jsonl'), 'utf8')).trim().split('\n');
+    expect((JSON.parse(line ?? '{}') as BundleShape).verificationMaterial.timestampVerificationData?.rfc3161Timestamps).toHaveLength(1);
+  });
+
   it('a TSA that cannot be reached is an I/O error (exit 4) and nothing is written', async () => {
     const dir = await temporaryDirectory();
     const model = await writeModel(join(dir, 'model'), SMALL_MODEL);
