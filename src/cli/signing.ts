@@ -31,7 +31,7 @@ export function addSigningOptions(command: Command): Command {
     .option('--signing-config <file>', 'keyless: a Sigstore SigningConfig v0.2 naming Fulcio, Rekor and the TSA')
     .option('--fulcio-url <url>', 'keyless: Fulcio URL')
     .option('--rekor-url <url>', 'keyless: Rekor URL')
-    .option('--tsa-url <url>', 'keyless: RFC 3161 timestamp authority URL')
+    .option('--tsa-url <url>', 'RFC 3161 timestamp authority URL (Sigstore TSA API); with --key it timestamps the key or certificate signature')
     .option('--oidc-issuer <url>', 'keyless: OIDC issuer for the browser sign-in');
 }
 
@@ -80,6 +80,7 @@ async function keySigningMethod(flags: SigningFlags, keyPath: string, context: C
       ...(passphrase === undefined ? {} : { passphrase }),
       ...(flags.certificate === undefined ? {} : { certificatePath: flags.certificate }),
       ...(flags.certificateChain === undefined ? {} : { certificateChainPaths: flags.certificateChain }),
+      ...(flags.tsaUrl === undefined ? {} : { tsaUrl: flags.tsaUrl }),
     },
     keyPem,
   );
@@ -118,7 +119,7 @@ export function addVsaSigningOptions(command: Command): Command {
     .option('--vsa-signing-config <file>', 'keyless VSA: a Sigstore SigningConfig v0.2')
     .option('--vsa-fulcio-url <url>', 'keyless VSA: Fulcio URL')
     .option('--vsa-rekor-url <url>', 'keyless VSA: Rekor URL')
-    .option('--vsa-tsa-url <url>', 'keyless VSA: RFC 3161 timestamp authority URL')
+    .option('--vsa-tsa-url <url>', 'VSA: RFC 3161 timestamp authority URL (with --vsa-key it timestamps the key signature)')
     .option('--vsa-oidc-issuer <url>', 'keyless VSA: OIDC issuer for the browser sign-in');
 }
 

@@ -28,13 +28,18 @@ function distinguishedName(name: string): string {
   return name.replace(/\n/g, ', ');
 }
 
+/** `, timestamped <time>` for each verified RFC 3161 timestamp of a key or certificate signer. */
+function timestamped(timestamps: readonly { readonly time: string }[] | undefined): string {
+  return (timestamps ?? []).map((timestamp) => `, timestamped ${timestamp.time}`).join('');
+}
+
 export function renderSigner(signer: Signer): string {
   switch (signer.kind) {
     case 'key':
-      return `key ${signer.keyHint ?? signer.keyId ?? '(no hint)'}${signer.curve === undefined ? '' : ` (ECDSA ${signer.curve})`}${signer.keyDetails === undefined ? '' : ` ${signer.keyDetails}`}`;
+      return `key ${signer.keyHint ?? signer.keyId ?? '(no hint)'}${signer.curve === undefined ? '' : ` (ECDSA ${signer.curve})`}${signer.keyDetails === undefined ? '' : ` ${signer.keyDetails}`}${timestamped(signer.timestamps)}`;
     case 'certificate': {
       const anchor = signer.chain?.[signer.chain.length - 1];
-      return `certificate "${distinguishedName(signer.subject)}"${signer.subjectAlternativeName === undefined ? '' : ` (${signer.subjectAlternativeName})`}, ${anchor === undefined ? `issued by "${distinguishedName(signer.issuer)}"` : `chain to "${distinguishedName(anchor)}"`}`;
+      return `certificate "${distinguishedName(signer.subject)}"${signer.subjectAlternativeName === undefined ? '' : ` (${signer.subjectAlternativeName})`}, ${anchor === undefined ? `issued by "${distinguishedName(signer.issuer)}"` : `chain to "${distinguishedName(anchor)}"`}${timestamped(signer.timestamps)}`;
     }
     case 'keyless': {
       const times = (signer.timestamps ?? []).map((timestamp) => `${timestamp.kind === 'transparency-log' ? 'logged' : 'timestamped'} ${timestamp.time}`);

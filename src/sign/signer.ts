@@ -5,14 +5,18 @@ import { preAuthEncoding } from '../format/dsse.js';
 import { hashForKey, publicKeyHint } from '../format/keys.js';
 import type { SigningServices } from './keyless.js';
 
-/** A signing key, alone or with its X.509 certificate chain. */
+/**
+ * A signing key, alone or with its X.509 certificate chain; with `tsaUrl`, the signature gets an
+ * RFC 3161 timestamp from that timestamp authority (so a certificate signature outlives its leaf).
+ */
 export type KeySigningMethod =
-  | { readonly kind: 'key'; readonly privateKey: KeyObject }
+  | { readonly kind: 'key'; readonly privateKey: KeyObject; readonly tsaUrl?: string }
   | {
       readonly kind: 'certificate';
       readonly privateKey: KeyObject;
       /** Leaf first, then intermediates (and optionally the root), as written into the bundle. */
       readonly certificateChain: readonly X509Certificate[];
+      readonly tsaUrl?: string;
     };
 
 /** How an artifact or attestation is signed: with a key, a certificate, or keyless (Fulcio + Rekor). */
@@ -29,8 +33,13 @@ export type SigningMethod =
 export async function signDssePayload(payload: Buffer, payloadType: string, method: SigningMethod): Promise<BundleJson> {
   switch (method.kind) {
     case 'key':
-    case 'certificate':
-      return signDsseBundle(payload, payloadType, method);
+    case 'certificate': {
+      const bundle = signDsseBundle(payload, payloadType, method);
+      if (method.tsaUrl === undefined) return bundle;
+      // Loaded only here, as for keyless: @sigstore/sign is heavy.
+      const { addRfc3161Timestamp } = await import('./timestamp.js');
+      return addRfc3161Timestamp(bundle, method.tsaUrl);
+    }
     case 'keyless': {
       // Loaded only here: @sigstore/sign is heavy and key signing never needs it.
       const { signDsseKeyless } = await import('./keyless.js');
@@ -43,7 +52,8 @@ export async function signDssePayload(payload: Buffer, payloadType: string, meth
 
 /**
  * Signs a DSSE envelope over `payload` and wraps it in a Sigstore bundle v0.3 with no
- * transparency-log entry, in the exact shape model_signing's strict reader accepts.
+ * transparency-log entry, in the exact shape model_signing's strict reader accepts. No timestamp
+ * (`signDssePayload` adds one when the method names a TSA).
  */
 export function signDsseBundle(payload: Buffer, payloadType: string, method: KeySigningMethod): BundleJson {
   const signature = cryptoSign(hashForKey(method.privateKey), preAuthEncoding(payloadType, payload), { key: method.privateKey, dsaEncoding: 'der' });

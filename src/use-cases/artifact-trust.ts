@@ -7,6 +7,7 @@ import { parseCertificates } from '../format/certificates.js';
 import { parsePublicKey } from '../format/keys.js';
 import { readBoundedText } from '../input/read-bounded.js';
 import { isEmptyPolicy, requireKeylessIdentity, type IdentityPolicy } from '../verify/identity.js';
+import { timestampAuthoritiesOfRoot, timestampAuthorityFromChain, type TimestampAuthorities } from '../verify/timestamps.js';
 import { loadTrustRoot, type TrustRootChoice } from '../verify/trust.js';
 import type { ArtifactTrust } from '../verify/verify-artifact.js';
 import { MAX_CERTIFICATE_FILE_BYTES, MAX_KEY_FILE_BYTES } from './limits.js';
@@ -16,7 +17,13 @@ export interface ArtifactTrustOptions {
   /** CA certificate files; together they must hold the root (model_signing's rule). */
   readonly certificateChainPaths?: readonly string[];
   readonly identity: IdentityPolicy;
+  /**
+   * Keyless: the Sigstore instance. With a key or CA certificates, a `trustedRoot` file only
+   * lends its timestamp authorities (for bundles that carry RFC 3161 timestamps).
+   */
   readonly trustRoot?: TrustRootChoice;
+  /** TSA certificate chain files (signing certificate first) whose timestamps a key or certificate bundle may carry. */
+  readonly timestampAuthorityPaths?: readonly string[];
 }
 
 export async function resolveArtifactTrust(options: ArtifactTrustOptions): Promise<ArtifactTrust> {
@@ -26,13 +33,32 @@ export async function resolveArtifactTrust(options: ArtifactTrustOptions): Promi
     throw new InputError('USAGE', 'verify needs exactly one of --key, --certificate-chain, or --certificate-identity with --certificate-oidc-issuer');
   }
   if (options.publicKeyPath !== undefined) {
-    return { kind: 'key', publicKey: parsePublicKey(await readKeyFile(options.publicKeyPath), options.publicKeyPath) };
+    const publicKey = parsePublicKey(await readKeyFile(options.publicKeyPath), options.publicKeyPath);
+    const timestampAuthorities = await resolveTimestampAuthorities(options);
+    return { kind: 'key', publicKey, ...(timestampAuthorities === undefined ? {} : { timestampAuthorities }) };
   }
   if (options.certificateChainPaths !== undefined) {
-    return { kind: 'certificate', trustedCertificates: await readCertificateFiles(options.certificateChainPaths) };
+    const trustedCertificates = await readCertificateFiles(options.certificateChainPaths);
+    const timestampAuthorities = await resolveTimestampAuthorities(options);
+    return { kind: 'certificate', trustedCertificates, ...(timestampAuthorities === undefined ? {} : { timestampAuthorities }) };
+  }
+  if (options.timestampAuthorityPaths !== undefined) {
+    throw new InputError('USAGE', '--timestamp-authority applies to --key and --certificate-chain; keyless bundles use the trusted root\'s timestamp authorities');
   }
   requireKeylessIdentity(options.identity);
   return { kind: 'sigstore', trustRoot: await loadTrustRoot(options.trustRoot ?? {}), identity: options.identity };
+}
+
+/**
+ * The TSAs a key or certificate bundle's timestamps must come from: `--timestamp-authority`
+ * chains and a `--trusted-root` file's timestampAuthorities; none named, undefined (a timestamped
+ * bundle is then refused, never accepted unchecked).
+ */
+async function resolveTimestampAuthorities(options: ArtifactTrustOptions): Promise<TimestampAuthorities | undefined> {
+  const authorities: TimestampAuthorities = [];
+  for (const path of options.timestampAuthorityPaths ?? []) authorities.push(...timestampAuthorityFromChain(await readCertificateFiles([path])));
+  if (options.trustRoot?.trustedRoot !== undefined) authorities.push(...timestampAuthoritiesOfRoot(await loadTrustRoot({ trustedRoot: options.trustRoot.trustedRoot })));
+  return options.timestampAuthorityPaths === undefined && options.trustRoot?.trustedRoot === undefined ? undefined : authorities;
 }
 
 export async function readKeyFile(path: string): Promise<string> {

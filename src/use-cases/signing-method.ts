@@ -21,6 +21,8 @@ export interface KeySigningOptions {
   readonly certificatePath?: string;
   /** Intermediate (and root) certificates written after the leaf. */
   readonly certificateChainPaths?: readonly string[];
+  /** A timestamp authority to timestamp the signature (RFC 3161). */
+  readonly tsaUrl?: string;
 }
 
 /** The private key's PEM text, so a caller can see whether it is encrypted before asking for a passphrase. */
@@ -49,11 +51,11 @@ export async function loadKeySigningMethod(options: KeySigningOptions, keyPem?: 
   const privateKey = parsePrivateKey(keyPem ?? (await readKeyFile(options.keyPath)), options.keyPath, options.passphrase);
   if (options.certificatePath === undefined) {
     if (options.certificateChainPaths !== undefined) throw new InputError('USAGE', '--certificate-chain needs --certificate');
-    return { kind: 'key', privateKey };
+    return { kind: 'key', privateKey, ...(options.tsaUrl === undefined ? {} : { tsaUrl: options.tsaUrl }) };
   }
   const [leaf] = await readCertificateFiles([options.certificatePath]);
   const chain = await readCertificateFiles(options.certificateChainPaths ?? []);
-  return { kind: 'certificate', privateKey, certificateChain: [...(leaf === undefined ? [] : [leaf]), ...chain] };
+  return { kind: 'certificate', privateKey, certificateChain: [...(leaf === undefined ? [] : [leaf]), ...chain], ...(options.tsaUrl === undefined ? {} : { tsaUrl: options.tsaUrl }) };
 }
 
 export interface SigningServicesOptions {

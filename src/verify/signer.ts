@@ -18,6 +18,8 @@ export type Signer =
       readonly curve?: string;
       /** `keyDetails` of a bundle that embeds its key (model_signing v0.3.1). */
       readonly keyDetails?: string;
+      /** Verified RFC 3161 timestamps. */
+      readonly timestamps?: readonly VerifiedTimestamp[];
     }
   | {
       readonly kind: 'certificate';
@@ -30,6 +32,8 @@ export type Signer =
       readonly chain?: readonly string[];
       /** Inspected: how many certificates the bundle carries. */
       readonly chainLength?: number;
+      /** Verified RFC 3161 timestamps: the chain was checked at these times instead of now. */
+      readonly timestamps?: readonly VerifiedTimestamp[];
     }
   | {
       readonly kind: 'keyless';

@@ -21,14 +21,17 @@ import { requireKeylessIdentity, type IdentityPolicy } from './identity.js';
 import { rfc3339, type Signer } from './signer.js';
 import { verifySigstoreBundle } from './sigstore-bundle.js';
 import { toVerifierTrustMaterial, type SigstoreTrustRoot } from './trust.js';
+import { verifyRfc3161Timestamps, type TimestampAuthorities } from './timestamps.js';
 
 /**
  * What the verifier trusts: one public key, a set of CA certificates (roots), or a Sigstore
- * instance's trust root together with the identity that must have signed.
+ * instance's trust root together with the identity that must have signed. A key or certificate
+ * bundle's RFC 3161 timestamps verify only against `timestampAuthorities`; without them such a
+ * bundle is refused (TIMESTAMP_AUTHORITY_REQUIRED), and a bundle without timestamps verifies at now.
  */
 export type ArtifactTrust =
-  | { readonly kind: 'key'; readonly publicKey: KeyObject }
-  | { readonly kind: 'certificate'; readonly trustedCertificates: readonly X509Certificate[] }
+  | { readonly kind: 'key'; readonly publicKey: KeyObject; readonly timestampAuthorities?: TimestampAuthorities }
+  | { readonly kind: 'certificate'; readonly trustedCertificates: readonly X509Certificate[]; readonly timestampAuthorities?: TimestampAuthorities }
   | { readonly kind: 'sigstore'; readonly trustRoot: SigstoreTrustRoot; readonly identity: IdentityPolicy };
 
 export interface VerifyArtifactOptions extends Pick<ManifestOptions, 'allowExternalSymlinks' | 'onProgress' | 'signal'> {
@@ -289,7 +292,8 @@ export function authenticateDsseBundle(bundle: BundleJson, trust: ArtifactTrust,
         throw new VerificationError('KEY_MISMATCH', 'the bundle embeds another public key than the one given');
       }
       verifyDsseSignature(payload, signature, trust.publicKey, hashForKey(trust.publicKey), findings);
-      return { payload, findings, signer: { kind: 'key', keyHint: hint, curve: curveOf(trust.publicKey) } };
+      const timestamps = verifyRfc3161Timestamps(bundle, signature, trust.publicKey, trust.timestampAuthorities, now);
+      return { payload, findings, signer: { kind: 'key', keyHint: hint, curve: curveOf(trust.publicKey), ...(timestamps.length === 0 ? {} : { timestamps }) } };
     }
     case 'certificate': {
       const certificates = material.x509CertificateChain?.certificates ?? (material.certificate === undefined ? undefined : [material.certificate]);
@@ -299,13 +303,28 @@ export function authenticateDsseBundle(bundle: BundleJson, trust: ArtifactTrust,
       const [leafJson, ...intermediateJson] = certificates;
       if (leafJson === undefined) throw new InputError('CERTIFICATE_CHAIN_EMPTY', 'the bundle has an empty certificate chain');
       const leaf = certificateFromDer(Buffer.from(leafJson.rawBytes, 'base64'));
-      const chain = verifyCertificateChain(leaf, intermediateJson.map((item) => certificateFromDer(Buffer.from(item.rawBytes, 'base64'))), trust.trustedCertificates, now);
+      const intermediates = intermediateJson.map((item) => certificateFromDer(Buffer.from(item.rawBytes, 'base64')));
       // model_signing v0.2 hashed with SHA-256 whatever the curve when signing with a certificate.
-      verifyDsseSignature(payload, signature, leaf.publicKey, hashForKey(leaf.publicKey), findings, 'sha256');
+      const verifySignature = (): void => {
+        verifyDsseSignature(payload, signature, leaf.publicKey, hashForKey(leaf.publicKey), findings, 'sha256');
+      };
+      let chain: X509Certificate[];
+      let timestamps: ReturnType<typeof verifyRfc3161Timestamps> = [];
+      if ((material.timestampVerificationData?.rfc3161Timestamps ?? []).length === 0) {
+        chain = verifyCertificateChain(leaf, intermediates, trust.trustedCertificates, now);
+        verifySignature();
+      } else {
+        // Timestamped: the signature existed at each verified time, so the chain must be valid
+        // then (not now: a leaf that has since expired still vouches for what it signed).
+        verifySignature();
+        timestamps = verifyRfc3161Timestamps(bundle, signature, leaf.publicKey, trust.timestampAuthorities, now);
+        chain = [];
+        for (const timestamp of timestamps) chain = verifyCertificateChain(leaf, intermediates, trust.trustedCertificates, new Date(timestamp.time));
+      }
       return {
         payload,
         findings,
-        signer: { kind: 'certificate', subject: leaf.subject, issuer: leaf.issuer, ...(leaf.subjectAltName === undefined ? {} : { subjectAlternativeName: leaf.subjectAltName }), notBefore: rfc3339(leaf.validFrom), notAfter: rfc3339(leaf.validTo), chain: chain.map((certificate) => certificate.subject) },
+        signer: { kind: 'certificate', subject: leaf.subject, issuer: leaf.issuer, ...(leaf.subjectAltName === undefined ? {} : { subjectAlternativeName: leaf.subjectAltName }), notBefore: rfc3339(leaf.validFrom), notAfter: rfc3339(leaf.validTo), chain: chain.map((certificate) => certificate.subject), ...(timestamps.length === 0 ? {} : { timestamps }) },
       };
     }
   }

@@ -7,7 +7,8 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { appendFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalSigstore, type LocalSigstore } from '../../local-stack/index.js';
 import type { SerializationMethod } from '../../src/manifest/manifest.js';
 import type { HashType } from '../../src/hashing/hash-type.js';
 import { CURVE_NAMES, generateKeyPair, parsePrivateKey, parsePublicKey, type CurveName } from '../../src/format/keys.js';
@@ -319,6 +320,33 @@ describe.skipIf(skipReason !== undefined)('model_signing v1.1 reference verifier
 
       const noUsage = await signArtifact(model, { signingMethod: certificateSigning(pki.noUsageLeafPem, pki.noUsageLeafKey, pki.intermediatePem) });
       expectRejected(referenceVerify(['--model', model, '--signature', noUsage.signaturePath, '--certificate-chain', pki.rootPem]), /cannot be used for signing/);
+    });
+  });
+
+  describe('bundles with an RFC 3161 timestamp (--tsa-url)', () => {
+    let stack: LocalSigstore;
+    beforeAll(async () => {
+      stack = await startLocalSigstore();
+    });
+    afterAll(async () => {
+      await stack.close();
+    });
+
+    it('accepts a timestamped key bundle and a timestamped certificate bundle', async () => {
+      const pair = generateKeyPair('P-256');
+      const keys = await temporaryDirectory();
+      const publicKeyFile = join(keys, 'key.pub.pem');
+      writeFileSync(publicKeyFile, pair.publicKeyPem);
+      const keyModel = await makeModel();
+      const keySigned = await signArtifact(keyModel, { signingMethod: { kind: 'key', privateKey: parsePrivateKey(pair.privateKeyPem, 'key.pem'), tsaUrl: stack.tsaUrl } });
+      expect(keySigned.bundle.verificationMaterial.timestampVerificationData?.rfc3161Timestamps).toHaveLength(1);
+      expectAccepted(referenceVerify(['--model', keyModel, '--signature', keySigned.signaturePath, '--public-key', publicKeyFile]));
+
+      const pki = await makePki();
+      const certificateModel = await makeModel();
+      const certificateSigned = await signArtifact(certificateModel, { signingMethod: { ...certificateSigning(pki.leafPem, pki.leafKey, pki.intermediatePem), tsaUrl: stack.tsaUrl } as SigningMethod });
+      expect(certificateSigned.bundle.verificationMaterial.timestampVerificationData?.rfc3161Timestamps).toHaveLength(1);
+      expectAccepted(referenceVerify(['--model', certificateModel, '--signature', certificateSigned.signaturePath, '--certificate-chain', pki.rootPem]));
     });
   });
 });

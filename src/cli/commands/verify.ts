@@ -11,6 +11,7 @@ import { addVsaSigningOptions, signingMethodFromFlags, vsaSigningFlags, type Vsa
 interface TrustFlags extends IdentityFlags {
   readonly key?: string;
   readonly certificateChain?: string[];
+  readonly timestampAuthority?: string[];
   readonly trustedRoot?: string;
   readonly staging?: boolean;
 }
@@ -72,7 +73,8 @@ export function registerVerifyCommands(program: Command, context: CliContext, se
       .option('--key <public-key.pem>', 'trust signatures made by this public key')
       .option('--certificate-chain <ca.pem...>', 'trust certificates that chain to these CA certificates (the files must hold the root)'),
   ))
-    .option('--trusted-root <file>', 'keyless: a Sigstore trusted_root.json (default: the embedded public-good root)')
+    .option('--trusted-root <file>', 'a Sigstore trusted_root.json: keyless, the instance to trust (default: the embedded public-good root); with --key or --certificate-chain, its timestamp authorities')
+    .option('--timestamp-authority <tsa-chain.pem...>', 'with --key or --certificate-chain: trust RFC 3161 timestamps of this TSA (its certificate chain, signing certificate first)')
     .option('--staging', 'keyless: trust Sigstore\'s staging instance')
     .option('--offline', 'guarantee no network access (verification never needs it)')
     .option('--ignore-unsigned-files', 'accept files that the signature does not list')
@@ -197,7 +199,8 @@ export function registerVerifyCommands(program: Command, context: CliContext, se
       .option('--key <public-key.pem>', 'trust summaries signed by this public key')
       .option('--certificate-chain <ca.pem...>', 'trust summaries signed by certificates that chain to these CA certificates'),
   )
-    .option('--trusted-root <file>', 'keyless: a Sigstore trusted_root.json (default: the embedded public-good root)')
+    .option('--trusted-root <file>', 'a Sigstore trusted_root.json: keyless, the instance to trust (default: the embedded public-good root); with --key or --certificate-chain, its timestamp authorities')
+    .option('--timestamp-authority <tsa-chain.pem...>', 'with --key or --certificate-chain: trust RFC 3161 timestamps of this TSA (its certificate chain, signing certificate first)')
     .option('--staging', 'keyless: trust Sigstore\'s staging instance')
     .option('--policy-digest <sha256:hex>', 'require the summary to have applied exactly this policy')
     .option('--max-age <duration>', 'require the summary to be at most this old, e.g. 30m, 24h, 7d', duration)
@@ -256,6 +259,7 @@ function trustOptionsFrom(flags: TrustFlags): ArtifactTrustOptions {
   return {
     ...(flags.key === undefined ? {} : { publicKeyPath: flags.key }),
     ...(flags.certificateChain === undefined ? {} : { certificateChainPaths: flags.certificateChain }),
+    ...(flags.timestampAuthority === undefined ? {} : { timestampAuthorityPaths: flags.timestampAuthority }),
     identity: identityPolicyFrom(flags),
     trustRoot: trustRootChoiceFrom(flags),
   };
