@@ -292,7 +292,11 @@ async function main() {
     if ((operation === 'verify' || operation === 'verify-lineage') && [0, 1, 3].includes(status) && input('vsa-out') !== '' && existsSync(input('vsa-out'))) outputs['vsa-path'] = input('vsa-out');
     writeOutputs(outputs);
     writeSummary(summary);
-    if (status !== 0 && result?.error !== undefined) console.log(`::error title=aiprov ${operation}::${result.error.code}: ${String(result.error.message).replace(/[\r\n]+/g, ' ')}`);
+    if (status !== 0) {
+      const reason = result?.error !== undefined ? `${result.error.code}: ${String(result.error.message)}` : `${result?.verdict ?? 'verification failed'} (exit ${status})`;
+      // A workflow command: one line, its data escaped as the runner expects (%, CR, LF).
+      console.log(`::error title=aiprov ${operation}::${reason.replaceAll('%', '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A')}`);
+    }
     return status;
   } finally {
     rmSync(tmp, { recursive: true, force: true });
