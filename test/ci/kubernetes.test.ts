@@ -50,10 +50,10 @@ describe('examples/kubernetes', () => {
   it('the schema check does catch a mistake (a wrong type, a missing required field)', () => {
     const replicas = structuredClone(byKind('Deployment'));
     (replicas['spec'] as Record<string, unknown>)['replicas'] = 'one';
-    expect(() => { new Deployment(replicas as never).validate(); }).toThrow();
+    expect(() => { new Deployment(replicas).validate(); }).toThrow();
     const unnamed = structuredClone(byKind('Deployment'));
     delete (unnamed['spec'] as { template: { spec: PodSpec } }).template.spec.initContainers[0]?.name;
-    expect(() => { new Deployment(unnamed as never).validate(); }).toThrow();
+    expect(() => { new Deployment(unnamed).validate(); }).toThrow();
   });
 
   it('the init container gates the model server: aiprov verify lineage with the evidence, offline, non-root, read-only root filesystem', () => {
