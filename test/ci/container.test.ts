@@ -101,7 +101,8 @@ describe.skipIf(!ENABLED)('the container image (AIPROV_CONTAINER_TEST=1)', () =>
   }
 
   it('runs aiprov as a non-root user, entrypoint aiprov, without devDependencies', () => {
-    expect(JSON.parse(sh('buildah', ['inspect', '--type', 'image', '--format', '{{json .OCIv1.Config}}', IMAGE]))).toMatchObject({ User: '10001:10001', Entrypoint: ['node', '/opt/aiprov/bin/aiprov.js'] });
+    const inspected = JSON.parse(sh('buildah', ['inspect', '--type', 'image', IMAGE])) as { OCIv1: { config: Record<string, unknown> } };
+    expect(inspected.OCIv1.config).toMatchObject({ User: '10001:10001', Entrypoint: ['node', '/opt/aiprov/bin/aiprov.js'] });
     expect(inImage(['id', '-u'], []).stdout.trim()).toBe('10001');
     const version = inImage(['node', '/opt/aiprov/bin/aiprov.js', '--version'], []);
     expect(version.stdout.trim()).toBe((JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version);
