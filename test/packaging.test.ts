@@ -31,12 +31,14 @@ async function filesUnder(dir: string): Promise<string[]> {
     .sort();
 }
 
-const ALLOWED = /^(?:(?:bin|dist|schemas)\/.+|package\.json|README\.md|LICENSE[^/]*)$/;
+const ALLOWED = /^(?:(?:bin|dist|schemas|examples)\/.+|package\.json|README\.md|LICENSE[^/]*)$/;
 
 describe('the published package', () => {
   it('contains the library and the command, and neither the local Sigstore stack nor anything else', () => {
     const files = packedFiles();
     expect(files).toEqual(expect.arrayContaining(['package.json', 'bin/aiprov.js', 'dist/index.js', 'dist/cli/main.js']));
+    // The JSON Schemas of the --json outputs and the CI, Kubernetes and container examples ship too.
+    expect(files).toEqual(expect.arrayContaining(['schemas/verify-lineage.schema.json', 'examples/github/release.yml', 'examples/github/deploy.yml', 'examples/gitlab/.gitlab-ci.yml', 'examples/kubernetes/deployment.yaml', 'examples/container/Containerfile']));
     expect(files.filter((file) => file.includes('local-stack'))).toEqual([]);
     expect(files.filter((file) => !ALLOWED.test(file))).toEqual([]);
   });
