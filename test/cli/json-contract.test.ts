@@ -13,7 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalSigstore, type LocalSigstore } from '../../local-stack/index.js';
 import { runCli, type CliRun } from '../support/cli.js';
 import { SMALL_MODEL, writeModel } from '../support/fixtures.js';
-import { MODEL_SIGNING_VECTORS, REPO_ROOT, TESTDATA } from '../support/paths.js';
+import { MODEL_SIGNING_VECTORS, REPO_ROOT } from '../support/paths.js';
+import { CONFORMANCE, CONFORMANCE_CASES, verifyBundleArgs, type ConformanceCase } from '../support/conformance.js';
 
 const SCHEMA_DIR = join(REPO_ROOT, 'schemas');
 const SCHEMA_BASE = 'https://aiprov.dev/schemas/';
@@ -28,28 +29,6 @@ const VECTORS = join(MODEL_SIGNING_VECTORS, 'scripts/tests');
 const VECTOR_IDENTITY = ['--certificate-identity', 'stefanb@us.ibm.com', '--certificate-oidc-issuer', 'https://sigstore.verify.ibm.com/oauth2'];
 
 type Json = Record<string, unknown>;
-
-interface ConformanceCase {
-  case: string;
-  artifact: string;
-  artifact_sha256: string;
-  digest_arg: string;
-  mode: 'keyless' | 'key';
-  identity?: string;
-  issuer?: string;
-  trusted_root: string | null;
-  key?: string;
-  case_dir: string;
-}
-
-const CONFORMANCE = join(TESTDATA, 'sigstore-conformance');
-
-/** The sigstore-conformance client protocol (as test/cli/verify-bundle.test.ts runs it), with --json. */
-function verifyBundleArgs(test: ConformanceCase, target: string): string[] {
-  const trust = test.trusted_root === null ? join(TESTDATA, 'sigstore-trust-roots', 'production_trusted_root.json') : join(CONFORMANCE, test.trusted_root);
-  const identity = test.mode === 'key' ? ['--key', join(CONFORMANCE, test.key ?? '')] : ['--certificate-identity', test.identity ?? '', '--certificate-oidc-issuer', test.issuer ?? ''];
-  return ['verify-bundle', '--bundle', join(CONFORMANCE, test.case_dir, 'bundle.sigstore.json'), ...identity, '--trusted-root', trust, '--offline', '--json', target];
-}
 
 // Every schema file, compiled by its `$id` with formats and strict mode on.
 const schemaFiles = (await readdir(SCHEMA_DIR)).filter((file) => file.endsWith('.schema.json')).sort();
@@ -398,13 +377,7 @@ roles:
   });
 
   it('verify-bundle --json: conformance happy paths by PATH and DIGEST, and a failing case', async () => {
-    const cases = new Map(
-      (await readFile(join(CONFORMANCE, 'index.jsonl'), 'utf8'))
-        .trim()
-        .split('\n')
-        .map((line) => JSON.parse(line) as ConformanceCase)
-        .map((test) => [test.case, test]),
-    );
+    const cases = new Map(CONFORMANCE_CASES.map((test) => [test.case, test]));
     const get = (name: string): ConformanceCase => {
       const test = cases.get(name);
       if (test === undefined) throw new Error(`no conformance case ${name}`);
@@ -412,25 +385,25 @@ roles:
     };
 
     const keyless = get('happy-path-v0.3');
-    const byPath = contract('verify-bundle', await runCli(verifyBundleArgs(keyless, join(CONFORMANCE, keyless.artifact))), 0);
+    const byPath = contract('verify-bundle', await runCli([...verifyBundleArgs(keyless, join(CONFORMANCE, keyless.artifact)), '--json']), 0);
     expect(byPath).toMatchObject({ verified: true, content: 'message-signature', signer: { kind: 'keyless', identity: keyless.identity, issuer: keyless.issuer }, artifactArgument: { kind: 'file' }, artifact: { matchedBy: 'message-digest', algorithm: 'sha256', digest: keyless.artifact_sha256 } });
     expect(byPath['certificate']).toMatchObject({ pem: expect.stringMatching(/^-----BEGIN CERTIFICATE-----/) as unknown });
-    const byDigest = contract('verify-bundle', await runCli(verifyBundleArgs(keyless, keyless.digest_arg)), 0);
+    const byDigest = contract('verify-bundle', await runCli([...verifyBundleArgs(keyless, keyless.digest_arg), '--json']), 0);
     expect(byDigest).toMatchObject({ verified: true, artifactArgument: { kind: 'digest', sha256: keyless.artifact_sha256 } });
 
     const managedKey = get('managed-key-happy-path');
-    const key = contract('verify-bundle', await runCli(verifyBundleArgs(managedKey, managedKey.digest_arg)), 0);
+    const key = contract('verify-bundle', await runCli([...verifyBundleArgs(managedKey, managedKey.digest_arg), '--json']), 0);
     expect(key).toMatchObject({ verified: true, signer: { kind: 'key', keyId: expect.stringMatching(/^[0-9a-f]{64}$/) as unknown } });
     expect(key).not.toHaveProperty('certificate');
 
     const dsse = get('rekor2-dsse-happy-path');
-    const envelope = contract('verify-bundle', await runCli(verifyBundleArgs(dsse, join(CONFORMANCE, dsse.artifact))), 0);
+    const envelope = contract('verify-bundle', await runCli([...verifyBundleArgs(dsse, join(CONFORMANCE, dsse.artifact)), '--json']), 0);
     expect(envelope).toMatchObject({ content: 'dsse', artifact: { matchedBy: 'statement-subject' }, dsse: { payloadType: 'application/vnd.in-toto+json' } });
 
     const invalidSignature = get('dsse-invalid-sig_fail');
-    failure('verify-bundle', await runCli(verifyBundleArgs(invalidSignature, join(CONFORMANCE, invalidSignature.artifact))), 1, 'TLOG_INVALID', 'verification');
+    failure('verify-bundle', await runCli([...verifyBundleArgs(invalidSignature, join(CONFORMANCE, invalidSignature.artifact)), '--json']), 1, 'TLOG_INVALID', 'verification');
     const mismatch = get('happy-path-v0.3');
-    failure('verify-bundle', await runCli(verifyBundleArgs(mismatch, `sha256:${'0'.repeat(64)}`)), 1, 'DIGEST_MISMATCH', 'verification');
+    failure('verify-bundle', await runCli([...verifyBundleArgs(mismatch, `sha256:${'0'.repeat(64)}`), '--json']), 1, 'DIGEST_MISMATCH', 'verification');
     failure('verify-bundle', await runCli(['verify-bundle', join(CONFORMANCE, keyless.artifact), '--json']), 2, 'USAGE', 'input');
   });
 

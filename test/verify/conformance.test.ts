@@ -18,30 +18,13 @@ import { verifySigstoreBundle, type VerifySigstoreBundleOptions } from '../../sr
 import { verifyBundleFile } from '../../src/use-cases/verify-bundle.js';
 import { parseTrustRoot, stagingTrustRoot, toVerifierTrustMaterial } from '../../src/verify/trust.js';
 import { temporaryDirectory } from '../support/fixtures.js';
+import { CONFORMANCE, CONFORMANCE_CASES, PRODUCTION_ROOT, type ConformanceCase } from '../support/conformance.js';
 import { TESTDATA } from '../support/paths.js';
 
-const CONFORMANCE = join(TESTDATA, 'sigstore-conformance');
 const ASSETS = join(CONFORMANCE, 'test', 'assets', 'bundle-verify');
-const PRODUCTION_ROOT = join(TESTDATA, 'sigstore-trust-roots', 'production_trusted_root.json');
 const MODEL_SIGNING = join(TESTDATA, 'model-transparency');
 
-interface ConformanceCase {
-  readonly case: string;
-  readonly case_dir: string;
-  readonly expected_success: boolean;
-  readonly artifact: string;
-  readonly digest_arg: string;
-  readonly mode: 'keyless' | 'key';
-  readonly identity: string | null;
-  readonly issuer: string | null;
-  readonly key?: string;
-  readonly trusted_root: string | null;
-}
-
-const CASES = readFileSync(join(CONFORMANCE, 'index.jsonl'), 'utf8')
-  .trim()
-  .split('\n')
-  .map((line) => JSON.parse(line) as ConformanceCase);
+const CASES = CONFORMANCE_CASES;
 
 /**
  * The code each failing case is refused with, in both modes: a case that starts failing for
