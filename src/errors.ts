@@ -77,6 +77,8 @@ export type InputErrorCode =
   | 'HUB_NOT_CACHED'
   | 'HUB_URI_INVALID'
   | 'IGNORE_PATH_NOT_FOUND'
+  // sign --incremental where no digest cache can be kept (no cache directory, no file owners).
+  | 'INCREMENTAL_UNAVAILABLE'
   | 'KEY_FILE_EXISTS'
   | 'KEY_PREFIX_INVALID'
   | 'KEY_INVALID'

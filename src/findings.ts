@@ -37,6 +37,10 @@ export type FindingCode =
   | 'LEGACY_DSSE_ENCODING'
   // sign: about the inputs
   | 'PRIVATE_KEY_READABLE_BY_OTHERS'
+  // sign --incremental: about the digest cache (the signature is unaffected)
+  | 'DIGEST_CACHE_IGNORED'
+  | 'DIGEST_CACHE_UNAVAILABLE'
+  | 'DIGEST_CACHE_NOT_SAVED'
   // verify lineage: links, signers and the policy's rules
   | 'ROLE_HAS_NO_SIGNERS'
   | 'UNTRUSTED_SIGNER'

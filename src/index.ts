@@ -10,6 +10,8 @@ export { DEFAULT_IGNORED_PATHS } from './hashing/walk.js';
 export { CURVE_NAMES, generateKeyPair, parsePrivateKey, parsePublicKey, publicKeyHint, type CurveName } from './format/keys.js';
 export { ARTIFACT_KINDS, ARTIFACT_ROLES, artifactFiles, type ArtifactFiles, type ArtifactKind, type ArtifactRole } from './format/artifact-kind.js';
 export { signArtifact, type SignArtifactOptions, type SignArtifactResult } from './sign/sign-artifact.js';
+export { type DigestCacheOptions, type IncrementalOutcome } from './sign/digest-cache/incremental.js';
+export { digestCacheDirectory } from './sign/digest-cache/store.js';
 export type { SigningMethod } from './sign/signer.js';
 export { buildOmsStatement, OMS_LEGACY_DIGESTS_V01, OMS_SIGNATURE_V1 } from './statement/oms.js';
 export { IN_TOTO_PAYLOAD_TYPE, IN_TOTO_STATEMENT_V1, type Statement } from './statement/statement.js';

@@ -1,8 +1,8 @@
 import { lstat, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { InputError, ioErrorFrom } from '../errors.js';
-import { DEFAULT_SHARD_SIZE, planHashJobs, type HashProgress } from '../hashing/hash-jobs.js';
-import { hashJobsToTable } from '../hashing/pool.js';
+import { DEFAULT_SHARD_SIZE, planHashJobs, type HashJob, type HashProgress } from '../hashing/hash-jobs.js';
+import { hashJobsToTable, type DigestTable } from '../hashing/pool.js';
 import type { HashType } from '../hashing/hash-type.js';
 import { DEFAULT_IGNORED_PATHS, walkArtifact, type ArtifactListing } from '../hashing/walk.js';
 import { compareResources, resourceAlgorithm, type Manifest, type Resource, type Serialization, type SerializationMethod } from './manifest.js';
@@ -17,6 +17,12 @@ export interface ManifestOptions {
   readonly allowExternalSymlinks?: boolean;
   readonly onProgress?: (progress: HashProgress & { readonly totalBytes: number; readonly totalFiles: number }) => void;
   readonly signal?: AbortSignal;
+  /**
+   * Stands between the planned jobs and the hashing pool: gets every job and a function that
+   * hashes some of them, returns every job's digest (job order). `sign --incremental` reuses the
+   * digests of unchanged files through it (`sign/digest-cache/`); verification never passes one.
+   */
+  readonly hashJobsWith?: (jobs: readonly HashJob[], serialization: Serialization, hash: (some: readonly HashJob[]) => Promise<DigestTable>) => Promise<DigestTable>;
 }
 
 /** Normalises a user-given ignore path to the POSIX relative form recorded in the manifest. */
@@ -82,7 +88,7 @@ export function resolveSerialization(options: ManifestOptions, extraIgnores: rea
   };
 }
 
-export interface ComputeOptions extends Pick<ManifestOptions, 'allowExternalSymlinks' | 'onProgress' | 'signal'> {
+export interface ComputeOptions extends Pick<ManifestOptions, 'allowExternalSymlinks' | 'onProgress' | 'signal' | 'hashJobsWith'> {
   /** Decides which listed files are hashed (the verifier skips unsigned ones when asked to). */
   readonly selectFiles?: (name: string) => boolean;
 }
@@ -99,16 +105,21 @@ export async function computeManifestWith(artifactPath: string, serialization: S
   return hashListing(listing, serialization, options);
 }
 
-async function hashListing(listing: ArtifactListing, serialization: Serialization, options: Pick<ManifestOptions, 'onProgress' | 'signal'>): Promise<Manifest> {
+async function hashListing(listing: ArtifactListing, serialization: Serialization, options: Pick<ManifestOptions, 'onProgress' | 'signal' | 'hashJobsWith'>): Promise<Manifest> {
   const jobs = planHashJobs(listing.files, serialization.method === 'shards' ? serialization.shardSize : undefined);
-  const totalBytes = jobs.reduce((sum, job) => sum + (job.end - job.start), 0);
   const onProgress = options.onProgress;
   // One table for all digests: 100,000 separate digest Buffers cost ~45 MiB.
-  const digests = await hashJobsToTable(jobs, {
-    hashType: serialization.hashType,
-    ...(onProgress === undefined ? {} : { onProgress: (progress: HashProgress) => { onProgress({ ...progress, totalBytes, totalFiles: listing.files.length }); } }),
-    ...(options.signal === undefined ? {} : { signal: options.signal }),
-  });
+  const hash = (some: readonly HashJob[]): Promise<DigestTable> => {
+    // The totals of the jobs actually hashed, so a progress bar ends full when some are reused.
+    const totalBytes = some.reduce((sum, job) => sum + (job.end - job.start), 0);
+    const totalFiles = some === jobs ? listing.files.length : new Set(some.map((job) => job.file)).size;
+    return hashJobsToTable(some, {
+      hashType: serialization.hashType,
+      ...(onProgress === undefined ? {} : { onProgress: (progress: HashProgress) => { onProgress({ ...progress, totalBytes, totalFiles }); } }),
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    });
+  };
+  const digests = options.hashJobsWith === undefined ? await hash(jobs) : await options.hashJobsWith(jobs, serialization, hash);
   const algorithm = resourceAlgorithm(serialization);
   const resources: Resource[] = jobs.map((job, index) => ({
     name: serialization.method === 'shards' ? `${job.file.name}:${String(job.start)}:${String(job.end)}` : job.file.name,

@@ -26,6 +26,12 @@ export function findingMessage(finding: Finding): string {
       return 'the signature covers model_signing v0.2.0\'s malformed DSSE encoding (accepted for that legacy format only)';
     case 'PRIVATE_KEY_READABLE_BY_OTHERS':
       return `${path ?? '?'} is a private key readable by other users (mode ${f.value ?? '?'}); run chmod 600 on it and consider the key exposed`;
+    case 'DIGEST_CACHE_IGNORED':
+      return `digest cache ${f.subject ?? '?'} ignored (${f.value ?? '?'}): every file is hashed and the cache rewritten`;
+    case 'DIGEST_CACHE_UNAVAILABLE':
+      return `digest cache directory ${f.subject ?? '?'} not used (${f.value ?? '?'}): every file is hashed, nothing is cached`;
+    case 'DIGEST_CACHE_NOT_SAVED':
+      return `digest cache ${f.subject ?? '?'} not saved (${f.value ?? '?'}); the signature is not affected`;
     case 'ROLE_HAS_NO_SIGNERS':
       return `the policy trusts no signer for the ${f.value ?? '?'} role, so ${subject} cannot be accepted`;
     case 'UNTRUSTED_SIGNER':

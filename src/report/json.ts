@@ -56,8 +56,16 @@ export function digestJson(manifest: Manifest, rootDigestHex: string): { name: s
   return { name: manifest.name, rootDigest: rootDigest(rootDigestHex), serialization: manifest.serialization, resources: manifest.resources };
 }
 
-export function signJson(result: SignArtifactResult): { signaturePath: string; name: string; rootDigest: string; resourceCount: number; serialization: Serialization } {
-  return { signaturePath: result.signaturePath, name: result.manifest.name, rootDigest: rootDigest(result.rootDigest), resourceCount: result.manifest.resources.length, serialization: result.manifest.serialization };
+export function signJson(result: SignArtifactResult): { signaturePath: string; name: string; rootDigest: string; resourceCount: number; serialization: Serialization; incremental?: { reusedResources: number; hashedResources: number } } {
+  const { incremental } = result;
+  return {
+    signaturePath: result.signaturePath,
+    name: result.manifest.name,
+    rootDigest: rootDigest(result.rootDigest),
+    resourceCount: result.manifest.resources.length,
+    serialization: result.manifest.serialization,
+    ...(incremental === undefined ? {} : { incremental: { reusedResources: incremental.reusedResources, hashedResources: incremental.hashedResources } }),
+  };
 }
 
 export function attestJson(result: AttestationResult): { attestationsPath: string; predicateType: string; subject: { name: string; digest: string } } {

@@ -9,6 +9,7 @@ import { readBounded } from '../input/read-bounded.js';
 import { MAX_BUNDLE_BYTES, parseBundle, type BundleJson } from '../format/bundle.js';
 import { artifactFiles, artifactMetadataIgnores, pathInsideArtifact, type ArtifactFiles, type ArtifactKind } from '../format/artifact-kind.js';
 import { entryExists, removeStaleTemporaryFiles, writeFileAtomic } from '../format/atomic-write.js';
+import { IncrementalHashing, type DigestCacheOptions, type IncrementalOutcome } from './digest-cache/incremental.js';
 import { signDssePayload, type SigningMethod } from './signer.js';
 
 export interface SignArtifactOptions extends ManifestOptions {
@@ -24,6 +25,11 @@ export interface SignArtifactOptions extends ManifestOptions {
   readonly name?: string;
   /** Where `hf://` references are looked up (HF_HUB_CACHE, HF_HOME, HOME); nothing is downloaded. */
   readonly hubEnvironment?: HubEnvironment;
+  /**
+   * Reuse the digests of files unchanged since they were last hashed here (`sign --incremental`):
+   * the cache directory, e.g. `digestCacheDirectory(env)`. See README, "Incremental signing".
+   */
+  readonly digestCache?: DigestCacheOptions;
 }
 
 export interface SignArtifactResult {
@@ -31,6 +37,8 @@ export interface SignArtifactResult {
   readonly manifest: Manifest;
   readonly rootDigest: string;
   readonly bundle: BundleJson;
+  /** With `digestCache`: how many resources were reused and hashed, and warnings about the cache. */
+  readonly incremental?: IncrementalOutcome;
 }
 
 /**
@@ -53,7 +61,8 @@ export async function signArtifact(artifactReference: string, options: SignArtif
   // Leftovers of a sign killed before its rename: walks skip them, but they should not pile up.
   await removeStaleTemporaryFiles(dirname(signaturePath));
   if (options.name?.trim() === '') throw new InputError('USAGE', 'the subject name (--name) must not be empty');
-  const computed = await manifestToSign(artifactPath, { ...options, signaturePath });
+  const incremental = options.digestCache === undefined ? undefined : new IncrementalHashing(options.digestCache, artifactPath);
+  const computed = await manifestToSign(artifactPath, { ...options, signaturePath, ...(incremental === undefined ? {} : { hashJobsWith: incremental.hashJobsWith }) });
   const manifest = options.name === undefined ? computed : { ...computed, name: options.name };
   if (manifest.resources.length === 0) {
     // OMS v1.0 §6.1: a model is at least one file; a signature over nothing vouches for nothing
@@ -64,7 +73,7 @@ export async function signArtifact(artifactReference: string, options: SignArtif
   const bundle = await signDssePayload(payload, IN_TOTO_PAYLOAD_TYPE, options.signingMethod);
   options.signal?.throwIfAborted();
   await writeFileAtomic(signaturePath, `${JSON.stringify(bundle)}\n`);
-  return { signaturePath, manifest, rootDigest: computeRootDigest(manifest.resources), bundle };
+  return { signaturePath, manifest, rootDigest: computeRootDigest(manifest.resources), bundle, ...(incremental === undefined ? {} : { incremental: incremental.outcome() }) };
 }
 
 /**

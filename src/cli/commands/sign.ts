@@ -3,6 +3,7 @@ import { InputError } from '../../errors.js';
 import type { ArtifactKind } from '../../format/artifact-kind.js';
 import type { CurveName } from '../../format/keys.js';
 import type { CliContext, SetExitStatus } from '../context.js';
+import { incrementalDigestCache, writeIncrementalWarnings } from '../incremental.js';
 import { addManifestOptions, manifestOptionsFrom, withProgress, type ManifestFlags } from '../options.js';
 import { passphraseFromEnv, promptSecret } from '../prompt.js';
 import { addSigningOptions, signingMethodFromFlags, type SigningFlags } from '../signing.js';
@@ -25,6 +26,7 @@ interface SignFlags extends ManifestFlags, SigningFlags {
   readonly kind: ArtifactKind;
   readonly signature?: string;
   readonly name?: string;
+  readonly incremental?: boolean;
   readonly json?: boolean;
   readonly quiet?: boolean;
 }
@@ -91,18 +93,23 @@ export function registerSignCommands(program: Command, context: CliContext, _set
     .addOption(new Option('--kind <kind>', 'what the artifact is; names the signature file (<kind>.sig in a directory)').choices(['model', 'dataset', 'recipe']).default('model'))
     .option('--signature <file>', 'where to write the bundle (default: <kind>.sig inside a directory, <file>.sig beside a file)')
     .option('--name <name>', 'the subject name (default: the folder or file name; e.g. org/name for a Hugging Face snapshot named after its commit)')
+    .option('--incremental', 're-hash only files changed since this artifact was last signed on this machine (digest cache in $XDG_CACHE_HOME/aiprov/digests; verify never uses it)')
     .option('--json', 'print the result as JSON')
     .option('-q, --quiet', 'no progress output')
     .action(async (path: string, flags: SignFlags) => {
       const { signArtifact } = await import('../../sign/sign-artifact.js');
+      // Before the signing method: a refusal must not follow a passphrase prompt or a sign-in.
+      const digestCache = flags.incremental === true ? await incrementalDigestCache(context) : undefined;
       const signingMethod = await signingMethodFromFlags(flags, context);
-      const result = await withProgress(context, flags, 'Hashing', (hooks) => signArtifact(path, { ...manifestOptionsFrom(flags), ...hooks, signingMethod, kind: flags.kind, ...(flags.signature === undefined ? {} : { signaturePath: flags.signature }), ...(flags.name === undefined ? {} : { name: flags.name }), hubEnvironment: context.env }));
+      const result = await withProgress(context, flags, 'Hashing', (hooks) => signArtifact(path, { ...manifestOptionsFrom(flags), ...hooks, signingMethod, kind: flags.kind, ...(flags.signature === undefined ? {} : { signaturePath: flags.signature }), ...(flags.name === undefined ? {} : { name: flags.name }), hubEnvironment: context.env, ...(digestCache === undefined ? {} : { digestCache }) }));
+      await writeIncrementalWarnings(context, result, flags.quiet === true);
       if (flags.json === true) {
         const { signJson } = await import('../../report/json.js');
         write(JSON.stringify(signJson(result), null, 2));
       } else {
         const { oneLine } = await import('../../report/text.js');
-        write(`Signed ${oneLine(result.manifest.name)} sha256:${result.rootDigest} (${String(result.manifest.resources.length)} resources) -> ${oneLine(result.signaturePath)}`);
+        const rehashed = result.incremental === undefined ? '' : `, ${String(result.incremental.hashedResources)} re-hashed`;
+        write(`Signed ${oneLine(result.manifest.name)} sha256:${result.rootDigest} (${String(result.manifest.resources.length)} resources${rehashed}) -> ${oneLine(result.signaturePath)}`);
       }
     });
 }
