@@ -225,6 +225,16 @@ roles:
     failure('sign', await runCli(['sign', model, '--key', join(root, 'gone.key'), '--json']), 4, 'FILE_NOT_FOUND', 'io');
   });
 
+  it('sign --incremental --json adds the reused and hashed counts; without a cache directory it fails', async () => {
+    const path = join(root, 'sign-incremental');
+    await cp(model, path, { recursive: true });
+    const env = { XDG_CACHE_HOME: join(root, 'cache') };
+    const ok = contract('sign', await runCli(['sign', path, '--key', key('ci'), '--incremental', '--json'], { env }), 0);
+    expect(ok).toMatchObject({ name: 'sign-incremental', resourceCount: 4, incremental: { reusedResources: 0, hashedResources: 4 } });
+    expect(contract('sign', (await signedCopy('sign-plain')).sign, 0)).not.toHaveProperty('incremental');
+    failure('sign', await runCli(['sign', path, '--key', key('ci'), '--incremental', '--json']), 2, 'INCREMENTAL_UNAVAILABLE', 'input');
+  });
+
   it('digest, sign and verify report the same rootDigest for one model', async () => {
     const path = join(root, 'same');
     await cp(model, path, { recursive: true });

@@ -11,6 +11,7 @@
 import { statSync, type BigIntStats } from 'node:fs';
 import { realpath } from 'node:fs/promises';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { ioErrorFrom } from '../../errors.js';
 import type { Finding } from '../../findings.js';
 import type { HashJob } from '../../hashing/hash-jobs.js';
 import { DigestTable } from '../../hashing/pool.js';
@@ -78,7 +79,13 @@ export class IncrementalHashing {
       this.hashed = jobs.length;
       return hash(jobs);
     }
-    const scope: CacheScope = { root: fileNameOf(await realpath(this.artifactPath, { encoding: 'buffer' })), serialization };
+    let rootReal: Buffer;
+    try {
+      rootReal = await realpath(this.artifactPath, { encoding: 'buffer' });
+    } catch (error) {
+      throw ioErrorFrom(error, this.artifactPath, 'read artifact');
+    }
+    const scope: CacheScope = { root: fileNameOf(rootReal), serialization };
     const path = cacheFilePath(directory, scope);
     const loaded = await this.load(path, scope);
     // Taken before the first stat: anything modified after it is too fresh to store.

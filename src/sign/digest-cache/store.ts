@@ -166,5 +166,7 @@ function describeFsError(error: unknown): string {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
   if (code === 'ENOTDIR') return 'a path component is not a directory';
+  // mkdir -p over an existing file.
+  if (code === 'EEXIST') return 'it is not a directory';
   return code ?? (error instanceof Error ? error.message : String(error));
 }
