@@ -9,7 +9,7 @@ import { InputError } from '../errors.js';
 import type { Finding } from '../findings.js';
 import { parsePrivateKey } from '../format/keys.js';
 import { readBoundedText } from '../input/read-bounded.js';
-import { loadSigningConfig, PUBLIC_GOOD_SERVICES, STAGING_SERVICES, type SigningServices } from '../sign/keyless.js';
+import type { SigningServices } from '../sign/keyless.js';
 import type { KeySigningMethod } from '../sign/signer.js';
 import { readCertificateFiles, readKeyFile } from './artifact-trust.js';
 import { MAX_SIGNING_CONFIG_BYTES } from './limits.js';
@@ -70,6 +70,9 @@ export interface SigningServicesOptions {
 
 /** Public-good (or staging) services, replaced by a signing config, then by single URLs. */
 export async function loadSigningServices(options: SigningServicesOptions): Promise<SigningServices> {
+  // Loaded only here: keyless.js pulls in @sigstore/sign and its HTTP stack (~170 ms of start-up),
+  // which signing with a key never needs.
+  const { loadSigningConfig, PUBLIC_GOOD_SERVICES, STAGING_SERVICES } = await import('../sign/keyless.js');
   let services = options.staging === true ? STAGING_SERVICES : PUBLIC_GOOD_SERVICES;
   if (options.signingConfigPath !== undefined) {
     const text = await readBoundedText(options.signingConfigPath, { maxBytes: MAX_SIGNING_CONFIG_BYTES, kind: 'SIGNING_CONFIG', what: 'signing config' });

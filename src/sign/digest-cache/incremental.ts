@@ -50,8 +50,10 @@ interface FileJobs {
   readonly file: ArtifactFile;
   readonly first: number;
   readonly count: number;
-  readonly before: BigIntStats | undefined;
+  /** Undefined when the file cannot be stat'ed as a regular file (hashing reports why). */
   readonly key: string | undefined;
+  /** Modified within the safety margin: never stored, whatever its key. */
+  readonly racy: boolean;
   /** The cached entry, when its key is the file's key now: the file is not read. */
   readonly reuse: CacheEntry | undefined;
 }
@@ -90,7 +92,7 @@ export class IncrementalHashing {
     const loaded = await this.load(path, scope);
     // Taken before the first stat: anything modified after it is too fresh to store.
     const racyAfterNs = BigInt(Date.now()) * 1_000_000n - RACY_MARGIN_NS;
-    const files = await groupAndStat(jobs, loaded ?? new Map());
+    const files = await groupAndStat(jobs, loaded ?? new Map(), racyAfterNs);
     const toHash = files.filter((group) => group.reuse === undefined);
     const some = toHash.length === files.length ? jobs : toHash.flatMap((group) => jobs.slice(group.first, group.first + group.count));
     const hashedDigests = await hash(some);
@@ -112,7 +114,7 @@ export class IncrementalHashing {
       if (digests !== hashedDigests) hex.forEach((_, offset) => { digests.set(group.first + offset, hashedDigests.get(position + offset)); });
       position += group.count;
       this.hashed += group.count;
-      if (group.key !== undefined && group.before !== undefined && !isRacy(group.before, racyAfterNs) && keyOf(statKey(group.file)) === group.key) {
+      if (group.key !== undefined && !group.racy && keyOf(statKey(group.file)) === group.key) {
         entries.set(group.file.name, { key: group.key, digests: hex });
         stored++;
       }
@@ -146,7 +148,7 @@ export class IncrementalHashing {
 }
 
 /** Splits jobs into their files (a file's jobs are consecutive) and stats each file once. */
-async function groupAndStat(jobs: readonly HashJob[], cache: ReadonlyMap<string, CacheEntry>): Promise<FileJobs[]> {
+async function groupAndStat(jobs: readonly HashJob[], cache: ReadonlyMap<string, CacheEntry>, racyAfterNs: bigint): Promise<FileJobs[]> {
   const files: FileJobs[] = [];
   let sliceStart = performance.now();
   for (let first = 0; first < jobs.length; ) {
@@ -159,7 +161,8 @@ async function groupAndStat(jobs: readonly HashJob[], cache: ReadonlyMap<string,
     const cached = cache.get(file.name);
     // The size the jobs were planned with must be the size the key (and the digests) are of.
     const reuse = key !== undefined && cached?.key === key && cached.digests.length === count && before?.size === BigInt(file.size) ? cached : undefined;
-    files.push({ file, first, count, before, key, reuse });
+    const racy = before === undefined || before.mtimeNs >= racyAfterNs || before.ctimeNs >= racyAfterNs;
+    files.push({ file, first, count, key, racy, reuse });
     first += count;
     if (performance.now() - sliceStart >= BLOCKING_SLICE_MS) {
       await yieldToEventLoop();
@@ -183,8 +186,4 @@ function statKey(file: ArtifactFile): BigIntStats | undefined {
 
 function keyOf(stats: BigIntStats | undefined): string | undefined {
   return stats === undefined ? undefined : `${String(stats.dev)} ${String(stats.ino)} ${String(stats.size)} ${String(stats.mtimeNs)} ${String(stats.ctimeNs)}`;
-}
-
-function isRacy(stats: BigIntStats, racyAfterNs: bigint): boolean {
-  return stats.mtimeNs >= racyAfterNs || stats.ctimeNs >= racyAfterNs;
 }
