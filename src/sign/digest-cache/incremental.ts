@@ -101,6 +101,7 @@ export class IncrementalHashing {
     const entries = new Map<string, CacheEntry>();
     let position = 0;
     let stored = 0;
+    let sliceStart = performance.now();
     for (const group of files) {
       if (group.reuse !== undefined) {
         group.reuse.digests.forEach((hex, offset) => {
@@ -110,13 +111,21 @@ export class IncrementalHashing {
         this.reused += group.count;
         continue;
       }
-      const hex = Array.from({ length: group.count }, (_, offset) => hashedDigests.hex(position + offset));
-      if (digests !== hashedDigests) hex.forEach((_, offset) => { digests.set(group.first + offset, hashedDigests.get(position + offset)); });
+      const hex: string[] = [];
+      for (let offset = 0; offset < group.count; offset++) {
+        hex.push(hashedDigests.hex(position + offset));
+        if (digests !== hashedDigests) digests.set(group.first + offset, hashedDigests.get(position + offset));
+      }
       position += group.count;
       this.hashed += group.count;
+      // The key after hashing must be the key before: else the digest may be of neither state.
       if (group.key !== undefined && !group.racy && keyOf(statKey(group.file)) === group.key) {
         entries.set(group.file.name, { key: group.key, digests: hex });
         stored++;
+      }
+      if (performance.now() - sliceStart >= BLOCKING_SLICE_MS) {
+        await yieldToEventLoop();
+        sliceStart = performance.now();
       }
     }
     // Unchanged (every entry reused, none dropped): only mark the file as recently used.
