@@ -1,20 +1,18 @@
 import { dirname, resolve } from 'node:path';
 import { InputError, isAiprovError } from '../errors.js';
-import { resolveArtifactPath, type HubEnvironment } from '../hashing/hub-cache.js';
-import { computeManifest, type ManifestOptions } from '../manifest/compute.js';
+import { resolveArtifactPath } from '../hashing/hub-cache.js';
 import { computeRootDigest, type Manifest } from '../manifest/manifest.js';
 import { buildOmsStatement } from '../statement/oms.js';
 import { IN_TOTO_PAYLOAD_TYPE } from '../statement/statement.js';
 import { readBounded } from '../input/read-bounded.js';
 import { MAX_BUNDLE_BYTES, parseBundle, type BundleJson } from '../format/bundle.js';
-import { artifactFiles, artifactMetadataIgnores, pathInsideArtifact, type ArtifactFiles, type ArtifactKind } from '../format/artifact-kind.js';
+import { artifactFiles, pathInsideArtifact, type ArtifactFiles } from '../format/artifact-kind.js';
 import { entryExists, removeStaleTemporaryFiles, writeFileAtomic } from '../format/atomic-write.js';
+import { manifestToSign, type ArtifactManifestOptions } from './artifact-manifest.js';
 import { signDssePayload, type SigningMethod } from './signer.js';
 
-export interface SignArtifactOptions extends ManifestOptions {
+export interface SignArtifactOptions extends ArtifactManifestOptions {
   readonly signingMethod: SigningMethod;
-  /** Names the default signature file (`<kind>.sig`); default model. */
-  readonly kind?: ArtifactKind;
   /** Where to write the bundle; defaults to the kind's signature file (see `artifactFiles`). */
   readonly signaturePath?: string;
   /**
@@ -22,8 +20,6 @@ export interface SignArtifactOptions extends ManifestOptions {
    * folder is named after its commit, not after the model.
    */
   readonly name?: string;
-  /** Where `hf://` references are looked up (HF_HUB_CACHE, HF_HOME, HOME); nothing is downloaded. */
-  readonly hubEnvironment?: HubEnvironment;
 }
 
 export interface SignArtifactResult {
@@ -31,17 +27,6 @@ export interface SignArtifactResult {
   readonly manifest: Manifest;
   readonly rootDigest: string;
   readonly bundle: BundleJson;
-}
-
-/**
- * The manifest `sign` would sign, without signing: the same ignore paths (every signature and
- * attestations file of the artifact left out), so `aiprov digest --kind K` prints the root of
- * the signature `aiprov sign --kind K` writes.
- */
-export async function manifestToSign(artifactReference: string, options: Omit<SignArtifactOptions, 'signingMethod'>): Promise<Manifest> {
-  const artifactPath = await resolveArtifactPath(artifactReference, options.hubEnvironment);
-  const signaturePath = options.signaturePath === undefined ? undefined : resolve(options.signaturePath);
-  return computeManifest(artifactPath, options, await artifactMetadataIgnores(artifactPath, options.kind ?? 'model', signaturePath));
 }
 
 /** hash → manifest → statement → sign → write. */
