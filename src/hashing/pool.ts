@@ -106,12 +106,12 @@ export async function hashJobStream(jobs: AsyncIterable<HashJob> | Iterable<Hash
 /**
  * Jobs listed and not yet reported (waiting, being hashed, or hashed out of order) stay below
  * this: with a walk that runs ahead, the memory of a million-file artifact would be its listing.
- * It is as many jobs as make workers worth starting, so the first window decides as the whole
- * listing would (see `hashJobStream`). A larger window costs memory, not speed: 8,192 jobs peaked
- * ~15 MiB higher on 100,000 files, every job object living long enough to be promoted to V8's old
- * generation before it is collected.
+ * At least WORKERS_MIN_JOBS, so the first window decides as the whole listing would (see
+ * `hashJobStream`). A larger window costs memory, not speed: 8,192 jobs peaked ~15 MiB higher
+ * on 100,000 files, every job object living long enough to be promoted to V8's old generation
+ * before it is collected.
  */
-export const STREAM_WINDOW_JOBS = WORKERS_MIN_JOBS;
+export const STREAM_WINDOW_JOBS = 2_048;
 
 /**
  * Jobs between the stream and the hashers: pulled from the stream while the window has room,
