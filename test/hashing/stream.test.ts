@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -12,6 +12,7 @@ import { computeManifest, computeRootDigestOf } from '../../src/manifest/compute
 import { computeRootDigest } from '../../src/manifest/manifest.js';
 import { hashJobsSequentially } from '../support/reference-hasher.js';
 import { REPO_ROOT } from '../support/paths.js';
+import { expectOneLineError, runCli } from '../support/cli.js';
 
 const DIST = join(REPO_ROOT, 'dist');
 const WORKER_URL = pathToFileURL(join(DIST, 'hashing', 'hash-worker.js'));
@@ -153,5 +154,17 @@ describe('an artifact hashed as a stream', () => {
     expect(output.smallWithMissingWorker).toBe(6);
     const inThisProcess = await computeManifest(many, { method: 'shards', shardSize: 64 });
     expect(output.here).toEqual(inThisProcess.resources.map((resource) => `${resource.name}=${resource.digest}`));
+  });
+
+  it('a walk refused on the listing worker is the same one-line error and exit status as on this thread (the CLI as a process)', async () => {
+    const dir = mkdtempSync(join(root, 'refused-'));
+    for (let index = 0; index < STREAM_WINDOW_JOBS + 100; index++) writeFileSync(join(dir, `f-${String(index)}`), String(index));
+    const before = await runCli(['digest', dir]);
+    expect(before.status).toBe(0);
+    symlinkSync('/etc/hostname', join(dir, 'zz-link'));
+    expectOneLineError(await runCli(['digest', dir]), 2, 'SYMLINK_REFUSED');
+    expectOneLineError(await runCli(['digest', dir, '--allow-symlinks']), 2, 'SYMLINK_ESCAPES_ARTIFACT');
+    execFileSync('mkfifo', [join(dir, 'zz-fifo')]);
+    expectOneLineError(await runCli(['digest', dir, '--allow-symlinks', '--allow-external-symlinks']), 2, 'UNSUPPORTED_FILE_TYPE');
   });
 });
