@@ -16,6 +16,11 @@ export interface ProgressUpdate {
   readonly totalFiles: number;
   /** Jobs in all, when they are shards rather than files (`jobsDone` then counts shards). */
   readonly totalJobs?: number;
+  /**
+   * False while the artifact is still being listed: the totals are then of what was listed so
+   * far (a large dataset is hashed while it is walked), shown with a "+".
+   */
+  readonly listingComplete?: boolean;
 }
 
 export interface ProgressReporter {
@@ -66,6 +71,7 @@ export function createProgressReporter(options: ProgressReporterOptions): Progre
       bar = newBar(options);
       bar.start(latest.totalBytes, latest.bytesHashed, payload);
     } else {
+      if (bar.getTotal() !== latest.totalBytes) bar.setTotal(latest.totalBytes);
       bar.update(latest.bytesHashed, payload);
     }
   };
@@ -136,11 +142,12 @@ export function describeProgress(progress: ProgressUpdate, elapsedMs: number): {
   const remaining = Math.max(0, progress.totalBytes - progress.bytesHashed);
   const shards = progress.totalJobs !== undefined && progress.totalJobs !== progress.totalFiles;
   const total = shards ? (progress.totalJobs ?? 0) : progress.totalFiles;
+  const listing = progress.listingComplete === false ? '+' : '';
   return {
-    jobs: `${progress.jobsDone.toLocaleString('en-US')}/${total.toLocaleString('en-US')} ${shards ? 'shards' : 'files'}`,
-    bytes: `${formatBytes(progress.bytesHashed)}/${formatBytes(progress.totalBytes)}`,
+    jobs: `${progress.jobsDone.toLocaleString('en-US')}/${total.toLocaleString('en-US')}${listing} ${shards ? 'shards' : 'files'}`,
+    bytes: `${formatBytes(progress.bytesHashed)}/${formatBytes(progress.totalBytes)}${listing}`,
     rate: `${formatBytes(bytesPerSecond)}/s`,
-    left: bytesPerSecond > 0 ? `${formatDuration(remaining / bytesPerSecond)} left` : '--',
+    left: bytesPerSecond > 0 && listing === '' ? `${formatDuration(remaining / bytesPerSecond)} left` : '--',
   };
 }
 

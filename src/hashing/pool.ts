@@ -35,10 +35,17 @@ export const WORKERS_MIN_BYTES = 64 * 1024 * 1024;
 export const WORKERS_MIN_JOBS = 2_000;
 /**
  * A worker's young generation, where the garbage of hashing (a hash object, a stat and a view
- * per file) lives until scavenged. V8 would let it grow to 48 MiB; with 8 the peak RSS of a
- * 100,000-file dataset is ~8 MiB lower per worker, at no measurable speed cost.
+ * per file) lives until scavenged. V8 would let it grow to 48 MiB; with 4 the peak RSS of a
+ * 100,000-file dataset is ~12 MiB lower per worker, at no measurable speed cost.
  */
-const WORKER_YOUNG_GENERATION_MB = 8;
+const WORKER_YOUNG_GENERATION_MB = 4;
+/**
+ * At most this many hashers (this thread and workers) for a few large jobs on fewer cores (see
+ * `chooseThreads`); each worker costs ~10 MiB of memory.
+ */
+const MAX_TIME_SHARED_HASHERS = 6;
+/** Jobs at least this large make a worker's start-up and time-sharing negligible. */
+const TIME_SHARED_MIN_JOB_BYTES = 64 * 1024 * 1024;
 /** A batch sent to a worker holds jobs up to this many bytes (a large job goes alone)… */
 const BATCH_MAX_BYTES = 16 * 1024 * 1024;
 /** …and at most this many jobs, so the message round trip is paid once per many small files. */
@@ -58,12 +65,151 @@ export async function hashJobs(jobs: readonly HashJob[], options: HashPoolOption
 
 /** `hashJobs` without one Buffer per digest: for artifacts of very many files. */
 export async function hashJobsToTable(jobs: readonly HashJob[], options: HashPoolOptions): Promise<DigestTable> {
+  const digests = new DigestTable(jobs.length);
+  await hashJobStream(jobs, {
+    ...options,
+    onDigest: (index, digest) => {
+      digests.set(index, digest);
+    },
+  });
+  return digests;
+}
+
+export interface JobStreamOptions extends HashPoolOptions {
+  /** Called once per job with its digest, in job order. The digest may be a view: copy to keep it. */
+  readonly onDigest: (index: number, digest: Buffer) => void;
+  /** Called as jobs are taken from the stream: how many, and their bytes, so far. */
+  readonly onListed?: (jobsListed: number, bytesListed: number, complete: boolean) => void;
+}
+
+/**
+ * Hashes jobs as they come (from a walk still under way), with memory bounded by a window of
+ * jobs rather than by the artifact: at most STREAM_WINDOW_JOBS jobs are listed and not yet reported.
+ * Digests are reported in job order, so a caller can fold them into a root digest and keep
+ * nothing per file. Returns the number of jobs.
+ */
+export async function hashJobStream(jobs: AsyncIterable<HashJob> | Iterable<HashJob>, options: JobStreamOptions): Promise<number> {
   options.signal?.throwIfAborted();
-  if (jobs.length === 0) return new DigestTable(0);
+  const feed = new JobFeed(jobs, options);
+  // A window's worth first: an artifact of fewer jobs (most models) is listed whole, so threads
+  // are chosen, and the largest job started first, knowing all of it; a larger one has enough
+  // jobs to keep a hasher per core busy.
+  await feed.fillUntil();
+  if (feed.listedJobs === 0) return 0;
   const workerUrl = options.workerUrl ?? defaultWorkerUrl();
-  const threads = workerUrl === undefined ? 0 : (options.threads ?? chooseThreads(jobs));
-  if (threads === 0 || workerUrl === undefined) return hashOnThisThread(jobs, options);
-  return new WorkerRun(jobs, options, Math.min(threads, jobs.length), workerUrl).run();
+  // More jobs than a window: this thread lists, hands out jobs and hashes, beside a worker per
+  // other core (what `chooseThreads` gives for that many jobs).
+  const threads = workerUrl === undefined ? 0 : (options.threads ?? (feed.complete ? chooseThreads(feed.pendingJobs()) : availableParallelism() - 1));
+  return new HashRun(feed, options, Math.min(threads, feed.listedJobs), threads === 0 ? undefined : workerUrl).run();
+}
+
+/**
+ * Jobs listed and not yet reported (waiting, being hashed, or hashed out of order) stay below
+ * this: with a walk that runs ahead, the memory of a million-file artifact would be its listing.
+ * At least WORKERS_MIN_JOBS, so the first window decides as the whole listing would (see
+ * `hashJobStream`). A larger window costs memory, not speed: 8,192 jobs peaked ~15 MiB higher
+ * on 100,000 files, every job object living long enough to be promoted to V8's old generation
+ * before it is collected.
+ */
+export const STREAM_WINDOW_JOBS = 2_048;
+
+/**
+ * Jobs between the stream and the hashers: pulled from the stream while the window has room,
+ * handed out largest first (the longest jobs start first, so no hasher ends far behind), and
+ * their digests reported in job order.
+ */
+class JobFeed {
+  private readonly iterator: AsyncIterator<HashJob> | Iterator<HashJob>;
+  /** Listed, not yet handed to a hasher; largest first. */
+  private pending: IndexedJob[] = [];
+  private pendingSorted = true;
+  /** Hashed out of order, waiting for an earlier job. */
+  private readonly early = new Map<number, Buffer>();
+  listedJobs = 0;
+  listedBytes = 0;
+  reported = 0;
+  complete = false;
+  private pulling: Promise<void> | undefined;
+
+  constructor(
+    jobs: AsyncIterable<HashJob> | Iterable<HashJob>,
+    private readonly options: JobStreamOptions,
+  ) {
+    this.iterator = Symbol.asyncIterator in jobs ? jobs[Symbol.asyncIterator]() : jobs[Symbol.iterator]();
+  }
+
+  get waiting(): number {
+    return this.pending.length;
+  }
+
+  /** Lists jobs until the window is full or the stream ends. */
+  async fillUntil(): Promise<void> {
+    while (!this.complete && this.listedJobs - this.reported < STREAM_WINDOW_JOBS) {
+      const next = await this.iterator.next();
+      if (next.done === true) {
+        this.complete = true;
+        break;
+      }
+      const job = next.value;
+      this.pending.push({ index: this.listedJobs, job });
+      this.pendingSorted = false;
+      this.listedJobs++;
+      this.listedBytes += jobSize(job);
+    }
+    this.options.onListed?.(this.listedJobs, this.listedBytes, this.complete);
+  }
+
+  /** One pull at a time, shared by every hasher waiting for jobs. */
+  refill(): Promise<void> {
+    this.pulling ??= this.fillUntil().finally(() => {
+      this.pulling = undefined;
+    });
+    return this.pulling;
+  }
+
+  pendingJobs(): HashJob[] {
+    return this.pending.map((item) => item.job);
+  }
+
+  /** The next jobs, largest first, as many as fit a batch; fewer near the end to keep hashers even. */
+  takeBatch(hashers: number): IndexedJob[] {
+    if (!this.pendingSorted) {
+      // Ascending, so the largest is taken from the end: taking is then O(1).
+      this.pending.sort((a, b) => jobSize(a.job) - jobSize(b.job) || b.index - a.index);
+      this.pendingSorted = true;
+    }
+    const remaining = this.pending.length;
+    const maxJobs = Math.max(1, Math.min(BATCH_MAX_JOBS, Math.floor(remaining / (hashers * 4))));
+    const batch: IndexedJob[] = [];
+    let bytes = 0;
+    while (this.pending.length > 0 && batch.length < maxJobs) {
+      const next = this.pending[this.pending.length - 1] as IndexedJob;
+      if (batch.length > 0 && bytes + jobSize(next.job) > BATCH_MAX_BYTES) break;
+      batch.push(next);
+      this.pending.pop();
+      bytes += jobSize(next.job);
+    }
+    return batch;
+  }
+
+  /** Records a digest; reports it and every digest it was holding back, in job order. */
+  done(index: number, digest: Buffer): void {
+    if (index !== this.reported) {
+      this.early.set(index, Buffer.from(digest));
+      return;
+    }
+    this.options.onDigest(index, digest);
+    this.reported++;
+    for (let next = this.early.get(this.reported); next !== undefined; next = this.early.get(this.reported)) {
+      this.early.delete(this.reported);
+      this.options.onDigest(this.reported, next);
+      this.reported++;
+    }
+  }
+
+  get finished(): boolean {
+    return this.complete && this.reported === this.listedJobs;
+  }
 }
 
 /**
@@ -102,12 +248,21 @@ export class DigestTable {
   }
 }
 
-/** How many workers the default strategy starts for these jobs (0: this thread alone). */
+/**
+ * How many workers the default strategy starts for these jobs (0: this thread alone). Usually
+ * one per other core. A few large jobs get one hasher each instead, even beyond the cores: each
+ * job is one sequential hash, so 5 shards on 2 cores, one thread per core, end with one core idle
+ * while the other hashes the fifth (2.29 of 4.29 GB on the busier core, where 2.15 is the
+ * least); five threads time-shared by the kernel end together (processor sharing), which is how
+ * model_signing's thread pool, with more threads than cores, beat one-thread-per-core here.
+ */
 export function chooseThreads(jobs: readonly HashJob[], cores: number = availableParallelism()): number {
   // One job is one sequential hash: a worker could not make it faster than this thread.
   if (cores < 2 || jobs.length < 2) return 0;
-  const totalBytes = jobs.reduce((sum, job) => sum + (job.end - job.start), 0);
+  const totalBytes = jobs.reduce((sum, job) => sum + jobSize(job), 0);
   if (totalBytes < WORKERS_MIN_BYTES && jobs.length < WORKERS_MIN_JOBS) return 0;
+  const smallest = Math.min(...jobs.slice(0, MAX_TIME_SHARED_HASHERS + 1).map(jobSize));
+  if (jobs.length <= Math.max(cores, MAX_TIME_SHARED_HASHERS) && smallest >= TIME_SHARED_MIN_JOB_BYTES) return jobs.length - 1;
   // One core is this thread's: it hashes too.
   return Math.min(cores, jobs.length) - 1;
 }
@@ -127,40 +282,16 @@ export function defaultWorkerUrl(moduleUrl: string = import.meta.url): URL | und
  * `onProgress`, called at most every PROGRESS_INTERVAL_MS and always for the last job: a
  * dataset of 100,000 files must not make 100,000 calls to redraw one progress bar.
  */
-function throttledProgress(options: HashJobsOptions, totalJobs: number): (bytesHashed: number, jobsDone: number) => void {
+function throttledProgress(options: HashJobsOptions, feed: JobFeed): (bytesHashed: number, jobsDone: number) => void {
   const { onProgress } = options;
   if (onProgress === undefined) return () => undefined;
   let lastCall = Number.NEGATIVE_INFINITY;
   return (bytesHashed, jobsDone) => {
     const now = performance.now();
-    if (jobsDone < totalJobs && now - lastCall < PROGRESS_INTERVAL_MS) return;
+    if (!(feed.complete && jobsDone === feed.listedJobs) && now - lastCall < PROGRESS_INTERVAL_MS) return;
     lastCall = now;
     onProgress({ bytesHashed, jobsDone });
   };
-}
-
-async function hashOnThisThread(jobs: readonly HashJob[], options: HashJobsOptions): Promise<DigestTable> {
-  const digests = new DigestTable(jobs.length);
-  const report = throttledProgress(options, jobs.length);
-  let bytesHashed = 0;
-  let jobsDone = 0;
-  await new JobHasher(options.hashType, { overlapReads: true }).hashJobs(
-    jobs.map((job, index) => ({ index, job })),
-    {
-      onChunk: (bytes) => {
-        bytesHashed += bytes;
-        report(bytesHashed, jobsDone);
-      },
-      onJobDone: (index, digest, bytes) => {
-        digests.set(index, digest);
-        bytesHashed += bytes;
-        jobsDone++;
-        report(bytesHashed, jobsDone);
-      },
-    },
-    options.signal,
-  );
-  return digests;
 }
 
 interface WorkerState {
@@ -170,33 +301,32 @@ interface WorkerState {
   bytes: number;
 }
 
-/** One run of the pool: its workers live exactly as long as the run. */
-class WorkerRun {
-  private readonly digests: DigestTable;
-  /** Job indices, largest first: the longest jobs start first, so no hasher ends far behind. */
-  private readonly order: number[];
-  private nextInOrder = 0;
+/**
+ * One run of the pool: this thread hashes, with `workers` worker threads beside it; the workers
+ * live exactly as long as the run.
+ */
+class HashRun {
   private bytesHashed = 0;
   private jobsDone = 0;
   private readonly workers: WorkerState[] = [];
   private settled = false;
+  /** Set while this thread waits for a worker to report (see `hashOnThisThread`). */
+  private wakeThisThread: (() => void) | undefined;
   private readonly report: (bytesHashed: number, jobsDone: number) => void;
-  private resolveRun: (digests: DigestTable) => void = () => undefined;
+  private resolveRun: (count: number) => void = () => undefined;
   private rejectRun: (error: unknown) => void = () => undefined;
 
   constructor(
-    private readonly jobs: readonly HashJob[],
+    private readonly feed: JobFeed,
     private readonly options: HashJobsOptions,
-    private readonly threads: number,
-    private readonly workerUrl: URL,
+    private readonly workerCount: number,
+    private readonly workerUrl: URL | undefined,
   ) {
-    this.digests = new DigestTable(jobs.length);
-    this.report = throttledProgress(options, jobs.length);
-    this.order = jobs.map((_, index) => index).sort((a, b) => jobSize(jobs[b]) - jobSize(jobs[a]) || a - b);
+    this.report = throttledProgress(options, feed);
   }
 
-  run(): Promise<DigestTable> {
-    const done = new Promise<DigestTable>((resolve, reject) => {
+  run(): Promise<number> {
+    const done = new Promise<number>((resolve, reject) => {
       this.resolveRun = resolve;
       this.rejectRun = reject;
     });
@@ -206,14 +336,19 @@ class WorkerRun {
     };
     signal?.addEventListener('abort', onAbort, { once: true });
     const config: HashWorkerConfig = { hashType: this.options.hashType };
-    for (let count = 0; count < this.threads && !this.settled; count++) this.start(config);
-    this.hashOnThisThreadToo().catch((error: unknown) => {
+    for (let count = 0; count < this.workerCount && !this.settled; count++) this.start(config);
+    this.hashOnThisThread().catch((error: unknown) => {
       this.finish(error);
     });
     return done.finally(() => signal?.removeEventListener('abort', onAbort));
   }
 
+  private get hashers(): number {
+    return this.workerCount + 1;
+  }
+
   private start(config: HashWorkerConfig): void {
+    if (this.workerUrl === undefined) return;
     let worker: Worker;
     try {
       // No inherited Node flags: the worker needs none, and some break it (`--input-type` is
@@ -238,18 +373,33 @@ class WorkerRun {
       this.finish(workerFailed(`a hashing worker exited unexpectedly with code ${String(exitCode)}`));
     });
     // Sent now, queued until the worker has loaded: it starts hashing the moment it can.
-    this.feed(state);
+    this.feedWorker(state);
   }
 
   /**
    * This thread hashes too, taking batches like a worker: it can start at once, while a worker
    * takes ~0.1 s to start (a new V8 isolate loading its modules), and it is one isolate fewer in
-   * memory. It reads in blocking slices and yields between them, so worker messages wait at most
-   * one slice.
+   * memory. Beside workers it reads in blocking slices and yields between them, so worker
+   * messages wait at most one slice; alone, it overlaps its reads with hashing (see
+   * worker-hasher.ts). It also pulls the listing forward when the hashers run short of jobs.
    */
-  private async hashOnThisThreadToo(): Promise<void> {
-    const hasher = new JobHasher(this.options.hashType, { overlapReads: false });
-    for (let batch = this.takeBatch(); batch.length > 0 && !this.settled; batch = this.takeBatch()) {
+  private async hashOnThisThread(): Promise<void> {
+    const hasher = new JobHasher(this.options.hashType, { overlapReads: this.workerCount === 0 });
+    while (!this.settled) {
+      if (this.feed.waiting < this.hashers * BATCH_MAX_JOBS && !this.feed.complete) {
+        await this.feed.refill();
+        this.feedIdleWorkers();
+      }
+      const batch = this.feed.takeBatch(this.hashers);
+      if (batch.length === 0) {
+        if (this.feed.finished) this.finish();
+        if (this.feed.complete) return;
+        // Every listed job is out with a worker and the window is full: wait for one to report.
+        await new Promise<void>((resolve) => {
+          this.wakeThisThread = resolve;
+        });
+        continue;
+      }
       await hasher.hashJobs(
         batch,
         {
@@ -257,13 +407,13 @@ class WorkerRun {
             this.addProgress(bytes, 0);
           },
           onJobDone: (index, digest, bytes) => {
-            this.digests.set(index, digest);
+            this.feed.done(index, digest);
             this.addProgress(bytes, 1);
           },
         },
         this.options.signal,
       );
-      if (this.jobsDone === this.jobs.length) this.finish();
+      if (this.feed.finished) this.finish();
     }
   }
 
@@ -274,15 +424,17 @@ class WorkerRun {
         this.addProgress(message.bytes, 0);
         return;
       case 'done': {
+        const digests = Buffer.from(message.digests.buffer, message.digests.byteOffset, message.digests.byteLength);
         message.indices.forEach((index, position) => {
           const start = position * message.digestLength;
-          this.digests.set(index, message.digests.subarray(start, start + message.digestLength));
+          this.feed.done(index, digests.subarray(start, start + message.digestLength));
         });
         state.batches--;
         state.bytes = 0;
         this.addProgress(message.bytes, message.indices.length);
-        if (this.jobsDone === this.jobs.length) this.finish();
-        else this.feed(state);
+        this.wake();
+        if (this.feed.finished) this.finish();
+        else this.feedWorker(state);
         return;
       }
       case 'failed':
@@ -291,15 +443,25 @@ class WorkerRun {
     }
   }
 
+  private wake(): void {
+    const wake = this.wakeThisThread;
+    this.wakeThisThread = undefined;
+    wake?.();
+  }
+
   private addProgress(bytes: number, jobs: number): void {
     this.bytesHashed += bytes;
     this.jobsDone += jobs;
     this.report(this.bytesHashed, this.jobsDone);
   }
 
-  private feed(state: WorkerState): void {
-    while (this.nextInOrder < this.order.length && (state.batches === 0 || (state.batches === 1 && state.bytes < PREFETCH_MAX_BYTES))) {
-      const batch = this.takeBatch();
+  private feedIdleWorkers(): void {
+    for (const state of this.workers) this.feedWorker(state);
+  }
+
+  private feedWorker(state: WorkerState): void {
+    while (this.feed.waiting > 0 && (state.batches === 0 || (state.batches === 1 && state.bytes < PREFETCH_MAX_BYTES))) {
+      const batch = this.feed.takeBatch(this.hashers);
       state.batches++;
       state.bytes += batch.reduce((sum, item) => sum + jobSize(item.job), 0);
       const message: BatchMessage = { type: 'batch', jobs: batch };
@@ -307,31 +469,15 @@ class WorkerRun {
     }
   }
 
-  /** The next jobs in size order, as many as fit a batch; fewer near the end to keep workers even. */
-  private takeBatch(): IndexedJob[] {
-    const remaining = this.order.length - this.nextInOrder;
-    const maxJobs = Math.max(1, Math.min(BATCH_MAX_JOBS, Math.floor(remaining / ((this.threads + 1) * 4))));
-    const batch: IndexedJob[] = [];
-    let bytes = 0;
-    while (this.nextInOrder < this.order.length && batch.length < maxJobs) {
-      const index = this.order[this.nextInOrder] as number;
-      const job = this.jobs[index] as HashJob;
-      if (batch.length > 0 && bytes + jobSize(job) > BATCH_MAX_BYTES) break;
-      batch.push({ index, job });
-      bytes += jobSize(job);
-      this.nextInOrder++;
-    }
-    return batch;
-  }
-
-  /** Ends the run once: with the digests, or with an error. Either way every worker is stopped. */
+  /** Ends the run once: with the count, or with an error. Either way every worker is stopped. */
   private finish(error?: unknown): void {
     if (this.settled) return;
     this.settled = true;
+    this.wake();
     const stopped = Promise.all(this.workers.map(({ worker }) => worker.terminate()));
     void stopped.then(
       () => {
-        if (error === undefined) this.resolveRun(this.digests);
+        if (error === undefined) this.resolveRun(this.feed.listedJobs);
         else this.rejectRun(error);
       },
       (terminateError: unknown) => {

@@ -155,12 +155,26 @@ function describeSpecialFile(stats: Stats): string | undefined {
   return undefined;
 }
 
+export interface StreamedListing {
+  readonly kind: 'file' | 'directory';
+  /** The artifact's name: the folder or file name, used as the statement subject name. */
+  readonly name: string;
+  /**
+   * Files in OMS resource order, produced as they are found: a directory's entries are sorted,
+   * then walked depth first, which is `compareResourcePaths` order (components compared one by
+   * one). Memory is one directory's entries per level, not the whole listing: an artifact of a
+   * million files is never held at once.
+   */
+  readonly files: AsyncIterable<ArtifactFile>;
+}
+
 /**
  * Lists the files of an artifact deterministically. Every file is included (dotfiles too) except
  * ignored paths; anything that is not a regular file or directory is refused, because its
- * content is not a stable thing to sign.
+ * content is not a stable thing to sign. The artifact itself is checked at once; its files are
+ * listed as they are consumed (see `StreamedListing`).
  */
-export async function walkArtifact(artifactPath: string, options: WalkOptions): Promise<ArtifactListing> {
+export async function streamArtifact(artifactPath: string, options: WalkOptions): Promise<StreamedListing> {
   let rootStats: Stats;
   let rootReal: string;
   try {
@@ -172,17 +186,12 @@ export async function walkArtifact(artifactPath: string, options: WalkOptions): 
   }
   const name = basename(rootReal);
   if (rootStats.isFile()) {
-    return {
-      kind: 'file',
-      name: basename(artifactPath) || name,
-      files: [{ name: SINGLE_FILE_RESOURCE_NAME, sourcePath: rootReal, size: rootStats.size, mtimeMs: rootStats.mtimeMs }],
-    };
+    const file: ArtifactFile = { name: SINGLE_FILE_RESOURCE_NAME, sourcePath: rootReal, size: rootStats.size, mtimeMs: rootStats.mtimeMs };
+    return { kind: 'file', name: basename(artifactPath) || name, files: singleFile(file) };
   }
   if (!rootStats.isDirectory()) {
     throw new InputError('UNSUPPORTED_FILE_TYPE', `${artifactPath} is ${describeSpecialFile(rootStats) ?? 'not a regular file'}; only files and directories can be signed`, { path: artifactPath });
   }
-
-  const files: ArtifactFile[] = [];
   // Directory paths are bytes from here on (see `fileNameOf`).
   let rootBytes: Buffer;
   try {
@@ -190,74 +199,121 @@ export async function walkArtifact(artifactPath: string, options: WalkOptions): 
   } catch (error) {
     throw ioErrorFrom(error, artifactPath, 'read artifact');
   }
+  return { kind: 'directory', name, files: walkDirectory(rootBytes, rootReal, options) };
+}
+
+// eslint-disable-next-line @typescript-eslint/require-await -- an async generator: the listing's one shape
+async function* singleFile(file: ArtifactFile): AsyncGenerator<ArtifactFile> {
+  yield file;
+}
+
+/** `streamArtifact` with every file collected, for callers that need the whole listing. */
+export async function walkArtifact(artifactPath: string, options: WalkOptions): Promise<ArtifactListing> {
+  const listing = await streamArtifact(artifactPath, options);
+  const files: ArtifactFile[] = [];
+  for await (const file of listing.files) files.push(file);
+  return { kind: listing.kind, name: listing.name, files };
+}
+
+/** A directory being listed: its entries in name order, and how far the walk has come. */
+interface DirectoryFrame {
+  /** As node:fs takes it: a string while every name on the way is UTF-8, bytes otherwise. */
+  readonly path: string | Buffer;
+  readonly relativePath: string;
+  /** Key of its real path in `visitedDirectories`. */
+  readonly realKey: string;
+  readonly entries: readonly { readonly bytes: Buffer; readonly name: string }[];
+  next: number;
+}
+
+/** A name decoded with `fileNameOf` holds U+DC80–U+DCFF only for bytes that are not UTF-8. */
+const ESCAPED_BYTE = /[\udc80-\udcff]/;
+
+/**
+ * The walk proper: depth first, each directory's entries sorted, one directory per level held
+ * at once. Paths are strings where they can be (a Buffer per file costs a typed array and a
+ * slice of a shared 8 KiB slab, which a worker message copies whole), bytes where a name is not
+ * UTF-8.
+ */
+async function* walkDirectory(rootBytes: Buffer, rootReal: string, options: WalkOptions): AsyncGenerator<ArtifactFile> {
   const hubBlobs = hubSnapshotBlobs(rootReal);
   const hubBlobsBytes = hubBlobs === undefined ? undefined : Buffer.from(hubBlobs, 'utf8');
   // Real paths of directories entered, so a link cycle (a -> ..) cannot recurse forever.
-  const visitedDirectories = new Set<string>([rootBytes.toString('latin1')]);
+  const visitedDirectories = new Set<string>();
   // lstat is called directly, not through libuv's thread pool: each hand-off there costs
   // 50–200 µs on this kind of machine, ten times the call (2,000 files took 470 ms to list instead
   // of 25). The event loop still gets a turn every few milliseconds (progress, Ctrl-C).
   let sliceStart = performance.now();
 
-  const visit = async (directoryPath: Buffer, relativeDirectory: string): Promise<void> => {
+  const enter = async (path: string | Buffer, relativePath: string, realKey: string): Promise<DirectoryFrame> => {
     let entries;
     try {
-      entries = await readdir(directoryPath, { withFileTypes: true, encoding: 'buffer' });
+      entries = await readdir(path, { withFileTypes: false, encoding: 'buffer' });
     } catch (error) {
-      throw ioErrorFrom(error, relativeDirectory || '.', 'list directory');
+      throw ioErrorFrom(error, relativePath || '.', 'list directory');
     }
-    for (const entry of entries) {
-      const entryName = fileNameOf(entry.name);
-      if (isTemporaryFileName(entryName)) continue;
-      const relativePath = relativeDirectory === '' ? entryName : `${relativeDirectory}/${entryName}`;
-      if (isIgnoredPath(relativePath, options.ignorePaths)) continue;
-      const absolutePath = childPath(directoryPath, entry.name);
-      if (performance.now() - sliceStart >= BLOCKING_SLICE_MS) {
-        await yieldToEventLoop();
-        sliceStart = performance.now();
-      }
-      let entryStats: Stats;
-      try {
-        entryStats = lstatSync(absolutePath);
-      } catch (error) {
-        throw ioErrorFrom(error, relativePath, 'read');
-      }
-      let sourcePath = absolutePath;
-      if (entryStats.isSymbolicLink()) {
-        const refused = new InputError('SYMLINK_REFUSED', `${relativePath} is a symbolic link; pass --allow-symlinks to hash its target under its name`, { path: relativePath });
-        if (!options.allowSymlinks && hubBlobs === undefined) throw refused;
-        try {
-          sourcePath = await realpath(absolutePath, { encoding: 'buffer' });
-          entryStats = await stat(sourcePath);
-        } catch (error) {
-          throw ioErrorFrom(error, relativePath, 'follow symbolic link');
-        }
-        // A hub snapshot's file is a link into its own repository's blobs/: that is the file.
-        const inHubBlobs = hubBlobsBytes !== undefined && sourcePath.subarray(0, hubBlobsBytes.length).equals(hubBlobsBytes);
-        if (!inHubBlobs) {
-          if (!options.allowSymlinks) throw refused;
-          if (options.allowExternalSymlinks !== true && !isInside(rootBytes, sourcePath)) {
-            throw new InputError('SYMLINK_ESCAPES_ARTIFACT', `${relativePath} links outside the artifact${hubBlobs === undefined ? '' : ' and outside its Hugging Face repository\'s blobs/'}; pass --allow-external-symlinks to follow it`, { path: relativePath });
-          }
-        }
-      }
-      if (entryStats.isDirectory()) {
-        const real = (sourcePath === absolutePath ? await realpath(absolutePath, { encoding: 'buffer' }) : sourcePath).toString('latin1');
-        if (visitedDirectories.has(real)) {
-          throw new InputError('SYMLINK_CYCLE', `${relativePath} leads back to a directory already walked (symbolic link cycle)`, { path: relativePath });
-        }
-        visitedDirectories.add(real);
-        await visit(sourcePath, relativePath);
-        visitedDirectories.delete(real);
-      } else if (entryStats.isFile()) {
-        files.push({ name: relativePath, sourcePath, size: entryStats.size, mtimeMs: entryStats.mtimeMs });
-      } else {
-        throw new InputError('UNSUPPORTED_FILE_TYPE', `${relativePath} is ${describeSpecialFile(entryStats) ?? 'not a regular file'}; only regular files can be signed`, { path: relativePath });
-      }
-    }
+    visitedDirectories.add(realKey);
+    const named = entries.map((bytes) => ({ bytes, name: fileNameOf(bytes) })).sort((a, b) => compareCodePoints(a.name, b.name));
+    return { path, relativePath, realKey, entries: named, next: 0 };
   };
 
-  await visit(rootBytes, '');
-  files.sort((a, b) => compareResourcePaths(a.name, b.name));
-  return { kind: 'directory', name, files };
+  const rootPath = Buffer.from(rootReal, 'utf8').equals(rootBytes) ? rootReal : rootBytes;
+  const stack: DirectoryFrame[] = [await enter(rootPath, '', rootBytes.toString('latin1'))];
+  while (stack.length > 0) {
+    const frame = stack[stack.length - 1] as DirectoryFrame;
+    const entry = frame.entries[frame.next++];
+    if (entry === undefined) {
+      stack.pop();
+      visitedDirectories.delete(frame.realKey);
+      continue;
+    }
+    const entryName = entry.name;
+    if (isTemporaryFileName(entryName)) continue;
+    const relativePath = frame.relativePath === '' ? entryName : `${frame.relativePath}/${entryName}`;
+    if (isIgnoredPath(relativePath, options.ignorePaths)) continue;
+    const absolutePath = typeof frame.path === 'string' && !ESCAPED_BYTE.test(entryName) ? `${frame.path}${sep}${entryName}` : childPath(typeof frame.path === 'string' ? Buffer.from(frame.path, 'utf8') : frame.path, entry.bytes);
+    if (performance.now() - sliceStart >= BLOCKING_SLICE_MS) {
+      await yieldToEventLoop();
+      sliceStart = performance.now();
+    }
+    let entryStats: Stats;
+    try {
+      entryStats = lstatSync(absolutePath);
+    } catch (error) {
+      throw ioErrorFrom(error, relativePath, 'read');
+    }
+    let sourcePath: string | Buffer = absolutePath;
+    if (entryStats.isSymbolicLink()) {
+      const refused = new InputError('SYMLINK_REFUSED', `${relativePath} is a symbolic link; pass --allow-symlinks to hash its target under its name`, { path: relativePath });
+      if (!options.allowSymlinks && hubBlobs === undefined) throw refused;
+      let target: Buffer;
+      try {
+        target = await realpath(absolutePath, { encoding: 'buffer' });
+        entryStats = await stat(target);
+      } catch (error) {
+        throw ioErrorFrom(error, relativePath, 'follow symbolic link');
+      }
+      sourcePath = target;
+      // A hub snapshot's file is a link into its own repository's blobs/: that is the file.
+      const inHubBlobs = hubBlobsBytes !== undefined && target.subarray(0, hubBlobsBytes.length).equals(hubBlobsBytes);
+      if (!inHubBlobs) {
+        if (!options.allowSymlinks) throw refused;
+        if (options.allowExternalSymlinks !== true && !isInside(rootBytes, target)) {
+          throw new InputError('SYMLINK_ESCAPES_ARTIFACT', `${relativePath} links outside the artifact${hubBlobs === undefined ? '' : ' and outside its Hugging Face repository\'s blobs/'}; pass --allow-external-symlinks to follow it`, { path: relativePath });
+        }
+      }
+    }
+    if (entryStats.isDirectory()) {
+      const real = typeof sourcePath === 'string' || sourcePath === absolutePath ? await realpath(absolutePath, { encoding: 'buffer' }) : sourcePath;
+      const realKey = real.toString('latin1');
+      if (visitedDirectories.has(realKey)) {
+        throw new InputError('SYMLINK_CYCLE', `${relativePath} leads back to a directory already walked (symbolic link cycle)`, { path: relativePath });
+      }
+      stack.push(await enter(sourcePath, relativePath, realKey));
+    } else if (entryStats.isFile()) {
+      yield { name: relativePath, sourcePath, size: entryStats.size, mtimeMs: entryStats.mtimeMs };
+    } else {
+      throw new InputError('UNSUPPORTED_FILE_TYPE', `${relativePath} is ${describeSpecialFile(entryStats) ?? 'not a regular file'}; only regular files can be signed`, { path: relativePath });
+    }
+  }
 }

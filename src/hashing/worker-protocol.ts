@@ -1,7 +1,8 @@
 import { inspect } from 'node:util';
 import { AiprovError, isAiprovError, InputError, InternalError, IOError, PolicyError, VerificationError, type ErrorCategory, type ErrorCodeOf } from '../errors.js';
-import type { HashJob } from './hash-jobs.js';
+import type { HashJob, HashProgress, StreamTotals } from './hash-jobs.js';
 import type { HashType } from './hash-type.js';
+import type { WalkOptions } from './walk.js';
 
 /**
  * The messages between the pool (main thread) and its hashing workers. Everything crosses the
@@ -40,6 +41,31 @@ export type WorkerMessage =
       readonly digests: Uint8Array;
       readonly digestLength: number;
     }
+  | { readonly type: 'failed'; readonly error: TransferredError };
+
+/** `workerData` of the listing worker (`listing-worker.ts`). */
+export interface ListingWorkerConfig {
+  readonly artifactPath: string;
+  readonly walkOptions: WalkOptions;
+  readonly hashType: HashType;
+  readonly shardSize: number | undefined;
+  /** Whether to send progress (only when someone shows it). */
+  readonly progress: boolean;
+}
+
+/** Listing worker -> main thread: resources in OMS order, in batches. */
+export type ListingWorkerMessage =
+  | {
+      readonly type: 'resources';
+      readonly files: readonly string[];
+      readonly starts: readonly number[];
+      readonly ends: readonly number[];
+      /** The digests back to back, `digestLength` bytes each, in `files` order. */
+      readonly digests: Uint8Array;
+      readonly digestLength: number;
+    }
+  | { readonly type: 'progress'; readonly progress: HashProgress & StreamTotals }
+  | { readonly type: 'done' }
   | { readonly type: 'failed'; readonly error: TransferredError };
 
 /** An error as plain data: what survives a structured clone and lets the main thread re-create it. */

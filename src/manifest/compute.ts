@@ -1,11 +1,13 @@
+import { createHash } from 'node:crypto';
 import { lstat, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { InputError, ioErrorFrom } from '../errors.js';
-import { DEFAULT_SHARD_SIZE, planHashJobs, type HashJob, type HashProgress } from '../hashing/hash-jobs.js';
-import { hashJobsToTable, type DigestTable } from '../hashing/pool.js';
+import { hashArtifactStream, type HashedResource } from '../hashing/artifact-hashing.js';
+import type { KnownDigests } from '../hashing/known-digests.js';
+import { DEFAULT_SHARD_SIZE, type HashProgress, type StreamTotals } from '../hashing/hash-jobs.js';
 import type { HashType } from '../hashing/hash-type.js';
-import { DEFAULT_IGNORED_PATHS, walkArtifact, type ArtifactListing } from '../hashing/walk.js';
-import { compareResources, resourceAlgorithm, type Manifest, type Resource, type Serialization, type SerializationMethod } from './manifest.js';
+import { DEFAULT_IGNORED_PATHS } from '../hashing/walk.js';
+import { resourceAlgorithm, type Manifest, type Resource, type Serialization, type SerializationMethod } from './manifest.js';
 
 export interface ManifestOptions {
   readonly method?: SerializationMethod;
@@ -15,14 +17,18 @@ export interface ManifestOptions {
   readonly ignorePaths?: readonly string[];
   readonly allowSymlinks?: boolean;
   readonly allowExternalSymlinks?: boolean;
-  readonly onProgress?: (progress: HashProgress & { readonly totalBytes: number; readonly totalFiles: number }) => void;
+  /**
+   * Totals are of the files listed so far: a large artifact is hashed while it is still being
+   * listed (`listingComplete` false until the walk ends).
+   */
+  readonly onProgress?: (progress: HashProgress & StreamTotals) => void;
   readonly signal?: AbortSignal;
   /**
-   * Stands between the planned jobs and the hashing pool: gets every job and a function that
-   * hashes some of them, returns every job's digest (job order). `sign --incremental` reuses the
-   * digests of unchanged files through it (`sign/digest-cache/`); verification never passes one.
+   * Digests known without reading the files (`sign --incremental`, `sign/digest-cache/`): opened
+   * with the resolved serialization before the walk, closed after the last digest. Verification
+   * never passes one.
    */
-  readonly hashJobsWith?: (jobs: readonly HashJob[], serialization: Serialization, hash: (some: readonly HashJob[]) => Promise<DigestTable>) => Promise<DigestTable>;
+  readonly knownDigests?: (serialization: Serialization) => Promise<KnownDigests & { close(): Promise<void> }>;
 }
 
 /** Normalises a user-given ignore path to the POSIX relative form recorded in the manifest. */
@@ -88,46 +94,62 @@ export function resolveSerialization(options: ManifestOptions, extraIgnores: rea
   };
 }
 
-export interface ComputeOptions extends Pick<ManifestOptions, 'allowExternalSymlinks' | 'onProgress' | 'signal' | 'hashJobsWith'> {
+export interface ComputeOptions extends Pick<ManifestOptions, 'allowExternalSymlinks' | 'onProgress' | 'signal' | 'knownDigests'> {
   /** Decides which listed files are hashed (the verifier skips unsigned ones when asked to). */
   readonly selectFiles?: (name: string) => boolean;
 }
 
 /** Walks and hashes an artifact into a manifest with the given serialization. */
 export async function computeManifestWith(artifactPath: string, serialization: Serialization, options: ComputeOptions = {}): Promise<Manifest> {
-  const walked = await walkArtifact(artifactPath, {
+  const algorithm = resourceAlgorithm(serialization);
+  const resources: Resource[] = [];
+  const name = await hashArtifact(artifactPath, serialization, options, ({ file, start, end, digest }) => {
+    resources.push({ name: serialization.method === 'shards' ? `${file}:${String(start)}:${String(end)}` : file, algorithm, digest: digest.toString('hex') });
+  });
+  return { name, serialization, resources };
+}
+
+export interface RootDigestResult {
+  /** The artifact's name (the statement subject name). */
+  readonly name: string;
+  /** Hex sha256 over the resource digests in OMS order (see `computeRootDigest`). */
+  readonly rootDigest: string;
+  readonly resourceCount: number;
+}
+
+/**
+ * The root digest alone, folded as the digests come: nothing is kept per file, so memory stays
+ * the same for a million files as for ten (`aiprov digest` without `--json`).
+ */
+export async function computeRootDigestWith(artifactPath: string, serialization: Serialization, options: ComputeOptions = {}): Promise<RootDigestResult> {
+  const root = createHash('sha256');
+  let resourceCount = 0;
+  const name = await hashArtifact(artifactPath, serialization, options, ({ digest }) => {
+    root.update(digest);
+    resourceCount++;
+  });
+  return { name, rootDigest: root.digest('hex'), resourceCount };
+}
+
+/** Walks and hashes the artifact, reporting each resource's digest in OMS order; returns its name. */
+async function hashArtifact(artifactPath: string, serialization: Serialization, options: ComputeOptions, onResource: (resource: HashedResource) => void): Promise<string> {
+  const walkOptions = {
     ignorePaths: serialization.ignorePaths,
     allowSymlinks: serialization.allowSymlinks,
     ...(options.allowExternalSymlinks === undefined ? {} : { allowExternalSymlinks: options.allowExternalSymlinks }),
-  });
-  const { selectFiles } = options;
-  const listing = selectFiles === undefined ? walked : { ...walked, files: walked.files.filter((file) => selectFiles(file.name)) };
-  return hashListing(listing, serialization, options);
-}
-
-async function hashListing(listing: ArtifactListing, serialization: Serialization, options: Pick<ManifestOptions, 'onProgress' | 'signal' | 'hashJobsWith'>): Promise<Manifest> {
-  const jobs = planHashJobs(listing.files, serialization.method === 'shards' ? serialization.shardSize : undefined);
-  const onProgress = options.onProgress;
-  // One table for all digests: 100,000 separate digest Buffers cost ~45 MiB.
-  const hash = (some: readonly HashJob[]): Promise<DigestTable> => {
-    // The totals of the jobs actually hashed, so a progress bar ends full when some are reused.
-    const totalBytes = some.reduce((sum, job) => sum + (job.end - job.start), 0);
-    const totalFiles = some === jobs ? listing.files.length : new Set(some.map((job) => job.file)).size;
-    return hashJobsToTable(some, {
-      hashType: serialization.hashType,
-      ...(onProgress === undefined ? {} : { onProgress: (progress: HashProgress) => { onProgress({ ...progress, totalBytes, totalFiles }); } }),
-      ...(options.signal === undefined ? {} : { signal: options.signal }),
-    });
   };
-  const digests = options.hashJobsWith === undefined ? await hash(jobs) : await options.hashJobsWith(jobs, serialization, hash);
-  const algorithm = resourceAlgorithm(serialization);
-  const resources: Resource[] = jobs.map((job, index) => ({
-    name: serialization.method === 'shards' ? `${job.file.name}:${String(job.start)}:${String(job.end)}` : job.file.name,
-    algorithm,
-    digest: digests.hex(index),
-  }));
-  resources.sort(compareResources(serialization.method));
-  return { name: listing.name, serialization, resources };
+  const knownDigests = await options.knownDigests?.(serialization);
+  const name = await hashArtifactStream(artifactPath, walkOptions, {
+    hashType: serialization.hashType,
+    shardSize: serialization.method === 'shards' ? serialization.shardSize : undefined,
+    onResource,
+    ...(options.selectFiles === undefined ? {} : { selectFiles: options.selectFiles }),
+    ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+    ...(knownDigests === undefined ? {} : { knownDigests }),
+  });
+  await knownDigests?.close();
+  return name;
 }
 
 /**
@@ -136,6 +158,15 @@ async function hashListing(listing: ArtifactListing, serialization: Serializatio
  * relative to the artifact, left out whether or not they exist (a signature not yet written).
  */
 export async function computeManifest(artifactPath: string, options: ManifestOptions = {}, extraIgnores: readonly string[] = []): Promise<Manifest> {
+  return computeManifestWith(artifactPath, await serializationFor(artifactPath, options, extraIgnores), options);
+}
+
+/** `computeManifest`'s root digest alone, in memory that does not grow with the artifact. */
+export async function computeRootDigestOf(artifactPath: string, options: ManifestOptions = {}, extraIgnores: readonly string[] = []): Promise<RootDigestResult> {
+  return computeRootDigestWith(artifactPath, await serializationFor(artifactPath, options, extraIgnores), options);
+}
+
+async function serializationFor(artifactPath: string, options: ManifestOptions, extraIgnores: readonly string[]): Promise<Serialization> {
   const ignorePaths = await resolveIgnorePaths(artifactPath, options.ignorePaths ?? []);
-  return computeManifestWith(artifactPath, resolveSerialization({ ...options, ignorePaths }, extraIgnores), options);
+  return resolveSerialization({ ...options, ignorePaths }, extraIgnores);
 }

@@ -1,21 +1,19 @@
 import { dirname, resolve } from 'node:path';
 import { InputError, isAiprovError } from '../errors.js';
-import { resolveArtifactPath, type HubEnvironment } from '../hashing/hub-cache.js';
-import { computeManifest, type ManifestOptions } from '../manifest/compute.js';
+import { resolveArtifactPath } from '../hashing/hub-cache.js';
 import { computeRootDigest, type Manifest } from '../manifest/manifest.js';
 import { buildOmsStatement } from '../statement/oms.js';
 import { IN_TOTO_PAYLOAD_TYPE } from '../statement/statement.js';
 import { readBounded } from '../input/read-bounded.js';
 import { MAX_BUNDLE_BYTES, parseBundle, type BundleJson } from '../format/bundle.js';
-import { artifactFiles, artifactMetadataIgnores, pathInsideArtifact, type ArtifactFiles, type ArtifactKind } from '../format/artifact-kind.js';
+import { artifactFiles, pathInsideArtifact, type ArtifactFiles } from '../format/artifact-kind.js';
 import { entryExists, removeStaleTemporaryFiles, writeFileAtomic } from '../format/atomic-write.js';
+import { manifestToSign, type ArtifactManifestOptions } from './artifact-manifest.js';
 import { IncrementalHashing, type DigestCacheOptions, type IncrementalOutcome } from './digest-cache/incremental.js';
 import { signDssePayload, type SigningMethod } from './signer.js';
 
-export interface SignArtifactOptions extends ManifestOptions {
+export interface SignArtifactOptions extends ArtifactManifestOptions {
   readonly signingMethod: SigningMethod;
-  /** Names the default signature file (`<kind>.sig`); default model. */
-  readonly kind?: ArtifactKind;
   /** Where to write the bundle; defaults to the kind's signature file (see `artifactFiles`). */
   readonly signaturePath?: string;
   /**
@@ -23,8 +21,6 @@ export interface SignArtifactOptions extends ManifestOptions {
    * folder is named after its commit, not after the model.
    */
   readonly name?: string;
-  /** Where `hf://` references are looked up (HF_HUB_CACHE, HF_HOME, HOME); nothing is downloaded. */
-  readonly hubEnvironment?: HubEnvironment;
   /**
    * Reuse the digests of files unchanged since they were last hashed here (`sign --incremental`):
    * the cache directory, e.g. `digestCacheDirectory(env)`. See README, "Incremental signing".
@@ -41,17 +37,6 @@ export interface SignArtifactResult {
   readonly incremental?: IncrementalOutcome;
 }
 
-/**
- * The manifest `sign` would sign, without signing: the same ignore paths (every signature and
- * attestations file of the artifact left out), so `aiprov digest --kind K` prints the root of
- * the signature `aiprov sign --kind K` writes.
- */
-export async function manifestToSign(artifactReference: string, options: Omit<SignArtifactOptions, 'signingMethod'>): Promise<Manifest> {
-  const artifactPath = await resolveArtifactPath(artifactReference, options.hubEnvironment);
-  const signaturePath = options.signaturePath === undefined ? undefined : resolve(options.signaturePath);
-  return computeManifest(artifactPath, options, await artifactMetadataIgnores(artifactPath, options.kind ?? 'model', signaturePath));
-}
-
 /** hash → manifest → statement → sign → write. */
 export async function signArtifact(artifactReference: string, options: SignArtifactOptions): Promise<SignArtifactResult> {
   const artifactPath = await resolveArtifactPath(artifactReference, options.hubEnvironment);
@@ -62,7 +47,7 @@ export async function signArtifact(artifactReference: string, options: SignArtif
   await removeStaleTemporaryFiles(dirname(signaturePath));
   if (options.name?.trim() === '') throw new InputError('USAGE', 'the subject name (--name) must not be empty');
   const incremental = options.digestCache === undefined ? undefined : new IncrementalHashing(options.digestCache, artifactPath);
-  const computed = await manifestToSign(artifactPath, { ...options, signaturePath, ...(incremental === undefined ? {} : { hashJobsWith: incremental.hashJobsWith }) });
+  const computed = await manifestToSign(artifactPath, { ...options, signaturePath, ...(incremental === undefined ? {} : { knownDigests: incremental.open }) });
   const manifest = options.name === undefined ? computed : { ...computed, name: options.name };
   if (manifest.resources.length === 0) {
     // OMS v1.0 §6.1: a model is at least one file; a signature over nothing vouches for nothing

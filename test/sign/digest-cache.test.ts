@@ -176,7 +176,7 @@ describe('incremental hashing hook', () => {
   /** The manifest computed through the hook, and what it reused. */
   async function incremental(model: string, directory: string, options: ManifestOptions = {}): Promise<{ manifest: Awaited<ReturnType<typeof computeManifest>>; outcome: IncrementalOutcome }> {
     const hashing = new IncrementalHashing({ directory }, model);
-    const manifest = await computeManifest(model, { ...options, hashJobsWith: hashing.hashJobsWith });
+    const manifest = await computeManifest(model, { ...options, knownDigests: hashing.open });
     return { manifest, outcome: hashing.outcome() };
   }
 

@@ -46,14 +46,16 @@ export function registerSignCommands(program: Command, context: CliContext, _set
     .option('--json', 'print the manifest as JSON')
     .option('-q, --quiet', 'no progress output')
     .action(async (path: string, flags: DigestFlags) => {
-      const { manifestToSign } = await import('../../sign/sign-artifact.js');
-      const { computeRootDigest } = await import('../../manifest/manifest.js');
-      const manifest = await withProgress(context, flags, 'Hashing', (hooks) => manifestToSign(path, { ...manifestOptionsFrom(flags), ...hooks, kind: flags.kind, hubEnvironment: context.env }));
-      const rootDigest = computeRootDigest(manifest.resources);
+      const { manifestToSign, rootDigestToSign } = await import('../../sign/artifact-manifest.js');
+      const options = { ...manifestOptionsFrom(flags), kind: flags.kind, hubEnvironment: context.env };
       if (flags.json === true) {
+        const { computeRootDigest } = await import('../../manifest/manifest.js');
+        const manifest = await withProgress(context, flags, 'Hashing', (hooks) => manifestToSign(path, { ...options, ...hooks }));
         const { digestJson } = await import('../../report/json.js');
-        write(JSON.stringify(digestJson(manifest, rootDigest), null, 2));
+        write(JSON.stringify(digestJson(manifest, computeRootDigest(manifest.resources)), null, 2));
       } else {
+        // Only the root is printed: nothing is kept per file (a million files in bounded memory).
+        const { rootDigest } = await withProgress(context, flags, 'Hashing', (hooks) => rootDigestToSign(path, { ...options, ...hooks }));
         write(`sha256:${rootDigest}`);
       }
     });

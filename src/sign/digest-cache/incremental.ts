@@ -10,13 +10,12 @@
  */
 import { statSync, type BigIntStats } from 'node:fs';
 import { realpath } from 'node:fs/promises';
-import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { ioErrorFrom } from '../../errors.js';
 import type { Finding } from '../../findings.js';
 import type { HashJob } from '../../hashing/hash-jobs.js';
-import { DigestTable } from '../../hashing/pool.js';
+import type { KnownDigests } from '../../hashing/known-digests.js';
 import { fileNameOf, type ArtifactFile } from '../../hashing/walk.js';
-import type { ComputeOptions } from '../../manifest/compute.js';
+import type { Serialization } from '../../manifest/manifest.js';
 import { decodeDigestCache, encodeDigestCache, type CacheEntry, type CacheScope } from './format.js';
 import { cacheFilePath, evictCacheFiles, prepareCacheDirectory, readCacheFile, touchCacheFile, writeCacheFile } from './store.js';
 
@@ -28,8 +27,6 @@ import { cacheFilePath, evictCacheFiles, prepareCacheDirectory, readCacheFile, t
  * covers FAT's 2-second modification times and the coarse stamps of some network file systems.
  */
 const RACY_MARGIN_NS = 2_000_000_000n;
-/** Longest stretch of blocking stat calls before the event loop gets a turn (as in walk.ts). */
-const BLOCKING_SLICE_MS = 8;
 
 export interface DigestCacheOptions {
   /** The directory of cache files (the CLI: `$XDG_CACHE_HOME/aiprov/digests`); created 0700. */
@@ -45,41 +42,53 @@ export interface IncrementalOutcome {
   readonly findings: readonly Finding[];
 }
 
-/** One file's consecutive jobs (one, or one per shard) and its key before hashing. */
-interface FileJobs {
-  readonly file: ArtifactFile;
-  readonly first: number;
-  readonly count: number;
-  /** Undefined when the file cannot be stat'ed as a regular file (hashing reports why). */
-  readonly key: string | undefined;
-  /** Modified within the safety margin: never stored, whatever its key. */
-  readonly racy: boolean;
-  /** The cached entry, when its key is the file's key now: the file is not read. */
-  readonly reuse: CacheEntry | undefined;
+type CacheWarning = 'DIGEST_CACHE_IGNORED' | 'DIGEST_CACHE_UNAVAILABLE' | 'DIGEST_CACHE_NOT_SAVED';
+
+/** What one run counts and warns about. */
+interface Tally {
+  reused: number;
+  hashed: number;
+  warn(code: CacheWarning, subject: string, reason: string): void;
 }
 
-/** The digest cache of one `signArtifact` call: pass `hashJobsWith` to the manifest computation. */
+/** The digest cache of one `signArtifact` call: pass `open` to the manifest computation as `knownDigests`. */
 export class IncrementalHashing {
-  private reused = 0;
-  private hashed = 0;
+  private readonly tally: Tally;
   private readonly findings: Finding[] = [];
 
   constructor(
     private readonly options: DigestCacheOptions,
     private readonly artifactPath: string,
-  ) {}
-
-  outcome(): IncrementalOutcome {
-    return { reusedResources: this.reused, hashedResources: this.hashed, findings: this.findings };
+  ) {
+    const findings = this.findings;
+    this.tally = {
+      reused: 0,
+      hashed: 0,
+      warn(code, subject, reason) {
+        findings.push({ code, severity: 'warning', fields: { subject, value: reason } });
+      },
+    };
   }
 
-  readonly hashJobsWith: NonNullable<ComputeOptions['hashJobsWith']> = async (jobs, serialization, hash) => {
+  outcome(): IncrementalOutcome {
+    return { reusedResources: this.tally.reused, hashedResources: this.tally.hashed, findings: this.findings };
+  }
+
+  /** Loads this artifact's cache for the serialization (or warns and knows nothing). */
+  readonly open = async (serialization: Serialization): Promise<KnownDigests & { close(): Promise<void> }> => {
     const { directory } = this.options;
+    const tally = this.tally;
     const unusable = await prepareCacheDirectory(directory);
     if (unusable !== undefined) {
-      this.warn('DIGEST_CACHE_UNAVAILABLE', directory, unusable);
-      this.hashed = jobs.length;
-      return hash(jobs);
+      tally.warn('DIGEST_CACHE_UNAVAILABLE', directory, unusable);
+      return {
+        lookup: (_file, jobs) => {
+          tally.hashed += jobs.length;
+          return undefined;
+        },
+        hashed: () => undefined,
+        close: () => Promise.resolve(),
+      };
     }
     let rootReal: Buffer;
     try {
@@ -89,102 +98,95 @@ export class IncrementalHashing {
     }
     const scope: CacheScope = { root: fileNameOf(rootReal), serialization };
     const path = cacheFilePath(directory, scope);
-    const loaded = await this.load(path, scope);
+    const loaded = await loadCache(path, scope, tally);
     // Taken before the first stat: anything modified after it is too fresh to store.
     const racyAfterNs = BigInt(Date.now()) * 1_000_000n - RACY_MARGIN_NS;
-    const files = await groupAndStat(jobs, loaded ?? new Map(), racyAfterNs);
-    const toHash = files.filter((group) => group.reuse === undefined);
-    const some = toHash.length === files.length ? jobs : toHash.flatMap((group) => jobs.slice(group.first, group.first + group.count));
-    const hashedDigests = await hash(some);
-
-    const digests = some === jobs ? hashedDigests : new DigestTable(jobs.length);
-    const entries = new Map<string, CacheEntry>();
-    let position = 0;
-    let stored = 0;
-    let sliceStart = performance.now();
-    for (const group of files) {
-      if (group.reuse !== undefined) {
-        group.reuse.digests.forEach((hex, offset) => {
-          digests.set(group.first + offset, Buffer.from(hex, 'hex'));
-        });
-        entries.set(group.file.name, group.reuse);
-        this.reused += group.count;
-        continue;
-      }
-      const hex: string[] = [];
-      for (let offset = 0; offset < group.count; offset++) {
-        hex.push(hashedDigests.hex(position + offset));
-        if (digests !== hashedDigests) digests.set(group.first + offset, hashedDigests.get(position + offset));
-      }
-      position += group.count;
-      this.hashed += group.count;
-      // The key after hashing must be the key before: else the digest may be of neither state.
-      if (group.key !== undefined && !group.racy && keyOf(statKey(group.file)) === group.key) {
-        entries.set(group.file.name, { key: group.key, digests: hex });
-        stored++;
-      }
-      if (performance.now() - sliceStart >= BLOCKING_SLICE_MS) {
-        await yieldToEventLoop();
-        sliceStart = performance.now();
-      }
-    }
-    // Unchanged (every entry reused, none dropped): only mark the file as recently used.
-    if (loaded !== undefined && stored === 0 && entries.size === loaded.size) {
-      await touchCacheFile(path);
-    } else {
-      const notSaved = await writeCacheFile(path, directory, encodeDigestCache(scope, entries));
-      if (notSaved !== undefined) this.warn('DIGEST_CACHE_NOT_SAVED', path, notSaved);
-    }
-    await evictCacheFiles(directory, path);
-    return digests;
+    return new CacheSession(directory, path, scope, loaded, racyAfterNs, tally);
   };
-
-  /** The cache's entries; undefined when there is none or it may not be used (then warned). */
-  private async load(path: string, scope: CacheScope): Promise<Map<string, CacheEntry> | undefined> {
-    const read = await readCacheFile(path);
-    if (read === undefined) return undefined;
-    const decoded = 'problem' in read ? read : decodeDigestCache(read.bytes, scope);
-    if ('problem' in decoded) {
-      this.warn('DIGEST_CACHE_IGNORED', path, decoded.problem);
-      return undefined;
-    }
-    return decoded.entries;
-  }
-
-  private warn(code: 'DIGEST_CACHE_IGNORED' | 'DIGEST_CACHE_UNAVAILABLE' | 'DIGEST_CACHE_NOT_SAVED', subject: string, reason: string): void {
-    this.findings.push({ code, severity: 'warning', fields: { subject, value: reason } });
-  }
 }
 
-/** Splits jobs into their files (a file's jobs are consecutive) and stats each file once. */
-async function groupAndStat(jobs: readonly HashJob[], cache: ReadonlyMap<string, CacheEntry>, racyAfterNs: bigint): Promise<FileJobs[]> {
-  const files: FileJobs[] = [];
-  let sliceStart = performance.now();
-  for (let first = 0; first < jobs.length; ) {
-    const file = (jobs[first] as HashJob).file;
-    let count = 1;
-    while (jobs[first + count]?.file === file) count++;
-    // Direct stat calls, not libuv's thread pool: a hand-off costs ten times the call (walk.ts).
-    const before = statKey(file);
-    const key = keyOf(before);
-    const cached = cache.get(file.name);
+/** A hashed file waiting for the rest of its digests (shards come one by one). */
+interface Pending {
+  readonly key: string;
+  readonly count: number;
+  readonly digests: string[];
+}
+
+/** One run's use of one cache file: lookups during the walk, then the file rewritten. */
+class CacheSession implements KnownDigests {
+  /** What is written back: the current listing's files only, so deleted ones drop out. */
+  private readonly entries = new Map<string, CacheEntry>();
+  private readonly pending = new Map<ArtifactFile, Pending>();
+  private stored = 0;
+
+  constructor(
+    private readonly directory: string,
+    private readonly path: string,
+    private readonly scope: CacheScope,
+    private readonly loaded: ReadonlyMap<string, CacheEntry> | undefined,
+    private readonly racyAfterNs: bigint,
+    private readonly tally: Tally,
+  ) {}
+
+  lookup(file: ArtifactFile, jobs: readonly HashJob[]): readonly Buffer[] | undefined {
+    // An empty file has no shard: nothing to read, nothing to store.
+    if (jobs.length === 0) return [];
+    const stats = statKey(file);
+    const key = keyOf(stats);
+    const cached = this.loaded?.get(file.name);
     // The size the jobs were planned with must be the size the key (and the digests) are of.
-    const reuse = key !== undefined && cached?.key === key && cached.digests.length === count && before?.size === BigInt(file.size) ? cached : undefined;
-    const racy = before === undefined || before.mtimeNs >= racyAfterNs || before.ctimeNs >= racyAfterNs;
-    files.push({ file, first, count, key, racy, reuse });
-    first += count;
-    if (performance.now() - sliceStart >= BLOCKING_SLICE_MS) {
-      await yieldToEventLoop();
-      sliceStart = performance.now();
+    if (key !== undefined && cached?.key === key && cached.digests.length === jobs.length && stats?.size === BigInt(file.size)) {
+      this.entries.set(file.name, cached);
+      this.tally.reused += jobs.length;
+      return cached.digests.map((hex) => Buffer.from(hex, 'hex'));
     }
+    this.tally.hashed += jobs.length;
+    const racy = stats === undefined || stats.mtimeNs >= this.racyAfterNs || stats.ctimeNs >= this.racyAfterNs;
+    if (key !== undefined && !racy) this.pending.set(file, { key, count: jobs.length, digests: [] });
+    return undefined;
   }
-  return files;
+
+  hashed(job: HashJob, digest: Buffer): void {
+    const pending = this.pending.get(job.file);
+    if (pending === undefined) return;
+    pending.digests.push(digest.toString('hex'));
+    if (pending.digests.length < pending.count) return;
+    this.pending.delete(job.file);
+    // The key after hashing must be the key before: else the digest may be of neither state.
+    if (keyOf(statKey(job.file)) !== pending.key) return;
+    this.entries.set(job.file.name, { key: pending.key, digests: pending.digests });
+    this.stored++;
+  }
+
+  async close(): Promise<void> {
+    // Unchanged (every entry reused, none dropped): only mark the file as recently used.
+    if (this.loaded !== undefined && this.stored === 0 && this.entries.size === this.loaded.size) {
+      await touchCacheFile(this.path);
+    } else {
+      const notSaved = await writeCacheFile(this.path, this.directory, encodeDigestCache(this.scope, this.entries));
+      if (notSaved !== undefined) this.tally.warn('DIGEST_CACHE_NOT_SAVED', this.path, notSaved);
+    }
+    await evictCacheFiles(this.directory, this.path);
+  }
 }
 
-/** The file's stat with nanosecond times, followed as the hasher opens it; undefined if unreadable. */
+/** The cache's entries; undefined when there is none or it may not be used (then warned). */
+async function loadCache(path: string, scope: CacheScope, tally: Tally): Promise<Map<string, CacheEntry> | undefined> {
+  const read = await readCacheFile(path);
+  if (read === undefined) return undefined;
+  const decoded = 'problem' in read ? read : decodeDigestCache(read.bytes, scope);
+  if ('problem' in decoded) {
+    tally.warn('DIGEST_CACHE_IGNORED', path, decoded.problem);
+    return undefined;
+  }
+  return decoded.entries;
+}
+
+/** The file's stat with nanosecond times, followed as the hasher opens it; undefined if unusable. */
 function statKey(file: ArtifactFile): BigIntStats | undefined {
   const path = typeof file.sourcePath === 'string' ? file.sourcePath : Buffer.from(file.sourcePath.buffer, file.sourcePath.byteOffset, file.sourcePath.byteLength);
   try {
+    // Direct calls, not libuv's thread pool: a hand-off costs ten times the call (walk.ts).
     const stats = statSync(path, { bigint: true, throwIfNoEntry: false });
     return stats?.isFile() === true ? stats : undefined;
   } catch {
