@@ -1,7 +1,7 @@
 import { lstat, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { InputError, ioErrorFrom } from '../errors.js';
-import { DEFAULT_SHARD_SIZE, planHashJobs, type HashProgress } from '../hashing/hash-jobs.js';
+import { DEFAULT_SHARD_SIZE, planHashJobs, type HashJob, type HashProgress } from '../hashing/hash-jobs.js';
 import { hashJobsToTable } from '../hashing/pool.js';
 import type { HashType } from '../hashing/hash-type.js';
 import { DEFAULT_IGNORED_PATHS, walkArtifact, type ArtifactListing } from '../hashing/walk.js';
@@ -85,6 +85,12 @@ export function resolveSerialization(options: ManifestOptions, extraIgnores: rea
 export interface ComputeOptions extends Pick<ManifestOptions, 'allowExternalSymlinks' | 'onProgress' | 'signal'> {
   /** Decides which listed files are hashed (the verifier skips unsigned ones when asked to). */
   readonly selectFiles?: (name: string) => boolean;
+  /**
+   * Chooses which resources are hashed, given every resource of the listing (its name, a file or
+   * a shard `path:start:end`, and its length in bytes, from the one walk that is hashed): a part of
+   * a partitioned digest hashes only its share, down to single shards of a big file.
+   */
+  readonly selectResources?: (resources: readonly { readonly name: string; readonly size: number }[]) => ReadonlySet<string>;
 }
 
 /** Walks and hashes an artifact into a manifest with the given serialization. */
@@ -99,8 +105,11 @@ export async function computeManifestWith(artifactPath: string, serialization: S
   return hashListing(listing, serialization, options);
 }
 
-async function hashListing(listing: ArtifactListing, serialization: Serialization, options: Pick<ManifestOptions, 'onProgress' | 'signal'>): Promise<Manifest> {
-  const jobs = planHashJobs(listing.files, serialization.method === 'shards' ? serialization.shardSize : undefined);
+async function hashListing(listing: ArtifactListing, serialization: Serialization, options: Pick<ComputeOptions, 'onProgress' | 'signal' | 'selectResources'>): Promise<Manifest> {
+  const planned = planHashJobs(listing.files, serialization.method === 'shards' ? serialization.shardSize : undefined);
+  const nameOf = (job: HashJob): string => (serialization.method === 'shards' ? `${job.file.name}:${String(job.start)}:${String(job.end)}` : job.file.name);
+  const selected = options.selectResources?.(planned.map((job) => ({ name: nameOf(job), size: job.end - job.start })));
+  const jobs = selected === undefined ? planned : planned.filter((job) => selected.has(nameOf(job)));
   const totalBytes = jobs.reduce((sum, job) => sum + (job.end - job.start), 0);
   const onProgress = options.onProgress;
   // One table for all digests: 100,000 separate digest Buffers cost ~45 MiB.
@@ -111,7 +120,7 @@ async function hashListing(listing: ArtifactListing, serialization: Serializatio
   });
   const algorithm = resourceAlgorithm(serialization);
   const resources: Resource[] = jobs.map((job, index) => ({
-    name: serialization.method === 'shards' ? `${job.file.name}:${String(job.start)}:${String(job.end)}` : job.file.name,
+    name: nameOf(job),
     algorithm,
     digest: digests.hex(index),
   }));
