@@ -57,7 +57,7 @@ const MergedManifestJson = z.strictObject({
   name: z.string(),
   rootDigest: sha256Digest,
   serialization: SerializationJson,
-  resources: z.array(SizedResourceJson).min(1),
+  resources: z.array(SizedResourceJson),
 });
 
 const FindingJson = z.strictObject({
