@@ -56,7 +56,7 @@ function differingSetting(manifest: Serialization, sign: Serialization): { manif
   if (manifest.shardSize !== sign.shardSize) return { manifest: `--shard-size ${String(manifest.shardSize)}`, sign: `--shard-size ${String(sign.shardSize)}`, fix: pass };
   if (manifest.allowSymlinks !== sign.allowSymlinks) return { manifest: `allowSymlinks ${String(manifest.allowSymlinks)}`, sign: `allowSymlinks ${String(sign.allowSymlinks)}`, fix: 'pass --allow-symlinks to both digest and sign, or to neither' };
   if (!isDeepStrictEqual(manifest.ignorePaths, sign.ignorePaths)) {
-    return { manifest: `ignore paths ${JSON.stringify(manifest.ignorePaths)}`, sign: `${JSON.stringify(sign.ignorePaths)}`, fix: 'pass the same --kind and --ignore-paths to digest and sign' };
+    return { manifest: `ignore paths ${JSON.stringify(manifest.ignorePaths)}`, sign: JSON.stringify(sign.ignorePaths), fix: 'pass the same --kind and --ignore-paths to digest and sign' };
   }
   return undefined;
 }

@@ -36,12 +36,12 @@ const SerializationJson = z
     ignorePaths: z.array(z.string()),
     shardSize: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
   })
-  .refine((value) => (value.method === 'shards') === (value.shardSize !== undefined), { message: 'has a shardSize exactly when its method is shards', path: ['shardSize'] })
-  .refine((value) => value.ignorePaths.every((path) => isIgnorePath(path)), { message: 'ignore paths must be relative and stay inside the artifact', path: ['ignorePaths'] });
+  .refine((value) => (value.method === 'shards') === (value.shardSize !== undefined), { error: 'has a shardSize exactly when its method is shards', path: ['shardSize'] })
+  .refine((value) => value.ignorePaths.every((path) => isIgnorePath(path)), { error: 'ignore paths must be relative and stay inside the artifact', path: ['ignorePaths'] });
 
 const PartitionJson = z
   .strictObject({ index: z.number().int().min(1), count: z.number().int().min(1).max(MAX_PARTITION_COUNT) })
-  .refine((value) => value.index <= value.count, { message: 'index must be at most count', path: ['index'] });
+  .refine((value) => value.index <= value.count, { error: 'index must be at most count', path: ['index'] });
 
 const SizedResourceJson = z.strictObject({ name: z.string(), algorithm: z.string(), digest: hex, size: count });
 

@@ -77,7 +77,7 @@ describe('listingUnits and summarizeListing', () => {
 
 describe('checkPartition', () => {
   it.each([[0, 3], [4, 3], [1, 0], [1, 10_001], [1.5, 3]])('refuses %s/%s (USAGE)', (index, count) => {
-    expect(() => { checkPartition({ index, count }); }).toThrow(expect.objectContaining({ code: 'USAGE' }) as unknown as Error);
+    expect(() => { checkPartition({ index, count }); }).toThrow(expect.objectContaining({ code: 'USAGE' }));
   });
 
   it('accepts 1/1 and 10000/10000', () => {
