@@ -126,6 +126,25 @@ describe('the schemas', () => {
     expect(verify({ ...result, verified: false })).not.toEqual([]);
     const { verified: _verified, ...withoutVerified } = result;
     expect(verify(withoutVerified)).not.toEqual([]);
+
+    // A part never says verified; a merge says it only when every part passed.
+    const { resourceCount: _count, ...common } = result;
+    const part = { ...common, verified: false, passed: true, partition: { index: 1, count: 2 }, bundleDigest: `sha256:${'c'.repeat(64)}`, resourceCount: 1, checkedResources: [] };
+    const verifyPartition = validatorFor('verify-partition');
+    expect(verifyPartition(part)).toEqual([]);
+    expect(verifyPartition({ ...part, verified: true })).not.toEqual([]);
+    expect(verifyPartition({ ...part, passed: false })).not.toEqual([]);
+    expect(verifyPartition({ ...part, partition: { index: 0, count: 2 } })).not.toEqual([]);
+    const { artifactPath: _path, signaturePath: _signature, passed: _passed, checkedResources: _checked, partition: _partition, ...merged } = part;
+    const mergedResult = { ...merged, verified: true, partition: { count: 1 }, parts: [{ index: 1, passed: true, source: 'r1.json', artifactPath: '/m', checkedResourceCount: 1 }] };
+    const verifyMerge = validatorFor('verify-merge');
+    expect(verifyMerge(mergedResult)).toEqual([]);
+    expect(verifyMerge({ ...mergedResult, parts: [{ ...mergedResult.parts[0], passed: false }] })).not.toEqual([]);
+    const digestPartition = validatorFor('digest-partition');
+    const digestPart = { partition: { index: 1, count: 1 }, name: 'm', serialization: manifest.serialization, listing: { digest: `sha256:${'d'.repeat(64)}`, resourceCount: 1, bytes: 3 }, resources: [{ name: 'a', algorithm: 'sha256', digest: 'e'.repeat(64), size: 3 }] };
+    expect(digestPartition(digestPart)).toEqual([]);
+    expect(digestPartition({ ...digestPart, resources: [{ name: 'a', algorithm: 'sha256', digest: 'e'.repeat(64) }] })).not.toEqual([]);
+    expect(digestPartition({ ...digestPart, rootDigest: `sha256:${'a'.repeat(64)}` })).not.toEqual([]);
   });
 });
 
