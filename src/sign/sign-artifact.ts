@@ -20,6 +20,12 @@ export interface SignArtifactOptions extends ArtifactManifestOptions {
    * folder is named after its commit, not after the model.
    */
   readonly name?: string;
+  /**
+   * Produces the manifest instead of hashing the artifact (`sign --manifest`: a manifest merged
+   * from parts hashed elsewhere, checked against the artifact first). Everything else about
+   * signing, the name, the checks and where the bundle goes, stays as it is.
+   */
+  readonly manifestSource?: (artifactPath: string, signaturePath: string) => Promise<Manifest>;
 }
 
 export interface SignArtifactResult {
@@ -38,7 +44,7 @@ export async function signArtifact(artifactReference: string, options: SignArtif
   // Leftovers of a sign killed before its rename: walks skip them, but they should not pile up.
   await removeStaleTemporaryFiles(dirname(signaturePath));
   if (options.name?.trim() === '') throw new InputError('USAGE', 'the subject name (--name) must not be empty');
-  const computed = await manifestToSign(artifactPath, { ...options, signaturePath });
+  const computed = options.manifestSource === undefined ? await manifestToSign(artifactPath, { ...options, signaturePath }) : await options.manifestSource(artifactPath, signaturePath);
   const manifest = options.name === undefined ? computed : { ...computed, name: options.name };
   if (manifest.resources.length === 0) {
     // OMS v1.0 §6.1: a model is at least one file; a signature over nothing vouches for nothing
