@@ -37,7 +37,11 @@ export type InputFileKind =
   | 'IDENTITY_TOKEN'
   | 'EVIDENCE'
   | 'VSA'
-  | 'ARTIFACT';
+  | 'ARTIFACT'
+  // A part of a partitioned digest or verification (`digest --partition`, `verify --partition`).
+  | 'PART'
+  // A manifest merged from parts, to sign (`sign --manifest`).
+  | 'MANIFEST';
 
 /**
  * Every code, by category: `new InputError('CODE', …)` compiles only with a code of its
@@ -90,6 +94,15 @@ export type InputErrorCode =
   | 'LINEAGE_NOT_VERIFIED'
   | 'LICENSE_INVALID'
   | 'MANIFEST_EMPTY'
+  | 'MANIFEST_INVALID'
+  // sign --manifest: the manifest names the artifact otherwise, or was hashed with other flags.
+  | 'MANIFEST_NAME_MISMATCH'
+  | 'MANIFEST_SERIALIZATION_MISMATCH'
+  // digest --merge: the parts given are not the N parts of one listing (a usage mistake).
+  | 'PART_DUPLICATE'
+  | 'PART_FOREIGN'
+  | 'PART_INVALID'
+  | 'PART_MISSING'
   | 'PASSPHRASE_EMPTY'
   | 'PASSPHRASE_MISMATCH'
   | 'PASSPHRASE_UNAVAILABLE'
@@ -137,6 +150,20 @@ export type VerificationErrorCode =
   | 'DIGEST_MISMATCH'
   | 'KEY_MISMATCH'
   | 'LINEAGE_NOT_VERIFIED'
+  // sign --manifest: the artifact on disk is not what the manifest lists.
+  | 'MANIFEST_FILE_EXTRA'
+  | 'MANIFEST_FILE_MISSING'
+  | 'MANIFEST_SHARDS_MISMATCH'
+  | 'MANIFEST_SIZE_MISMATCH'
+  // digest --merge and verify --merge: the parts do not add up to one whole. verify --merge also
+  // reports a missing, duplicate or foreign part, or a part that failed, as a failed verification.
+  | 'PART_ASSIGNMENT_MISMATCH'
+  | 'PART_DUPLICATE'
+  | 'PART_FAILED'
+  | 'PART_FOREIGN'
+  | 'PART_MISSING'
+  | 'PART_OVERLAP'
+  | 'PARTS_UNION_MISMATCH'
   | 'PUBLIC_KEY_INVALID'
   | 'PUBLIC_KEY_MISMATCH'
   | 'PUBLIC_KEY_NOT_FOUND'

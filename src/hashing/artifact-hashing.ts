@@ -28,6 +28,11 @@ export interface ArtifactHashOptions {
   readonly shardSize: number | undefined;
   /** Decides which listed files are hashed; forces the walk onto this thread. */
   readonly selectFiles?: (name: string) => boolean;
+  /**
+   * Chooses the jobs to hash from all of them (a part of a partitioned digest): the whole
+   * listing is walked before any hashing, on this thread.
+   */
+  readonly selectJobs?: (jobs: readonly HashJob[]) => readonly HashJob[];
   /** Called with each resource, in OMS order. `digest` may be a view: copy it to keep it. */
   readonly onResource: (resource: HashedResource) => void;
   readonly onProgress?: (progress: HashProgress & StreamTotals) => void;
@@ -53,8 +58,20 @@ export async function hashArtifactStream(artifactPath: string, walkOptions: Walk
     await hashKnowingDigests(listing.files, options.knownDigests, options);
     return listing.name;
   }
+  const { selectFiles, selectJobs } = options;
+  if (selectJobs !== undefined) {
+    const all: HashJob[] = [];
+    const listed = new Set<string>();
+    for await (const file of listing.files) {
+      if (selectFiles !== undefined && !selectFiles(file.name)) continue;
+      all.push(...fileJobs(file, options.shardSize));
+    }
+    const chosen = selectJobs(all);
+    for (const job of chosen) listed.add(job.file.name);
+    await hashOnThisThread(chosen, () => listed.size, options);
+    return listing.name;
+  }
   const files = listing.files[Symbol.asyncIterator]();
-  const { selectFiles } = options;
   // The first window of jobs decides where the walk goes on.
   const first: HashJob[] = [];
   let filesListed = 0;
@@ -90,7 +107,7 @@ export async function hashArtifactStream(artifactPath: string, walkOptions: Walk
   return listing.name;
 }
 
-async function hashOnThisThread(jobs: AsyncIterable<HashJob>, filesListed: () => number, options: ArtifactHashOptions): Promise<void> {
+async function hashOnThisThread(jobs: AsyncIterable<HashJob> | Iterable<HashJob>, filesListed: () => number, options: ArtifactHashOptions): Promise<void> {
   // Jobs listed and not yet reported, by index: at most the pool's window of them.
   const listed = new Map<number, HashJob>();
   let index = 0;

@@ -3,8 +3,8 @@ import { lstat, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { InputError, ioErrorFrom } from '../errors.js';
 import { hashArtifactStream, type HashedResource } from '../hashing/artifact-hashing.js';
+import { DEFAULT_SHARD_SIZE, type HashJob, type HashProgress, type StreamTotals } from '../hashing/hash-jobs.js';
 import type { KnownDigests } from '../hashing/known-digests.js';
-import { DEFAULT_SHARD_SIZE, type HashProgress, type StreamTotals } from '../hashing/hash-jobs.js';
 import type { HashType } from '../hashing/hash-type.js';
 import { DEFAULT_IGNORED_PATHS } from '../hashing/walk.js';
 import { resourceAlgorithm, type Manifest, type Resource, type Serialization, type SerializationMethod } from './manifest.js';
@@ -97,6 +97,12 @@ export function resolveSerialization(options: ManifestOptions, extraIgnores: rea
 export interface ComputeOptions extends Pick<ManifestOptions, 'allowExternalSymlinks' | 'onProgress' | 'signal' | 'knownDigests'> {
   /** Decides which listed files are hashed (the verifier skips unsigned ones when asked to). */
   readonly selectFiles?: (name: string) => boolean;
+  /**
+   * Chooses which resources are hashed, given every resource of the listing (its name, a file or
+   * a shard `path:start:end`, and its length in bytes, from the one walk that is hashed): a part of
+   * a partitioned digest hashes only its share, down to single shards of a big file.
+   */
+  readonly selectResources?: (resources: readonly { readonly name: string; readonly size: number }[]) => ReadonlySet<string>;
 }
 
 /** Walks and hashes an artifact into a manifest with the given serialization. */
@@ -138,12 +144,22 @@ async function hashArtifact(artifactPath: string, serialization: Serialization, 
     allowSymlinks: serialization.allowSymlinks,
     ...(options.allowExternalSymlinks === undefined ? {} : { allowExternalSymlinks: options.allowExternalSymlinks }),
   };
+  const { selectResources } = options;
+  const nameOf = (job: HashJob): string => (serialization.method === 'shards' ? `${job.file.name}:${String(job.start)}:${String(job.end)}` : job.file.name);
   const knownDigests = await options.knownDigests?.(serialization);
   const name = await hashArtifactStream(artifactPath, walkOptions, {
     hashType: serialization.hashType,
     shardSize: serialization.method === 'shards' ? serialization.shardSize : undefined,
     onResource,
     ...(options.selectFiles === undefined ? {} : { selectFiles: options.selectFiles }),
+    ...(selectResources === undefined
+      ? {}
+      : {
+          selectJobs: (jobs: readonly HashJob[]) => {
+            const selected = selectResources(jobs.map((job) => ({ name: nameOf(job), size: job.end - job.start })));
+            return jobs.filter((job) => selected.has(nameOf(job)));
+          },
+        }),
     ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
     ...(options.signal === undefined ? {} : { signal: options.signal }),
     ...(knownDigests === undefined ? {} : { knownDigests }),

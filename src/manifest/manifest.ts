@@ -32,6 +32,9 @@ export interface Manifest {
   readonly resources: readonly Resource[];
 }
 
+/** Hex length of a resource digest, by content hash (blake2b is model_signing's 64-byte default). */
+export const DIGEST_HEX_LENGTH: Readonly<Record<HashType, number>> = { sha256: 64, blake2b: 128, blake3: 64 };
+
 /** The `algorithm` field model_signing writes for a resource. */
 export function resourceAlgorithm(serialization: Serialization): string {
   return serialization.method === 'shards' ? `${serialization.hashType}-sharded-${String(serialization.shardSize)}` : serialization.hashType;
@@ -63,7 +66,7 @@ export function resourcePath(name: string, method: SerializationMethod): string 
  * model_signing orders items by path (component-wise) and shards of one file by their numeric
  * start, so "f:8:16" precedes "f:16:23". The root digest depends on this order.
  */
-export function compareResources(method: SerializationMethod): (left: Resource, right: Resource) => number {
+export function compareResources(method: SerializationMethod): (left: Pick<Resource, 'name'>, right: Pick<Resource, 'name'>) => number {
   if (method === 'files') return (left, right) => compareResourcePaths(left.name, right.name);
   return (left, right) => {
     const a = parseShardName(left.name);

@@ -9,15 +9,19 @@
 import type { AiprovError, ErrorCategory } from '../errors.js';
 import type { Finding, FindingFields } from '../findings.js';
 import type { LineageNode, LineageResult } from '../lineage/types.js';
+import type { ManifestPart } from '../manifest/compute-part.js';
 import type { Manifest, Serialization } from '../manifest/manifest.js';
+import type { SizedManifest } from '../manifest/merge-parts.js';
 import type { PolicyCheckResult } from '../policy/resolve.js';
 import type { AttestationResult } from '../sign/attest.js';
 import type { SignArtifactResult } from '../sign/sign-artifact.js';
 import type { VerifyBundleFileResult } from '../use-cases/verify-bundle.js';
+import type { MergedVerification } from '../use-cases/verify-merge.js';
 import type { VerifyVsaResult } from '../use-cases/vsa.js';
 import type { BundleInspection } from '../verify/inspect.js';
 import type { Signer } from '../verify/signer.js';
 import type { VerifyArtifactResult } from '../verify/verify-artifact.js';
+import type { VerifyPartResult } from '../verify/verify-part.js';
 import { findingMessage } from './findings.js';
 import { oneLine } from './text.js';
 
@@ -56,6 +60,16 @@ export function digestJson(manifest: Manifest, rootDigestHex: string): { name: s
   return { name: manifest.name, rootDigest: rootDigest(rootDigestHex), serialization: manifest.serialization, resources: manifest.resources };
 }
 
+/** `digest --partition`: one part's resources, with their sizes, and what it knows of the whole listing. */
+export function digestPartJson(part: ManifestPart): Record<string, unknown> {
+  return { partition: part.partition, name: part.name, serialization: part.serialization, listing: part.listing, resources: part.resources };
+}
+
+/** `digest --merge`: the manifest of `digest --json`, each resource with its size. */
+export function digestMergeJson(manifest: SizedManifest, rootDigestHex: string): Record<string, unknown> {
+  return { name: manifest.name, rootDigest: rootDigest(rootDigestHex), serialization: manifest.serialization, resources: manifest.resources };
+}
+
 export function signJson(result: SignArtifactResult): { signaturePath: string; name: string; rootDigest: string; resourceCount: number; serialization: Serialization; incremental?: { reusedResources: number; hashedResources: number } } {
   const { incremental } = result;
   return {
@@ -85,6 +99,48 @@ export function verifyJson(result: VerifyArtifactResult): Record<string, unknown
     resourceCount: result.resourceCount,
     diff: result.diff,
     findings: result.findings.map(findingJson),
+  };
+}
+
+/**
+ * `verify --partition`: one part. `verified` is always false, as in `inspect`: a part alone
+ * verifies nothing about the artifact; `passed` says whether this part's checks passed.
+ */
+export function verifyPartJson(result: VerifyPartResult): Record<string, unknown> {
+  return {
+    verified: false,
+    passed: result.passed,
+    partition: result.partition,
+    artifactPath: result.artifactPath,
+    signaturePath: result.signaturePath,
+    bundleDigest: rootDigest(result.bundleSha256),
+    name: result.name,
+    predicateType: result.predicateType,
+    rootDigest: rootDigest(result.signedRootDigest),
+    serialization: result.serialization,
+    signer: result.signer,
+    resourceCount: result.resourceCount,
+    checkedResources: result.checked.map((resource) => ({ name: resource.name, digest: resource.digest })),
+    diff: result.diff,
+    findings: result.findings.map(findingJson),
+  };
+}
+
+/** `verify --merge`: the verdict over every part (their findings are already in JSON form). */
+export function verifyMergeJson(result: MergedVerification): Record<string, unknown> {
+  return {
+    verified: result.verified,
+    name: result.name,
+    rootDigest: result.rootDigest,
+    bundleDigest: result.bundleDigest,
+    predicateType: result.predicateType,
+    serialization: result.serialization,
+    signer: result.signer,
+    resourceCount: result.resourceCount,
+    partition: { count: result.partitionCount },
+    parts: result.parts,
+    diff: result.diff,
+    findings: result.findings,
   };
 }
 

@@ -50,7 +50,7 @@ export function renderSigner(signer: Signer): string {
 }
 
 /** A finding's marker shows its weight: ✗ failed, ⊘ denied by policy, ! warning, · note. */
-export function findingMarker(finding: Finding): string {
+export function findingMarker(finding: Pick<Finding, 'severity' | 'category'>): string {
   if (finding.severity === 'warning') return '!';
   if (finding.severity === 'info') return '·';
   return finding.category === 'policy' ? '⊘' : '✗';

@@ -24,8 +24,15 @@ export interface SignArtifactOptions extends ArtifactManifestOptions {
   /**
    * Reuse the digests of files unchanged since they were last hashed here (`sign --incremental`):
    * the cache directory, e.g. `digestCacheDirectory(env)`. See README, "Incremental signing".
+   * Not with `manifestSource`, which hashes nothing.
    */
   readonly digestCache?: DigestCacheOptions;
+  /**
+   * Produces the manifest instead of hashing the artifact (`sign --manifest`: a manifest merged
+   * from parts hashed elsewhere, checked against the artifact first). Everything else about
+   * signing, the name, the checks and where the bundle goes, stays as it is.
+   */
+  readonly manifestSource?: (artifactPath: string, signaturePath: string) => Promise<Manifest>;
 }
 
 export interface SignArtifactResult {
@@ -46,8 +53,9 @@ export async function signArtifact(artifactReference: string, options: SignArtif
   // Leftovers of a sign killed before its rename: walks skip them, but they should not pile up.
   await removeStaleTemporaryFiles(dirname(signaturePath));
   if (options.name?.trim() === '') throw new InputError('USAGE', 'the subject name (--name) must not be empty');
+  if (options.digestCache !== undefined && options.manifestSource !== undefined) throw new InputError('USAGE', 'a digest cache has nothing to do when the manifest is given (manifestSource): nothing is hashed');
   const incremental = options.digestCache === undefined ? undefined : new IncrementalHashing(options.digestCache, artifactPath);
-  const computed = await manifestToSign(artifactPath, { ...options, signaturePath, ...(incremental === undefined ? {} : { knownDigests: incremental.open }) });
+  const computed = options.manifestSource === undefined ? await manifestToSign(artifactPath, { ...options, signaturePath, ...(incremental === undefined ? {} : { knownDigests: incremental.open }) }) : await options.manifestSource(artifactPath, signaturePath);
   const manifest = options.name === undefined ? computed : { ...computed, name: options.name };
   if (manifest.resources.length === 0) {
     // OMS v1.0 §6.1: a model is at least one file; a signature over nothing vouches for nothing

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { InputError, VerificationError } from '../errors.js';
-import { HASH_TYPES, type HashType } from '../hashing/hash-type.js';
+import { HASH_TYPES } from '../hashing/hash-type.js';
 import { DEFAULT_IGNORED_PATHS } from '../hashing/walk.js';
 import { normalizeIgnorePath } from '../manifest/compute.js';
-import { checkResourceNames, compareResources, computeRootDigest, resourceAlgorithm, type Manifest, type Resource, type Serialization } from '../manifest/manifest.js';
+import { checkResourceNames, compareResources, computeRootDigest, DIGEST_HEX_LENGTH, resourceAlgorithm, type Manifest, type Resource, type Serialization } from '../manifest/manifest.js';
 import { issueMessage, ProblemsError } from '../input/problem.js';
 import { IN_TOTO_STATEMENT_V1, type Statement } from './statement.js';
 
@@ -29,9 +29,6 @@ const OmsPredicateSchema = z.strictObject({
   serialization: SerializationSchema,
   resources: z.array(ResourceSchema),
 });
-
-/** Hex length of a resource digest, by content hash (blake2b is model_signing's 64-byte default). */
-const DIGEST_HEX_LENGTH: Readonly<Record<HashType, number>> = { sha256: 64, blake2b: 128, blake3: 64 };
 
 const LegacySubjectSchema = z.strictObject({
   name: z.string(),

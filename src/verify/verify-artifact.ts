@@ -1,4 +1,4 @@
-import { verify as cryptoVerify, type KeyObject, type X509Certificate } from 'node:crypto';
+import { createHash, verify as cryptoVerify, type KeyObject, type X509Certificate } from 'node:crypto';
 import { basename, resolve } from 'node:path';
 import { isAiprovError, InputError, IOError, VerificationError } from '../errors.js';
 import { lstat } from 'node:fs/promises';
@@ -13,7 +13,8 @@ import { readAttestations } from '../format/attestation-file.js';
 import { manifestFromStatement, OMS_LEGACY_DIGESTS_V01, type SignedManifest } from '../statement/oms.js';
 import { parseStatement } from '../statement/parse.js';
 import { IN_TOTO_PAYLOAD_TYPE } from '../statement/statement.js';
-import { BUNDLE_V03_MEDIA_TYPE, peekUnverifiedStatement, readBundleFile, type BundleJson } from '../format/bundle.js';
+import { BUNDLE_V03_MEDIA_TYPE, MAX_BUNDLE_BYTES, parseBundle, peekUnverifiedStatement, type BundleJson } from '../format/bundle.js';
+import { readBounded } from '../input/read-bounded.js';
 import { certificateFromDer } from '../format/certificates.js';
 import { verifyCertificateChain } from './certificate-chain.js';
 import type { Finding } from '../findings.js';
@@ -75,16 +76,61 @@ export interface VerifyArtifactResult {
   readonly bundle: BundleJson;
 }
 
+/** A signature authenticated and its manifest read, before anything is re-hashed. */
+export interface OpenedSignature {
+  readonly artifactPath: string;
+  readonly signaturePath: string;
+  readonly bundle: BundleJson;
+  /** SHA-256 (hex) of the bundle file's bytes; absent when the bundle was given (`options.bundle`). */
+  readonly bundleSha256?: string;
+  readonly signer: Signer;
+  /** Findings so far (legacy encodings); verification appends to them. */
+  readonly findings: Finding[];
+  readonly signed: SignedManifest;
+  /** The files the signature lists. */
+  readonly signedPaths: ReadonlySet<string>;
+  /** How to re-hash: the signed serialization, with every path verification leaves out. */
+  readonly rehash: Serialization;
+  readonly attestationsPath: string;
+}
+
 /**
  * Verifies an artifact against its OMS signature: authenticate the bundle, check the statement,
  * recompute the root, re-hash the artifact with the bundle's own serialization parameters and
  * report every extra, missing and changed file.
  */
 export async function verifyArtifact(artifactReference: string, options: VerifyArtifactOptions): Promise<VerifyArtifactResult> {
+  const opened = await openSignature(artifactReference, options);
+  const { artifactPath, signed, findings } = opened;
+  const actual = await recomputeManifest(artifactPath, opened.rehash, options, options.ignoreUnsignedFiles === true ? opened.signedPaths : undefined, findings);
+  const diff = diffManifests(signed, actual);
+  findings.push(...diffFindings(diff, artifactPath), ...(await attestationsNote(opened.attestationsPath)));
+
+  return {
+    verified: !findings.some((finding) => finding.severity === 'error'),
+    artifactPath: resolve(artifactPath),
+    signaturePath: opened.signaturePath,
+    name: signed.name,
+    predicateType: signed.predicateType,
+    signedRootDigest: signed.rootDigest,
+    serialization: signed.serialization,
+    signer: opened.signer,
+    resourceCount: signed.resources.length,
+    diff,
+    findings,
+    bundle: opened.bundle,
+  };
+}
+
+/**
+ * The steps of verification before the re-hash, shared with `verify --partition`: read and
+ * authenticate the bundle, read the signed manifest out of it, and decide how to re-hash.
+ */
+export async function openSignature(artifactReference: string, options: VerifyArtifactOptions): Promise<OpenedSignature> {
   const artifactPath = await resolveArtifactPath(artifactReference, options.hubEnvironment);
   const files = await artifactFiles(artifactPath, options.kind);
   const signaturePath = options.signaturePath === undefined ? files.signaturePath : resolve(options.signaturePath);
-  const bundle = options.bundle ?? await readSignature(artifactPath, signaturePath, options.signaturePath === undefined && files.isDirectory ? options.kind ?? 'model' : undefined);
+  const { bundle, bytes }: { readonly bundle: BundleJson; readonly bytes?: Buffer } = options.bundle === undefined ? await readSignature(artifactPath, signaturePath, options.signaturePath === undefined && files.isDirectory ? options.kind ?? 'model' : undefined) : { bundle: options.bundle };
   const { payload, signer, findings } = authenticateDsseBundle(bundle, options.trust, options.now ?? new Date());
 
   const signatureInside = pathInsideArtifact(artifactPath, signaturePath);
@@ -102,39 +148,38 @@ export async function verifyArtifact(artifactReference: string, options: VerifyA
     ...(await hubMetadataToIgnore(artifactPath, signedPaths)),
     ...(await resolveIgnorePaths(artifactPath, options.extraIgnorePaths ?? [])),
   ])];
-  const actual = await recomputeManifest(artifactPath, { ...signed.serialization, ignorePaths, allowSymlinks: signed.serialization.allowSymlinks || options.allowSymlinks === true }, options, options.ignoreUnsignedFiles === true ? signedPaths : undefined, findings);
-  const diff = diffManifests(signed, actual);
-
-  // A single-file artifact's one resource is "."; the report names the file instead.
-  const fileFields = (path: string): Finding['fields'] => (path === SINGLE_FILE_RESOURCE_NAME ? { subject: basename(artifactPath) } : {});
-  for (const path of diff.changed) findings.push({ code: 'FILE_CHANGED', severity: 'error', path, fields: fileFields(path) });
-  for (const path of diff.missing) findings.push({ code: 'FILE_MISSING', severity: 'error', path, fields: fileFields(path) });
-  for (const path of diff.extra) findings.push({ code: 'FILE_UNSIGNED', severity: 'error', path, fields: {} });
-  findings.push(...(await attestationsNote(files.attestationsPath)));
-
   return {
-    verified: !findings.some((finding) => finding.severity === 'error'),
-    artifactPath: resolve(artifactPath),
+    artifactPath,
     signaturePath,
-    name: signed.name,
-    predicateType: signed.predicateType,
-    signedRootDigest: signed.rootDigest,
-    serialization: signed.serialization,
-    signer,
-    resourceCount: signed.resources.length,
-    diff,
-    findings,
     bundle,
+    ...(bytes === undefined ? {} : { bundleSha256: createHash('sha256').update(bytes).digest('hex') }),
+    signer,
+    findings,
+    signed,
+    signedPaths,
+    rehash: { ...signed.serialization, ignorePaths, allowSymlinks: signed.serialization.allowSymlinks || options.allowSymlinks === true },
+    attestationsPath: files.attestationsPath,
   };
+}
+
+/** The error findings of a file diff. A single-file artifact's one resource is "."; the report names the file instead. */
+export function diffFindings(diff: ManifestDiff, artifactPath: string): Finding[] {
+  const fileFields = (path: string): Finding['fields'] => (path === SINGLE_FILE_RESOURCE_NAME ? { subject: basename(artifactPath) } : {});
+  return [
+    ...diff.changed.map((path): Finding => ({ code: 'FILE_CHANGED', severity: 'error', path, fields: fileFields(path) })),
+    ...diff.missing.map((path): Finding => ({ code: 'FILE_MISSING', severity: 'error', path, fields: fileFields(path) })),
+    ...diff.extra.map((path): Finding => ({ code: 'FILE_UNSIGNED', severity: 'error', path, fields: {} })),
+  ];
 }
 
 /**
  * Reads the signature. A default `<kind>.sig` that is missing while another kind's signature is
  * there usually means the wrong `--kind`: the error says which one to pass.
  */
-async function readSignature(artifactPath: string, signaturePath: string, defaultKind: ArtifactKind | undefined): Promise<BundleJson> {
+async function readSignature(artifactPath: string, signaturePath: string, defaultKind: ArtifactKind | undefined): Promise<{ readonly bundle: BundleJson; readonly bytes: Buffer }> {
   try {
-    return await readBundleFile(signaturePath);
+    const bytes = await readBounded(signaturePath, { maxBytes: MAX_BUNDLE_BYTES, kind: 'BUNDLE', what: 'signature' });
+    return { bundle: parseBundle(bytes, signaturePath), bytes };
   } catch (error) {
     if (defaultKind === undefined || !isAiprovError(error) || error.code !== 'FILE_NOT_FOUND') throw error;
     for (const kind of ARTIFACT_KINDS) {
@@ -151,7 +196,7 @@ async function readSignature(artifactPath: string, signaturePath: string, defaul
 }
 
 /** Points at the attestations beside the artifact (not verified here: `verify lineage` does). */
-async function attestationsNote(attestationsPath: string): Promise<Finding[]> {
+export async function attestationsNote(attestationsPath: string): Promise<Finding[]> {
   try {
     const stored = await readAttestations(attestationsPath);
     if (stored.length === 0) return [];

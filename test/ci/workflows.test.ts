@@ -71,6 +71,38 @@ describe('the example workflows use the action as action.yml declares it', () =>
   });
 });
 
+describe('examples/github/partitioned-sign.yml', () => {
+  const Step = z.object({ name: z.string().optional(), uses: z.string().optional(), run: z.string().optional(), with: z.record(z.string(), z.unknown()).optional() });
+  const PartitionedWorkflow = z.object({
+    env: z.object({ PARTS: z.number() }),
+    jobs: z.object({
+      digest: z.object({ strategy: z.object({ matrix: z.object({ part: z.array(z.number()) }) }), steps: z.array(Step) }),
+      sign: z.object({ needs: z.string(), permissions: z.record(z.string(), z.string()), steps: z.array(Step) }),
+    }),
+  });
+  const workflow = PartitionedWorkflow.parse(parse(readFileSync(join(GITHUB_EXAMPLES, 'partitioned-sign.yml'), 'utf8')));
+  const runs = (steps: z.infer<typeof Step>[]): string => steps.map((step) => step.run ?? '').join('\n');
+
+  it('the matrix runs parts 1..PARTS, each hashing its part K/PARTS and uploading it as its own artifact', () => {
+    const { digest } = workflow.jobs;
+    expect(digest.strategy.matrix.part).toEqual(Array.from({ length: workflow.env.PARTS }, (_, index) => index + 1));
+    expect(runs(digest.steps)).toContain('aiprov digest "$MODEL" --partition "${{ matrix.part }}/$PARTS" --json > "part-${{ matrix.part }}.json"');
+    expect(digest.steps.find((step) => step.uses?.startsWith('actions/upload-artifact@') === true)?.with).toMatchObject({ name: 'digest-part-${{ matrix.part }}', path: 'part-${{ matrix.part }}.json', 'if-no-files-found': 'error' });
+  });
+
+  it('the final job needs every part, downloads them all, merges them and signs the merged manifest keylessly', () => {
+    const { sign } = workflow.jobs;
+    expect(sign.needs).toBe('digest');
+    expect(sign.permissions).toMatchObject({ 'id-token': 'write' });
+    expect(sign.steps.find((step) => step.uses?.startsWith('actions/download-artifact@') === true)?.with).toMatchObject({ pattern: 'digest-part-*', path: 'parts', 'merge-multiple': true });
+    expect(runs(sign.steps)).toContain('aiprov digest --merge parts/part-*.json --json > merged.json');
+    const signing = sign.steps.find((step) => step.uses?.startsWith('aiprov/aiprov@') === true);
+    expect(signing?.with).toMatchObject({ operation: 'sign', path: '${{ env.MODEL }}' });
+    expect(String(signing?.with?.['args']).split('\n').filter((line) => line !== '')).toEqual(['--manifest', 'merged.json']);
+    expect(signing?.with).not.toHaveProperty('key');
+  });
+});
+
 describe('examples/gitlab/.gitlab-ci.yml', () => {
   const pipeline = z.record(z.string(), z.unknown()).parse(parse(readFileSync(join(REPO_ROOT, 'examples', 'gitlab', '.gitlab-ci.yml'), 'utf8')));
   const Job = z.object({ script: z.array(z.string()), id_tokens: z.record(z.string(), z.object({ aud: z.string() })).optional() });

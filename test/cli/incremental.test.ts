@@ -188,11 +188,13 @@ describe('aiprov sign --incremental', () => {
     expect((await verify('directory')).status).toBe(0);
   });
 
-  it('is refused where no cache can be kept, and is not a verify flag', async () => {
+  it('is refused where no cache can be kept or nothing is hashed (--manifest), and is not a verify flag', async () => {
     for (const env of [{}, { XDG_CACHE_HOME: 'relative/cache' }, { HOME: 'relative-home' }]) {
       expectOneLineError(await runCli(['sign', model('basic'), '--key', key, '--incremental'], { env }), 2, 'INCREMENTAL_UNAVAILABLE');
     }
     expectOneLineError(await runCli(['verify', model('basic'), '--key', pub, '--incremental'], { env: { XDG_CACHE_HOME: cacheHome('basic') } }), 2, 'USAGE');
+    // A given manifest is signed as it is: nothing is hashed, so a cache would silently do nothing.
+    expectOneLineError(await runCli(['sign', model('basic'), '--key', key, '--incremental', '--manifest', join(root, 'merged.json')], { env: { XDG_CACHE_HOME: cacheHome('basic') } }), 2, 'USAGE');
   });
 
   it('two concurrent signers leave a cache the third uses, and a signature that verifies', PER_TEST, async () => {

@@ -18,10 +18,10 @@ import { CONFORMANCE, CONFORMANCE_CASES, verifyBundleArgs, type ConformanceCase 
 
 const SCHEMA_DIR = join(REPO_ROOT, 'schemas');
 const SCHEMA_BASE = 'https://aiprov.dev/schemas/';
-const COMMAND_SCHEMAS = ['digest', 'sign', 'verify', 'verify-lineage', 'verify-vsa', 'inspect', 'verify-bundle', 'attest', 'policy-check'] as const;
+const COMMAND_SCHEMAS = ['digest', 'digest-partition', 'digest-merge', 'sign', 'verify', 'verify-partition', 'verify-merge', 'verify-lineage', 'verify-vsa', 'inspect', 'verify-bundle', 'attest', 'policy-check'] as const;
 type SchemaName = (typeof COMMAND_SCHEMAS)[number];
 /** Commands whose output answers "verified?": their failure form says `verified: false` too. */
-const VERIFYING: ReadonlySet<SchemaName> = new Set(['verify', 'verify-lineage', 'verify-vsa', 'inspect', 'verify-bundle']);
+const VERIFYING: ReadonlySet<SchemaName> = new Set(['verify', 'verify-partition', 'verify-merge', 'verify-lineage', 'verify-vsa', 'inspect', 'verify-bundle']);
 
 const ROOT_DIGEST = /^sha256:[0-9a-f]{64}$/;
 const VECTORS = join(MODEL_SIGNING_VECTORS, 'scripts/tests');
@@ -126,6 +126,25 @@ describe('the schemas', () => {
     expect(verify({ ...result, verified: false })).not.toEqual([]);
     const { verified: _verified, ...withoutVerified } = result;
     expect(verify(withoutVerified)).not.toEqual([]);
+
+    // A part never says verified; a merge says it only when every part passed.
+    const { resourceCount: _count, ...common } = result;
+    const part = { ...common, verified: false, passed: true, partition: { index: 1, count: 2 }, bundleDigest: `sha256:${'c'.repeat(64)}`, resourceCount: 1, checkedResources: [] };
+    const verifyPartition = validatorFor('verify-partition');
+    expect(verifyPartition(part)).toEqual([]);
+    expect(verifyPartition({ ...part, verified: true })).not.toEqual([]);
+    expect(verifyPartition({ ...part, passed: false })).not.toEqual([]);
+    expect(verifyPartition({ ...part, partition: { index: 0, count: 2 } })).not.toEqual([]);
+    const { artifactPath: _path, signaturePath: _signature, passed: _passed, checkedResources: _checked, partition: _partition, ...merged } = part;
+    const mergedResult = { ...merged, verified: true, partition: { count: 1 }, parts: [{ index: 1, passed: true, source: 'r1.json', artifactPath: '/m', checkedResourceCount: 1 }] };
+    const verifyMerge = validatorFor('verify-merge');
+    expect(verifyMerge(mergedResult)).toEqual([]);
+    expect(verifyMerge({ ...mergedResult, parts: [{ ...mergedResult.parts[0], passed: false }] })).not.toEqual([]);
+    const digestPartition = validatorFor('digest-partition');
+    const digestPart = { partition: { index: 1, count: 1 }, name: 'm', serialization: manifest.serialization, listing: { digest: `sha256:${'d'.repeat(64)}`, resourceCount: 1, bytes: 3 }, resources: [{ name: 'a', algorithm: 'sha256', digest: 'e'.repeat(64), size: 3 }] };
+    expect(digestPartition(digestPart)).toEqual([]);
+    expect(digestPartition({ ...digestPart, resources: [{ name: 'a', algorithm: 'sha256', digest: 'e'.repeat(64) }] })).not.toEqual([]);
+    expect(digestPartition({ ...digestPart, rootDigest: `sha256:${'a'.repeat(64)}` })).not.toEqual([]);
   });
 });
 
@@ -264,6 +283,50 @@ roles:
     const { path: other } = await signedCopy('verify-other-key');
     failure('verify', await runCli(['verify', other, '--key', pub('stranger'), '--json']), 1, 'KEY_MISMATCH', 'verification');
     failure('verify', await runCli(['verify', other, '--json']), 2, 'USAGE', 'input');
+  });
+
+  it('digest --partition --json and digest --merge --json: the parts and their merge; a missing part and a bad K/N fail', async () => {
+    const parts = await Promise.all([1, 2].map((index) => runCli(['digest', model, '--partition', `${String(index)}/2`, '--json'])));
+    const files: string[] = [];
+    for (const [index, run] of parts.entries()) {
+      const part = contract('digest-partition', run, 0);
+      expect(part).toMatchObject({ partition: { index: index + 1, count: 2 }, name: 'model', listing: { resourceCount: 4, digest: expect.stringMatching(ROOT_DIGEST) as unknown } });
+      files.push(join(root, `digest-part-${String(index + 1)}.json`));
+      await writeFile(files[index] ?? '', run.stdout);
+    }
+    const merged = contract('digest-merge', await runCli(['digest', '--merge', ...files, '--json']), 0);
+    const whole = contract('digest', await runCli(['digest', model, '--json']), 0);
+    expect(merged['rootDigest']).toBe(whole['rootDigest']);
+    expect((merged['resources'] as { name: string; size: number }[]).map(({ name }) => name)).toEqual((whole['resources'] as { name: string }[]).map(({ name }) => name));
+
+    failure('digest-merge', await runCli(['digest', '--merge', files[0] ?? '', '--json']), 2, 'PART_MISSING', 'input');
+    failure('digest-partition', await runCli(['digest', model, '--partition', '3/2', '--json']), 2, 'USAGE', 'input');
+  });
+
+  it('verify --partition --json and verify --merge --json: passed parts verify; a tampered file fails its part and the merge; a missing part fails', async () => {
+    const { path } = await signedCopy('verify-parts');
+    const runParts = async (prefix: string, status: readonly number[]): Promise<string[]> => {
+      const runs = await Promise.all([1, 2].map((index) => runCli(['verify', path, '--key', pub('ci'), '--partition', `${String(index)}/2`, '--json'])));
+      return Promise.all(runs.map(async (run, index) => {
+        const part = contract('verify-partition', run, status[index] ?? 0);
+        expect(part).toMatchObject({ verified: false, partition: { index: index + 1, count: 2 }, name: 'verify-parts', resourceCount: 4, signer: { kind: 'key' } });
+        const file = join(root, `${prefix}-${String(index + 1)}.json`);
+        await writeFile(file, run.stdout);
+        return file;
+      }));
+    };
+    const good = await runParts('verify-part', [0, 0]);
+    const merged = contract('verify-merge', await runCli(['verify', '--merge', ...good, '--json']), 0);
+    expect(merged).toMatchObject({ verified: true, name: 'verify-parts', resourceCount: 4, partition: { count: 2 }, findings: [] });
+
+    // By bytes: part 1 holds .hidden (30) and config.json (14), part 2 the two weights (18, 17).
+    await writeFile(join(path, 'config.json'), '{"layers": 9}\n');
+    const bad = await runParts('verify-tampered', [1, 0]);
+    const failed = contract('verify-merge', await runCli(['verify', '--merge', ...bad, '--json']), 1);
+    expect(failed).toMatchObject({ verified: false, diff: { changed: ['config.json'] }, parts: [{ index: 1, passed: false }, { index: 2, passed: true }] });
+
+    failure('verify-merge', await runCli(['verify', '--merge', good[1] ?? '', '--json']), 1, 'PART_MISSING', 'verification');
+    failure('verify-partition', await runCli(['verify', path, '--key', pub('stranger'), '--partition', '1/2', '--json']), 1, 'KEY_MISMATCH', 'verification');
   });
 
   it('verify --json: certificate and keyless signers (model_signing vectors)', async () => {

@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { exitStatusFor, EXIT_OK } from '../../errors.js';
+import { exitStatusFor, EXIT_OK, InputError } from '../../errors.js';
 import type { ArtifactKind } from '../../format/artifact-kind.js';
 import type { ArtifactTrustOptions } from '../../use-cases/artifact-trust.js';
 import type { CliContext, SetExitStatus } from '../context.js';
@@ -7,6 +7,8 @@ import { addIdentityOptions, identityPolicyFrom, type IdentityFlags } from '../i
 import { blockNetwork } from '../offline.js';
 import { duration, trustRootChoiceFrom, withProgress } from '../options.js';
 import { addVsaSigningOptions, signingMethodFromFlags, vsaSigningFlags, type VsaSigningFlags } from '../signing.js';
+import type { Partition } from '../../manifest/partition.js';
+import { partitionArgument, refuseGivenOptions, runVerifyMerge, runVerifyPartition } from './partition.js';
 
 interface TrustFlags extends IdentityFlags {
   readonly key?: string;
@@ -27,6 +29,8 @@ interface VerifyFlags extends TrustFlags, VsaSigningFlags {
   readonly allowSymlinks?: boolean;
   readonly allowExternalSymlinks?: boolean;
   readonly offline?: boolean;
+  readonly partition?: Partition;
+  readonly merge?: string[];
   readonly json?: boolean;
   readonly quiet?: boolean;
 }
@@ -67,7 +71,7 @@ export function registerVerifyCommands(program: Command, context: CliContext, se
     program
       .command('verify')
       .description('verify a model, dataset or file against its signature and report every difference; `verify lineage` checks a whole lineage')
-      .argument('<path>', 'artifact directory or file, or hf://org/name[@revision] (hf://datasets/…) in the local Hugging Face cache')
+      .argument('[path]', 'artifact directory or file, or hf://org/name[@revision] (hf://datasets/…) in the local Hugging Face cache')
       .addOption(new Option('--kind <kind>', 'what the artifact is; names the default signature file').choices(['model', 'dataset', 'recipe']).default('model'))
       .option('--signature <file>', 'the bundle (default: <kind>.sig inside a directory, <file>.sig beside a file)')
       .option('--key <public-key.pem>', 'trust signatures made by this public key')
@@ -84,19 +88,25 @@ export function registerVerifyCommands(program: Command, context: CliContext, se
     .option('--vsa-out <file>', 'write a signed SLSA verification summary (PASSED or FAILED) here')
     .option('--verifier-id <uri>', 'the verifier id the summary names (default https://aiprov.dev/verifier)')
     .option('--resource-uri <uri>', 'the resource the summary names (default: the path as given)')
+    .option('--partition <K/N>', 'check the signature, then re-hash only part K (1-based) of N of the signed resources; merge the parts\' --json outputs with --merge', partitionArgument)
+    .option('--merge <result...>', 'merge the --json outputs of every part of a --partition verification into one verdict (no PATH)')
     .option('--json', 'print the result as JSON')
     .option('-q, --quiet', 'no progress output')
     // `verify lineage … --json`: options after the subcommand name belong to the subcommand.
     .enablePositionalOptions()
-    .action(async (path: string, flags: VerifyFlags) => {
+    .action(async (path: string | undefined, flags: VerifyFlags, command: Command) => {
+      if (flags.merge !== undefined) {
+        await runVerifyMerge(context, setExitStatus, command, path, flags);
+        return;
+      }
+      if (path === undefined) throw new InputError('USAGE', 'verify needs an artifact PATH, or --merge RESULT… to merge the parts of a partitioned verification');
       if (flags.offline === true) blockNetwork();
       const { verifyArtifact } = await import('../../verify/verify-artifact.js');
       const { resolveArtifactTrust } = await import('../../use-cases/artifact-trust.js');
+      // A summary of one part would say PASSED for a model most of which it never looked at.
+      if (flags.partition !== undefined) refuseGivenOptions(command, '--partition', (name) => name.startsWith('vsa') || name === 'verifierId' || name === 'resourceUri', 'a verification summary of one part would vouch for files it never checked');
       const trust = await resolveArtifactTrust(trustOptionsFrom(flags));
-      // Resolved before hashing: a signing problem (no token, a bad key) should not cost a re-hash.
-      const vsaSigning = flags.vsaOut === undefined ? undefined : await signingMethodFromFlags(vsaSigningFlags(flags), context);
-      const result = await withProgress(context, flags, 'Verifying', (hooks) => verifyArtifact(path, {
-        ...hooks,
+      const options = {
         trust,
         kind: flags.kind,
         ...(flags.signature === undefined ? {} : { signaturePath: flags.signature }),
@@ -105,7 +115,14 @@ export function registerVerifyCommands(program: Command, context: CliContext, se
         allowSymlinks: flags.allowSymlinks === true || flags.allowExternalSymlinks === true,
         allowExternalSymlinks: flags.allowExternalSymlinks === true,
         hubEnvironment: context.env,
-      }));
+      };
+      if (flags.partition !== undefined) {
+        await runVerifyPartition(context, setExitStatus, path, flags.partition, flags, options);
+        return;
+      }
+      // Resolved before hashing: a signing problem (no token, a bad key) should not cost a re-hash.
+      const vsaSigning = flags.vsaOut === undefined ? undefined : await signingMethodFromFlags(vsaSigningFlags(flags), context);
+      const result = await withProgress(context, flags, 'Verifying', (hooks) => verifyArtifact(path, { ...hooks, ...options }));
       if (vsaSigning !== undefined && flags.vsaOut !== undefined) {
         const { AIPROV_VERIFIER_ID, inputAttestation, trustPolicy, writeVsa } = await import('../../use-cases/vsa.js');
         await writeVsa(
