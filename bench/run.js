@@ -284,7 +284,8 @@ function resigningCases(fixture, item) {
   const sign = [process.execPath, BIN, 'sign', fixture.path, '--key', signingSetup.key, '--quiet'];
   const changed = fixture.files.find((file) => file.includes(`${'/'}extra${'/'}`)) ?? fixture.files[0] ?? '';
   let round = 0;
-  const full = { ...item('aiprov sign', 'aiprov', [...sign, '--signature', join(fixture.path, '..', 'full.sig')]), env: { XDG_CACHE_HOME: signingSetup.cache } };
+  // Both write the same model.sig, so both read and replace the previous one.
+  const full = { ...item('aiprov sign', 'aiprov', sign), env: { XDG_CACHE_HOME: signingSetup.cache } };
   const incremental = {
     ...item('aiprov sign --incremental', 'aiprov', [...sign, '--incremental']),
     env: { XDG_CACHE_HOME: signingSetup.cache },
@@ -329,6 +330,9 @@ function prepareSigning(root, fixtures) {
   if (model === undefined) return;
   signingSetup.key = join(root, 'bench-key.key');
   signingSetup.cache = join(root, 'cache');
+  // The cache never stores a file changed less than 2 s before the run (it could still be
+  // changing within the file system's timestamp granularity): let fresh fixtures age first.
+  sleep(2_500);
   const keygen = spawnSync(process.execPath, [BIN, 'keygen', '--output-prefix', join(root, 'bench-key'), '--force'], { encoding: 'utf8' });
   if (keygen.status !== 0) throw new Error(`keygen failed: ${keygen.stderr}`);
   const prime = spawnSync(process.execPath, [BIN, 'sign', model.path, '--key', signingSetup.key, '--incremental', '--quiet'], { encoding: 'utf8', env: { ...process.env, XDG_CACHE_HOME: signingSetup.cache } });

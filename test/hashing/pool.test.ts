@@ -155,17 +155,8 @@ describe('choosing where to hash', () => {
   it('uses this thread and one worker per other core for large work or many files, never more hashers than jobs', () => {
     expect(chooseThreads([job(WORKERS_MIN_BYTES), job(1)], 8)).toBe(1);
     expect(chooseThreads(Array.from({ length: WORKERS_MIN_JOBS }, () => job(10)), 8)).toBe(7);
-    expect(chooseThreads(Array.from({ length: 8 }, () => job(WORKERS_MIN_BYTES - 1)), 4)).toBe(3);
-  });
-
-  it('gives each of a few large jobs its own hasher, even beyond the cores (the kernel then shares the cores evenly)', () => {
-    // 5 shards on 2 cores: one hasher each ends together instead of one core hashing the fifth alone.
-    expect(chooseThreads(Array.from({ length: 5 }, () => job(WORKERS_MIN_BYTES)), 2)).toBe(4);
-    expect(chooseThreads(Array.from({ length: 5 }, () => job(WORKERS_MIN_BYTES)), 4)).toBe(4);
-    expect(chooseThreads(Array.from({ length: 3 }, () => job(4 * WORKERS_MIN_BYTES)), 2)).toBe(2);
-    // Beyond six hashers, or with a small job among them, one hasher per core.
-    expect(chooseThreads(Array.from({ length: 7 }, () => job(WORKERS_MIN_BYTES)), 2)).toBe(1);
-    expect(chooseThreads([job(WORKERS_MIN_BYTES), job(WORKERS_MIN_BYTES), job(1000)], 2)).toBe(1);
+    expect(chooseThreads(Array.from({ length: 5 }, () => job(WORKERS_MIN_BYTES)), 4)).toBe(3);
+    expect(chooseThreads(Array.from({ length: 5 }, () => job(WORKERS_MIN_BYTES)), 2)).toBe(1);
   });
 
   it('finds the compiled worker beside the compiled pool, and none beside the TypeScript source', () => {
