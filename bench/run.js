@@ -281,11 +281,13 @@ const signingSetup = { key: '', cache: '' };
  * @returns {Case[]}
  */
 function resigningCases(fixture, item) {
-  const sign = [process.execPath, BIN, 'sign', fixture.path, '--key', signingSetup.key, '--quiet'];
+  // The signature is written beside the model, not in it: the peer would hash a model.sig inside.
+  const sign = [process.execPath, BIN, 'sign', fixture.path, '--key', signingSetup.key, '--signature', join(fixture.path, '..', 'model.sig'), '--quiet'];
   const changed = fixture.files.find((file) => file.includes(`${'/'}extra${'/'}`)) ?? fixture.files[0] ?? '';
   let round = 0;
-  // Both write the same model.sig, so both read and replace the previous one.
+  // Both write the same signature file, so both read and replace the previous one.
   const full = { ...item('aiprov sign', 'aiprov', sign), env: { XDG_CACHE_HOME: signingSetup.cache } };
+  const original = readFileSync(changed);
   const incremental = {
     ...item('aiprov sign --incremental', 'aiprov', [...sign, '--incremental']),
     env: { XDG_CACHE_HOME: signingSetup.cache },
@@ -297,6 +299,11 @@ function resigningCases(fixture, item) {
       } finally {
         closeSync(fd);
       }
+    },
+    // Put back, so every other command of every round hashes the same model (the put-back is
+    // newer than the cache's 2 s margin, so the next round re-hashes this one file again).
+    after: () => {
+      writeFileSync(changed, original);
     },
   };
   return [full, incremental];
@@ -335,7 +342,7 @@ function prepareSigning(root, fixtures) {
   sleep(2_500);
   const keygen = spawnSync(process.execPath, [BIN, 'keygen', '--output-prefix', join(root, 'bench-key'), '--force'], { encoding: 'utf8' });
   if (keygen.status !== 0) throw new Error(`keygen failed: ${keygen.stderr}`);
-  const prime = spawnSync(process.execPath, [BIN, 'sign', model.path, '--key', signingSetup.key, '--incremental', '--quiet'], { encoding: 'utf8', env: { ...process.env, XDG_CACHE_HOME: signingSetup.cache } });
+  const prime = spawnSync(process.execPath, [BIN, 'sign', model.path, '--key', signingSetup.key, '--signature', join(model.path, '..', 'model.sig'), '--incremental', '--quiet'], { encoding: 'utf8', env: { ...process.env, XDG_CACHE_HOME: signingSetup.cache } });
   if (prime.status !== 0) throw new Error(`priming the digest cache failed: ${prime.stderr}`);
 }
 

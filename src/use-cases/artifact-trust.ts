@@ -3,14 +3,12 @@
  * CA certificates, or a keyless identity with a Sigstore trust root.
  */
 import { InputError } from '../errors.js';
-import { parseCertificates } from '../format/certificates.js';
 import { parsePublicKey } from '../format/keys.js';
-import { readBoundedText } from '../input/read-bounded.js';
 import { isEmptyPolicy, requireKeylessIdentity, type IdentityPolicy } from '../verify/identity.js';
 import { timestampAuthoritiesOfRoot, timestampAuthorityFromChain, type TimestampAuthorities } from '../verify/timestamps.js';
 import { loadTrustRoot, type TrustRootChoice } from '../verify/trust.js';
 import type { ArtifactTrust } from '../verify/verify-artifact.js';
-import { MAX_CERTIFICATE_FILE_BYTES, MAX_KEY_FILE_BYTES } from './limits.js';
+import { readCertificateFiles, readKeyFile } from './key-material.js';
 
 export interface ArtifactTrustOptions {
   readonly publicKeyPath?: string;
@@ -59,14 +57,4 @@ async function resolveTimestampAuthorities(options: ArtifactTrustOptions): Promi
   for (const path of options.timestampAuthorityPaths ?? []) authorities.push(...timestampAuthorityFromChain(await readCertificateFiles([path])));
   if (options.trustRoot?.trustedRoot !== undefined) authorities.push(...timestampAuthoritiesOfRoot(await loadTrustRoot({ trustedRoot: options.trustRoot.trustedRoot })));
   return options.timestampAuthorityPaths === undefined && options.trustRoot?.trustedRoot === undefined ? undefined : authorities;
-}
-
-export async function readKeyFile(path: string): Promise<string> {
-  return readBoundedText(path, { maxBytes: MAX_KEY_FILE_BYTES, kind: 'KEY', what: 'key' });
-}
-
-/** Every PEM certificate of every file, in order. */
-export async function readCertificateFiles(paths: readonly string[]): Promise<import('node:crypto').X509Certificate[]> {
-  const files = await Promise.all(paths.map(async (path) => parseCertificates(await readBoundedText(path, { maxBytes: MAX_CERTIFICATE_FILE_BYTES, kind: 'CERTIFICATE', what: 'certificate file' }), path)));
-  return files.flat();
 }

@@ -11,7 +11,7 @@ import { parsePrivateKey } from '../format/keys.js';
 import { readBoundedText } from '../input/read-bounded.js';
 import type { SigningServices } from '../sign/keyless.js';
 import type { KeySigningMethod } from '../sign/signer.js';
-import { readCertificateFiles, readKeyFile } from './artifact-trust.js';
+import { readCertificateFiles, readKeyFile } from './key-material.js';
 import { MAX_SIGNING_CONFIG_BYTES } from './limits.js';
 
 export interface KeySigningOptions {

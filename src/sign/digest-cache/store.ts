@@ -109,8 +109,9 @@ export async function readCacheFile(path: string): Promise<ReadCache> {
 
 /**
  * Replaces a cache file atomically (temporary file + rename, mode 0600): a concurrent signer
- * reads the old file or the new one, never a mix, and the last writer wins. Returns why it was
- * not written, if it was not.
+ * reads the old file or the new one, never a mix, and the last writer wins. Not flushed to disk
+ * first: a crash may lose the cache, and a file torn by one fails its integrity line and is
+ * ignored. Returns why it was not written, if it was not.
  */
 export async function writeCacheFile(path: string, directory: string, bytes: Buffer): Promise<string | undefined> {
   if (bytes.length > MAX_CACHE_FILE_BYTES) {
@@ -120,7 +121,7 @@ export async function writeCacheFile(path: string, directory: string, bytes: Buf
   }
   try {
     await removeStaleTemporaryFiles(directory);
-    await writeFileAtomic(path, bytes, { mode: 0o600 });
+    await writeFileAtomic(path, bytes, { mode: 0o600, durable: false });
     return undefined;
   } catch (error) {
     return error instanceof Error ? error.message : String(error);
