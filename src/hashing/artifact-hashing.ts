@@ -35,6 +35,11 @@ export interface ArtifactHashOptions {
   readonly selectJobs?: (jobs: readonly HashJob[]) => readonly HashJob[];
   /** Called with each resource, in OMS order. `digest` may be a view: copy it to keep it. */
   readonly onResource: (resource: HashedResource) => void;
+  /**
+   * The caller uses only the digests (a root digest): from the listing worker, resources then
+   * come without names or ranges (`file` is empty), which spares this thread a string per file.
+   */
+  readonly digestsOnly?: boolean;
   readonly onProgress?: (progress: HashProgress & StreamTotals) => void;
   readonly signal?: AbortSignal;
   /** The listing worker's entry point (default: the compiled one beside this module), or false to stay on this thread. */
@@ -135,7 +140,7 @@ async function hashOnThisThread(jobs: AsyncIterable<HashJob> | Iterable<HashJob>
 }
 
 function hashInListingWorker(artifactPath: string, walkOptions: WalkOptions, options: ArtifactHashOptions, workerUrl: URL): Promise<void> {
-  const config: ListingWorkerConfig = { artifactPath, walkOptions, hashType: options.hashType, shardSize: options.shardSize, progress: options.onProgress !== undefined };
+  const config: ListingWorkerConfig = { artifactPath, walkOptions, hashType: options.hashType, shardSize: options.shardSize, progress: options.onProgress !== undefined, digestsOnly: options.digestsOnly === true };
   return new Promise<void>((resolve, reject) => {
     let settled = false;
     const worker = new Worker(workerUrl, { workerData: config, execArgv: [], resourceLimits: { maxYoungGenerationSizeMb: LISTING_WORKER_YOUNG_GENERATION_MB } });
@@ -171,10 +176,10 @@ function hashInListingWorker(artifactPath: string, walkOptions: WalkOptions, opt
       switch (message.type) {
         case 'resources': {
           const digests = Buffer.from(message.digests.buffer, message.digests.byteOffset, message.digests.byteLength);
-          message.files.forEach((file, position) => {
+          for (let position = 0; position < message.count; position++) {
             const start = position * message.digestLength;
-            options.onResource({ file, start: message.starts[position] ?? 0, end: message.ends[position] ?? 0, digest: digests.subarray(start, start + message.digestLength) });
-          });
+            options.onResource({ file: message.files[position] ?? '', start: message.starts[position] ?? 0, end: message.ends[position] ?? 0, digest: digests.subarray(start, start + message.digestLength) });
+          }
           return;
         }
         case 'progress':
@@ -192,7 +197,7 @@ function hashInListingWorker(artifactPath: string, walkOptions: WalkOptions, opt
 }
 
 /** The listing worker's young generation: its garbage is a stat, a name and a job per file. */
-const LISTING_WORKER_YOUNG_GENERATION_MB = 4;
+const LISTING_WORKER_YOUNG_GENERATION_MB = 2;
 
 function listingFailed(error: unknown): AiprovError {
   return new InternalError('HASH_WORKER_FAILED', `the listing worker failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });

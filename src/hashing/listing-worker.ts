@@ -18,16 +18,33 @@ const post = (message: ListingWorkerMessage, transfer: ArrayBuffer[] = []): void
   port.postMessage(message, transfer);
 };
 
-let batch: HashedResource[] = [];
+// The batch being filled: digests packed as they come (no object per resource), and the names
+// and ranges only when the caller wants them.
+const names: string[] = [];
+const starts: number[] = [];
+const ends: number[] = [];
+let digests: Buffer | undefined;
+let digestLength = 0;
+let count = 0;
+
+const add = (resource: HashedResource): void => {
+  digestLength = resource.digest.length;
+  digests ??= Buffer.allocUnsafe(RESOURCES_PER_MESSAGE * digestLength);
+  digests.set(resource.digest, count * digestLength);
+  count++;
+  if (!config.digestsOnly) {
+    names.push(resource.file);
+    starts.push(resource.start);
+    ends.push(resource.end);
+  }
+  if (count === RESOURCES_PER_MESSAGE) flush();
+};
+
 const flush = (): void => {
-  if (batch.length === 0) return;
-  const digestLength = batch[0]?.digest.length ?? 0;
-  const digests = new Uint8Array(batch.length * digestLength);
-  batch.forEach((resource, position) => {
-    digests.set(resource.digest, position * digestLength);
-  });
-  post({ type: 'resources', files: batch.map((resource) => resource.file), starts: batch.map((resource) => resource.start), ends: batch.map((resource) => resource.end), digests, digestLength }, [digests.buffer]);
-  batch = [];
+  if (count === 0 || digests === undefined) return;
+  const packed = new Uint8Array(digests.subarray(0, count * digestLength));
+  post({ type: 'resources', count, files: names.splice(0), starts: starts.splice(0), ends: ends.splice(0), digests: packed, digestLength }, [packed.buffer]);
+  count = 0;
 };
 
 try {
@@ -36,10 +53,7 @@ try {
     shardSize: config.shardSize,
     // This thread is the listing worker: it never hands the walk on again.
     listingWorker: false,
-    onResource: (resource) => {
-      batch.push({ ...resource, digest: Buffer.from(resource.digest) });
-      if (batch.length >= RESOURCES_PER_MESSAGE) flush();
-    },
+    onResource: add,
     ...(config.progress
       ? {
           onProgress: (progress) => {

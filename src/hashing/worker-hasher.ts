@@ -3,7 +3,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { IOError, ioErrorFrom } from '../errors.js';
 import type { HashJob } from './hash-jobs.js';
-import { createContentHash, type HashType } from './hash-type.js';
+import { createContentHash, digestOnce, type HashType } from './hash-type.js';
 import type { ArtifactFile } from './walk.js';
 import type { IndexedJob } from './worker-protocol.js';
 
@@ -54,6 +54,7 @@ export interface JobHasherOptions {
 }
 
 export class JobHasher {
+  private emptyDigest: Buffer | undefined;
   private buffers: { readonly chunks: readonly [Buffer, Buffer]; readonly small: Buffer } | undefined;
 
   constructor(
@@ -98,10 +99,10 @@ export class JobHasher {
         if (bytesRead === 0) throw fileChanged(file, 'shrank');
         filled += bytesRead;
       }
-      const hash = createContentHash(this.hashType);
-      hash.update(buffer.subarray(0, length));
+      // An empty file's digest is one constant per hash type (computed once; never mutated).
+      const digest = length === 0 ? (this.emptyDigest ??= digestOnce(this.hashType, buffer.subarray(0, 0))) : digestOnce(this.hashType, buffer.subarray(0, length));
       checkUnchanged(fstatSync(fd), file);
-      return hash.digest();
+      return digest;
     } catch (error) {
       throw ioErrorFrom(error, file.name, 'read');
     } finally {

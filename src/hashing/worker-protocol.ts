@@ -51,12 +51,16 @@ export interface ListingWorkerConfig {
   readonly shardSize: number | undefined;
   /** Whether to send progress (only when someone shows it). */
   readonly progress: boolean;
+  /** Send digests only, not the names and ranges (a root digest needs nothing else). */
+  readonly digestsOnly: boolean;
 }
 
 /** Listing worker -> main thread: resources in OMS order, in batches. */
 export type ListingWorkerMessage =
   | {
       readonly type: 'resources';
+      readonly count: number;
+      /** Empty when `digestsOnly`. */
       readonly files: readonly string[];
       readonly starts: readonly number[];
       readonly ends: readonly number[];

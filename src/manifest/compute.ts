@@ -130,7 +130,7 @@ export interface RootDigestResult {
 export async function computeRootDigestWith(artifactPath: string, serialization: Serialization, options: ComputeOptions = {}): Promise<RootDigestResult> {
   const root = createHash('sha256');
   let resourceCount = 0;
-  const name = await hashArtifact(artifactPath, serialization, options, ({ digest }) => {
+  const name = await hashArtifact(artifactPath, serialization, { ...options, digestsOnly: true }, ({ digest }) => {
     root.update(digest);
     resourceCount++;
   });
@@ -138,7 +138,7 @@ export async function computeRootDigestWith(artifactPath: string, serialization:
 }
 
 /** Walks and hashes the artifact, reporting each resource's digest in OMS order; returns its name. */
-async function hashArtifact(artifactPath: string, serialization: Serialization, options: ComputeOptions, onResource: (resource: HashedResource) => void): Promise<string> {
+async function hashArtifact(artifactPath: string, serialization: Serialization, options: ComputeOptions & { readonly digestsOnly?: boolean }, onResource: (resource: HashedResource) => void): Promise<string> {
   const walkOptions = {
     ignorePaths: serialization.ignorePaths,
     allowSymlinks: serialization.allowSymlinks,
@@ -152,6 +152,7 @@ async function hashArtifact(artifactPath: string, serialization: Serialization, 
     shardSize: serialization.method === 'shards' ? serialization.shardSize : undefined,
     onResource,
     ...(options.selectFiles === undefined ? {} : { selectFiles: options.selectFiles }),
+    ...(options.digestsOnly === true ? { digestsOnly: true } : {}),
     ...(selectResources === undefined
       ? {}
       : {
