@@ -91,8 +91,11 @@ function setAt(value: Json, path: readonly (string | number)[], replacement: Jso
  */
 function typeChangingMutation(base: Json, options: { readonly listShorthand?: boolean; readonly unsigned?: readonly string[] } = {}): fc.Arbitrary<Json> {
   const paths = pathsOf(base).filter((path) => !path.some((key) => options.unsigned?.includes(String(key)) === true));
-  // A policy lets one string stand for a list of one (`trust.sigstore: public-good`).
-  const shorthand = (original: Json | undefined, replacement: Json): boolean => options.listShorthand === true && Array.isArray(original) && typeof replacement === 'string';
+  // A policy lets one string stand for a list of one (`trust.sigstore: public-good`), and a list
+  // of strings stand where one is written (`certificateAuthority: [a.pem, b.pem]`): either way
+  // round, the type does not change.
+  const stringList = (value: Json | undefined): boolean => Array.isArray(value) && value.length > 0 && value.every((item) => typeof item === 'string');
+  const shorthand = (original: Json | undefined, replacement: Json): boolean => options.listShorthand === true && ((Array.isArray(original) && typeof replacement === 'string') || (typeof original === 'string' && stringList(replacement)));
   return fc.tuple(fc.constantFrom(...paths), fc.jsonValue({ maxDepth: 2 }) as fc.Arbitrary<Json>).filter(([path, replacement]) => typeOf(getAt(base, path)) !== typeOf(replacement) && !shorthand(getAt(base, path), replacement)).map(([path, replacement]) => setAt(base, path, replacement));
 }
 
