@@ -568,7 +568,7 @@ try {
       bytesPerSecond: item.fixture === 'startup' ? undefined : rate(item),
       filesPerSecond: item.fixture === 'startup' ? undefined : filesRate(item),
       peakRssMiB: Math.max(...item.rssKiB) / 1024,
-      output: item.outputs[0],
+      output: item.outputs[0] === undefined ? undefined : portableText(item.outputs[0]),
     })),
     targets,
     digestsAgree: mismatches.length === 0,
@@ -576,11 +576,16 @@ try {
   };
   writeFileSync(RESULTS, `${JSON.stringify(report, null, 2)}\n`);
 
+  /** Text with no path of the machine that ran the bench: fixtures as $FIXTURES, the repository relative. @param {string} text */
+  function portableText(text) {
+    return text.split(root).join('$FIXTURES').split(REPO.endsWith('/') ? REPO : `${REPO}/`).join('');
+  }
+
   /** The command as anyone could rerun it: no path of the machine that ran the bench. */
   function portableCommand(argv) {
     const shown = argv.slice(0, 12).map((arg, index) => {
       if (index === 0 && arg.includes('/')) return basename(arg);
-      return arg.split(root).join('$FIXTURES').split(REPO + '/').join('');
+      return portableText(arg);
     });
     return shown.join(' ') + (argv.length > 12 ? ' …' : '');
   }
