@@ -9,11 +9,43 @@ export interface SizedManifest extends Manifest {
   readonly resources: readonly SizedResource[];
 }
 
-/** A part and the file it was read from (for messages). */
-export interface SourcedPart {
+/** A part of either kind (a digest's, a verification's) and the file it was read from. */
+export interface Sourced<Part> {
   readonly source: string;
-  readonly part: ManifestPart;
+  readonly part: Part;
 }
+
+type PartSetCode = 'PART_FOREIGN' | 'PART_DUPLICATE' | 'PART_MISSING';
+
+/**
+ * The parts are one set: each names the same whole as the first (`foreignField` says which field
+ * differs, if one does), and every part 1..N is there exactly once. The error's class is the
+ * caller's: bad input for `digest --merge`, a failed verification for `verify --merge`.
+ */
+export function checkPartSet<Part extends { readonly partition: { readonly index: number; readonly count: number } }>(
+  parts: readonly [Sourced<Part>, ...Sourced<Part>[]],
+  foreignField: (reference: Part, part: Part) => string | undefined,
+  fail: (code: PartSetCode, message: string, path?: string) => Error,
+  words: { readonly foreign: string; readonly missing: (count: number) => string },
+): void {
+  const [first] = parts;
+  const count = first.part.partition.count;
+  const byIndex = new Map<number, string>();
+  for (const { source, part } of parts) {
+    const differs = foreignField(first.part, part);
+    if (differs !== undefined) throw fail('PART_FOREIGN', `${source} is not a part of ${words.foreign} as ${first.source}: its ${differs} differs`, source);
+    const earlier = byIndex.get(part.partition.index);
+    if (earlier !== undefined) throw fail('PART_DUPLICATE', `${earlier} and ${source} are both part ${String(part.partition.index)}/${String(count)}`, source);
+    byIndex.set(part.partition.index, source);
+  }
+  const missing = Array.from({ length: count }, (_, index) => index + 1).filter((index) => !byIndex.has(index));
+  if (missing.length > 0) {
+    throw fail('PART_MISSING', `part${missing.length === 1 ? '' : 's'} ${listSome(missing.map(String))} of ${String(count)} ${missing.length === 1 ? 'is' : 'are'} missing; ${words.missing(count)}`);
+  }
+}
+
+/** A part and the file it was read from (for messages). */
+export type SourcedPart = Sourced<ManifestPart>;
 
 /**
  * Merges the N parts of a partitioned digest into the manifest a single `digest` computes, or
@@ -35,20 +67,10 @@ export function mergeManifestParts(parts: readonly [SourcedPart, ...SourcedPart[
   const [first] = parts;
   const reference = first.part;
   const count = reference.partition.count;
-  const byIndex = new Map<number, string>();
-  for (const { source, part } of parts) {
-    const differs = foreignField(reference, part);
-    if (differs !== undefined) {
-      throw new InputError('PART_FOREIGN', `${source} is not a part of the same digest as ${first.source}: its ${differs} differs`, { path: source });
-    }
-    const earlier = byIndex.get(part.partition.index);
-    if (earlier !== undefined) throw new InputError('PART_DUPLICATE', `${earlier} and ${source} are both part ${String(part.partition.index)}/${String(count)}`, { path: source });
-    byIndex.set(part.partition.index, source);
-  }
-  const missing = Array.from({ length: count }, (_, index) => index + 1).filter((index) => !byIndex.has(index));
-  if (missing.length > 0) {
-    throw new InputError('PART_MISSING', `part${missing.length === 1 ? '' : 's'} ${listSome(missing.map(String))} of ${String(count)} ${missing.length === 1 ? 'is' : 'are'} missing; give all ${String(count)} parts`);
-  }
+  checkPartSet(parts, foreignField, (code, message, path) => new InputError(code, message, path === undefined ? {} : { path }), {
+    foreign: 'the same digest',
+    missing: (total) => `give all ${String(total)} parts`,
+  });
 
   const { serialization } = reference;
   const algorithm = resourceAlgorithm(serialization);

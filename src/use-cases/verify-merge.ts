@@ -2,7 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { VerificationError } from '../errors.js';
 import { compareResourcePaths } from '../hashing/walk.js';
 import { compareResources, computeRootDigest, resourceAlgorithm, type ManifestDiff, type Resource } from '../manifest/manifest.js';
-import { listSome } from '../manifest/merge-parts.js';
+import { checkPartSet, type Sourced } from '../manifest/merge-parts.js';
 import { readVerifyPart, type VerifyPartJson } from './partition-files.js';
 
 /** The verdict over every part of a partitioned verification (`verify --merge`). */
@@ -32,10 +32,7 @@ export interface MergedPart {
   readonly checkedResourceCount: number;
 }
 
-interface SourcedVerifyPart {
-  readonly source: string;
-  readonly part: VerifyPartJson;
-}
+type SourcedVerifyPart = Sourced<VerifyPartJson>;
 
 /** `verify --merge RESULT…`: reads every part's result, then merges them (see `mergeVerifyParts`). */
 export async function mergeVerifyPartFiles(paths: readonly [string, ...string[]]): Promise<MergedVerification> {
@@ -57,18 +54,10 @@ function mergeVerifyParts(parts: readonly [SourcedVerifyPart, ...SourcedVerifyPa
   const [first] = parts;
   const reference = first.part;
   const count = reference.partition.count;
-  const byIndex = new Map<number, string>();
-  for (const { source, part } of parts) {
-    const differs = foreignField(reference, part);
-    if (differs !== undefined) throw new VerificationError('PART_FOREIGN', `${source} is not a part of the same verification as ${first.source}: its ${differs} differs`, { path: source });
-    const earlier = byIndex.get(part.partition.index);
-    if (earlier !== undefined) throw new VerificationError('PART_DUPLICATE', `${earlier} and ${source} are both part ${String(part.partition.index)}/${String(count)}`, { path: source });
-    byIndex.set(part.partition.index, source);
-  }
-  const missing = Array.from({ length: count }, (_, index) => index + 1).filter((index) => !byIndex.has(index));
-  if (missing.length > 0) {
-    throw new VerificationError('PART_MISSING', `part${missing.length === 1 ? '' : 's'} ${listSome(missing.map(String))} of ${String(count)} ${missing.length === 1 ? 'is' : 'are'} missing: the artifact is not verified until every part is`);
-  }
+  checkPartSet(parts, foreignField, (code, message, path) => new VerificationError(code, message, path === undefined ? {} : { path }), {
+    foreign: 'the same verification',
+    missing: () => 'the artifact is not verified until every part is',
+  });
 
   const checkedBy = new Map<string, string>();
   const algorithm = resourceAlgorithm(reference.serialization);
