@@ -1,3 +1,4 @@
+import type { AuthenticatedSerialization } from '../verify/authenticated.js';
 import type { ArtifactRole } from '../format/artifact-kind.js';
 import type { BundleJson } from '../format/bundle.js';
 import type { Finding } from '../findings.js';
@@ -68,4 +69,9 @@ export interface LineageResult {
    * `--evidence-out` writes. Not part of the JSON report.
    */
   readonly evidence: readonly BundleJson[];
+  /**
+   * How the model itself was re-hashed (its signed serialization and what the verifier left
+   * out), when its signature verified: what a verification summary records. Not in the JSON report.
+   */
+  readonly verifiedWith?: AuthenticatedSerialization;
 }

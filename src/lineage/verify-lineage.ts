@@ -2,7 +2,6 @@ import { basename, dirname, resolve } from 'node:path';
 import { AiprovError, isAiprovError } from '../errors.js';
 import { licenseAllowed, type ResolvedPolicy } from '../policy/resolve.js';
 import { artifactFiles, KIND_OF_ROLE, type ArtifactRole } from '../format/artifact-kind.js';
-import { identifyArtifact } from '../sign/attest.js';
 import { readAttestations, type StoredAttestation } from '../format/attestation-file.js';
 import { parseSignedJson } from '../input/signed-json.js';
 import { peekUnverifiedStatement, type BundleJson } from '../format/bundle.js';
@@ -10,6 +9,8 @@ import { DATASET_CARD_V1, parseDatasetCardStatement, type DatasetCard } from '..
 import { parseTrainingProvenance, SLSA_PROVENANCE_V1, type ArtifactDependency, type TrainingProvenance } from '../statement/provenance.js';
 import { findingFromError, type Finding } from '../findings.js';
 import { authenticateDsseBundle, verifyArtifact, type VerifyArtifactResult } from '../verify/verify-artifact.js';
+import { defaultSerialization, type AuthenticatedSerialization } from '../verify/authenticated.js';
+import { rehashRootDigest } from '../verify/rehash.js';
 import { manifestFromStatement } from '../statement/oms.js';
 import { parseStatement } from '../statement/parse.js';
 import { bundleKey, EvidenceStore, type SourcedBundle } from './evidence.js';
@@ -100,6 +101,8 @@ interface Run {
   readonly evidence: EvidenceStore | undefined;
   /** The bundles each node's verdict rested on (kept beside the node: they are not part of its report). */
   readonly restedOn: WeakMap<LineageNode, readonly BundleJson[]>;
+  /** How the top model was re-hashed, once its signature verified. */
+  verifiedWith?: AuthenticatedSerialization;
 }
 
 /**
@@ -123,7 +126,7 @@ export async function verifyLineage(modelPath: string, options: VerifyLineageOpt
   if (run.evidence !== undefined) root = { ...root, findings: [...root.findings, ...unusedEvidenceFindings(run.evidence, evidence, nodes, run)] };
   const errors = flatten(root).flatMap((node) => node.findings).filter((finding) => finding.severity === 'error');
   const verdict = errors.some((finding) => finding.category !== 'policy') ? 'failed' : errors.length > 0 ? 'denied' : 'verified';
-  return { verdict, root, evidence };
+  return { verdict, root, evidence, ...(run.verifiedWith === undefined ? {} : { verifiedWith: run.verifiedWith }) };
 }
 
 /**
@@ -337,12 +340,14 @@ async function establishFromDisk(input: NodeInput, path: string, run: Run, findi
       findings.push(signature.finding);
       return { done: true, node: { ...base, digest: `sha256:${input.expectedDigest ?? 'unknown'}`, attestations: [], findings, children: [] } };
     }
-    // Unsigned: hash it anyway, so the report says whether it is at least the named content.
-    const { rootDigest } = await identifyArtifact(path, kind);
+    // Unsigned: hash it anyway, so the report says whether it is at least the named content. With
+    // aiprov's defaults: no signature was authenticated, so none may choose what is hashed.
+    const { rootDigest } = await rehashRootDigest(path, await defaultSerialization(path, kind));
     findings.push(failure('UNSIGNED_ARTIFACT', 'policy', { subject: `the ${role} ${input.name}`, digest: `sha256:${rootDigest}`, value: basename(files.signaturePath) }));
     return { done: true, node: { ...base, digest: `sha256:${rootDigest}`, attestations: [], findings, children: [] } };
   }
   const verified: VerifyArtifactResult = signature.value;
+  if (input.depth === 0 && input.role === 'model') run.verifiedWith = verified.verifiedWith;
   // "attestations found: `verify lineage` verifies them" is for plain `verify`; here they are.
   findings.push(...verified.findings.filter((finding) => finding.code !== 'ATTESTATIONS_FOUND').map((finding) => (finding.severity === 'error' ? { ...finding, category: 'verification' as const } : finding)));
   const rootDigest = verified.signedRootDigest;

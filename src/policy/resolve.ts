@@ -15,7 +15,7 @@ import { problemAt, type Problem } from '../input/problem.js';
 import { readBoundedText } from '../input/read-bounded.js';
 import { compileIdentityPolicy, type IdentityPolicy } from '../verify/identity.js';
 import { loadTrustRoot, type SigstoreTrustRoot, type TrustRootChoice } from '../verify/trust.js';
-import { KEYLESS_CLAIM_NAMES, parsePolicy, parsePolicyDocument, PolicyValidationError, readPolicyText, type AttestationKind, type DatasetRestriction, type KeylessSignerConfig, type PolicyDocument, type Policy, type SignerConfig } from './schema.js';
+import { KEYLESS_CLAIM_NAMES, parsePolicy, parsePolicyDocument, PolicyValidationError, readPolicyBytes, readPolicyText, type AttestationKind, type DatasetRestriction, type KeylessSignerConfig, type PolicyDocument, type Policy, type SignerConfig } from './schema.js';
 
 /** Key and certificate files are a few kilobytes; anything this large is refused unread. */
 export const MAX_TRUST_FILE_BYTES = 1024 * 1024;
@@ -91,8 +91,18 @@ export async function loadPolicy(path: string, loaders: PolicyLoaders = DEFAULT_
  * summary that names the policy it applied.
  */
 export async function loadPolicyWithDigest(path: string, loaders: PolicyLoaders = DEFAULT_POLICY_LOADERS): Promise<{ readonly policy: ResolvedPolicy; readonly sha256: string }> {
-  const text = await readPolicyText(path);
-  return { policy: await resolvePolicy(parsePolicy(text, path), dirname(path), loaders), sha256: createHash('sha256').update(text, 'utf8').digest('hex') };
+  const bytes = await readPolicyBytes(path);
+  return { policy: await resolvePolicy(parsePolicy(bytes.toString('utf8'), path), dirname(path), loaders), sha256: createHash('sha256').update(bytes).digest('hex') };
+}
+
+/**
+ * `aiprov policy digest FILE`: the SHA-256 of the policy file's bytes, as `verify lineage`
+ * records it in a verification summary, for a gate to pin with `verify vsa --policy-digest`.
+ * The file is read as a policy (bounded, a regular file) but not validated: the digest is of
+ * exactly the bytes, whatever they say.
+ */
+export async function policyFileDigest(path: string): Promise<string> {
+  return `sha256:${createHash('sha256').update(await readPolicyBytes(path)).digest('hex')}`;
 }
 
 /**

@@ -19,7 +19,7 @@ import { ARTIFACT_ROLES, type ArtifactRole } from '../format/artifact-kind.js';
 import { isJsonObject } from '../input/json-object.js';
 import { parseDocument, type ParsedDocument } from '../input/document.js';
 import { issueMessage, problemAt, problemMessage, ProblemsError, problemsFromZod, type Problem, type ProblemOptions } from '../input/problem.js';
-import { readBoundedText } from '../input/read-bounded.js';
+import { readBounded } from '../input/read-bounded.js';
 import { licenseProblem } from '../statement/dataset-card.js';
 import { compileUserRegExp, FULCIO_EXTENSION_OIDS, type FulcioExtensionName } from '../verify/identity.js';
 
@@ -249,7 +249,12 @@ export function parsePolicyDocument(text: string, fileName: string): PolicyDocum
  * POLICY_TOO_LARGE / POLICY_NOT_A_FILE (a FIFO or a device is refused, never read).
  */
 export async function readPolicyText(path: string): Promise<string> {
-  return readBoundedText(path, { maxBytes: MAX_POLICY_BYTES, kind: 'POLICY', what: 'policy' });
+  return (await readPolicyBytes(path)).toString('utf8');
+}
+
+/** The policy file's bytes, bounded: what a verification summary's `policy.digest` is the SHA-256 of. */
+export async function readPolicyBytes(path: string): Promise<Buffer> {
+  return readBounded(path, { maxBytes: MAX_POLICY_BYTES, kind: 'POLICY', what: 'policy' });
 }
 
 interface RawProblem {

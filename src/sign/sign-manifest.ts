@@ -1,7 +1,8 @@
 import { isDeepStrictEqual } from 'node:util';
 import { InputError } from '../errors.js';
 import { artifactMetadataIgnores } from '../format/artifact-kind.js';
-import { resolveIgnorePaths, resolveSerialization } from '../manifest/compute.js';
+import { resolveSerialization } from '../manifest/compute.js';
+import { resolveIgnorePaths } from '../manifest/ignore-paths.js';
 import { checkManifestListing } from '../manifest/listing-check.js';
 import type { Serialization } from '../manifest/manifest.js';
 import type { SizedManifest } from '../manifest/merge-parts.js';

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { InputError, VerificationError } from '../errors.js';
 import { HASH_TYPES } from '../hashing/hash-type.js';
 import { DEFAULT_IGNORED_PATHS } from '../hashing/walk.js';
-import { normalizeIgnorePath } from '../manifest/compute.js';
+import { normalizeIgnorePath } from '../manifest/ignore-paths.js';
 import { checkResourceNames, compareResources, computeRootDigest, DIGEST_HEX_LENGTH, resourceAlgorithm, type Manifest, type Resource, type Serialization } from '../manifest/manifest.js';
 import { issueMessage, ProblemsError } from '../input/problem.js';
 import { IN_TOTO_STATEMENT_V1, type Statement } from './statement.js';

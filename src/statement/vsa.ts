@@ -4,7 +4,10 @@
  * that a deployment gate downstream need not redo the verification.
  */
 import { z } from 'zod';
+import { HASH_TYPES } from '../hashing/hash-type.js';
 import { ProblemsError } from '../input/problem.js';
+import { normalizeIgnorePath } from '../manifest/ignore-paths.js';
+import type { Serialization } from '../manifest/manifest.js';
 import { IN_TOTO_STATEMENT_V1 } from './statement.js';
 
 export const SLSA_VSA_V1 = 'https://slsa.dev/verification_summary/v1';
@@ -23,7 +26,34 @@ export type VerifiedLevel = (typeof VERIFIED_LEVELS)[number];
 
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex characters');
 
-/** The fields aiprov reads; others are ignored, as the in-toto parsing rules require. */
+/**
+ * How the verifier hashed the artifact, in the shape `aiprov digest --json` prints: the gate
+ * re-hashes with exactly this. Read strictly (an unknown key could mean a parameter this version
+ * would not apply), and every ignore path must stay inside the artifact.
+ */
+const VsaSerializationSchema = z
+  .strictObject({
+    method: z.enum(['files', 'shards']),
+    hashType: z.enum(HASH_TYPES),
+    allowSymlinks: z.boolean(),
+    ignorePaths: z.array(z.string().refine((path) => isInsideIgnorePath(path), 'must be a relative path inside the artifact')),
+    shardSize: z.number().int().positive().optional(),
+  })
+  .refine((value) => (value.method === 'shards') === (value.shardSize !== undefined), 'shardSize is given exactly for the shards method');
+
+function isInsideIgnorePath(path: string): boolean {
+  try {
+    return normalizeIgnorePath(path) === path;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The fields aiprov reads; others are ignored, as the in-toto parsing rules require. `kind` and
+ * `serialization` are aiprov's extensions (summaries written before them have neither: the gate
+ * then hashes with aiprov's defaults for the kind it is asked about).
+ */
 const VsaPredicateSchema = z.object({
   verifier: z.object({ id: z.string().min(1) }),
   timeVerified: z.iso.datetime({ offset: true }),
@@ -32,6 +62,9 @@ const VsaPredicateSchema = z.object({
   inputAttestations: z.array(z.object({ name: z.string().optional(), uri: z.string().optional(), digest: z.record(z.string(), z.string()) })).optional(),
   verificationResult: z.enum(['PASSED', 'FAILED']),
   verifiedLevels: z.array(z.string()),
+  // A kind this version does not know never equals the one the gate is asked about.
+  kind: z.string().min(1).optional(),
+  serialization: VsaSerializationSchema.optional(),
 });
 
 const VsaStatementSchema = z.object({
@@ -54,6 +87,10 @@ export interface VsaInput {
   readonly inputAttestations: readonly { readonly name: string; readonly sha256: string }[];
   readonly passed: boolean;
   readonly level: VerifiedLevel;
+  /** What was verified, and how it was hashed (the signed serialization and what the verifier left out). */
+  readonly kind: string;
+  /** Absent only for a FAILED summary whose artifact's signature never verified. */
+  readonly serialization?: Serialization;
 }
 
 export function buildVsaStatement(input: VsaInput): VsaStatement & { predicate: { verifier: { version: Record<string, string> } } } {
@@ -70,8 +107,24 @@ export function buildVsaStatement(input: VsaInput): VsaStatement & { predicate: 
       inputAttestations: input.inputAttestations.map(({ name, sha256: digest }) => ({ name, digest: { sha256: digest } })),
       verificationResult: input.passed ? 'PASSED' : 'FAILED',
       verifiedLevels: input.passed ? [input.level] : ['FAILED'],
+      kind: input.kind,
+      ...(input.serialization === undefined ? {} : { serialization: serializationRecord(input.serialization) }),
     },
   };
+}
+
+/** A serialization as `digest --json` prints it (the in-memory value may carry more). */
+function serializationRecord(serialization: Serialization): z.output<typeof VsaSerializationSchema> {
+  const { method, hashType, allowSymlinks, ignorePaths, shardSize } = serialization;
+  return { method, hashType, allowSymlinks, ignorePaths: [...ignorePaths], ...(shardSize === undefined ? {} : { shardSize }) };
+}
+
+/** The serialization a summary records (`undefined` for one written before aiprov recorded it). */
+export function recordedSerialization(statement: VsaStatement): Serialization | undefined {
+  const recorded = statement.predicate.serialization;
+  if (recorded === undefined) return undefined;
+  const { method, hashType, allowSymlinks, ignorePaths, shardSize } = recorded;
+  return { method, hashType, allowSymlinks, ignorePaths, ...(shardSize === undefined ? {} : { shardSize }) };
 }
 
 /** Parses a verified VSA payload (VSA_INVALID with every problem when it is not one). */

@@ -1,7 +1,8 @@
 import { artifactMetadataIgnores, type ArtifactKind } from '../format/artifact-kind.js';
 import { resolveArtifactPath, type HubEnvironment } from '../hashing/hub-cache.js';
 import { computeManifestPart, type ManifestPart } from '../manifest/compute-part.js';
-import { resolveIgnorePaths, resolveSerialization, type ManifestOptions } from '../manifest/compute.js';
+import { resolveSerialization, type ManifestOptions } from '../manifest/compute.js';
+import { resolveIgnorePaths } from '../manifest/ignore-paths.js';
 import { mergeManifestParts, type SizedManifest, type SourcedPart } from '../manifest/merge-parts.js';
 import type { Partition } from '../manifest/partition.js';
 import { readDigestPart } from './partition-files.js';

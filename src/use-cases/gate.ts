@@ -9,7 +9,9 @@ import { writeFileAtomic } from '../format/atomic-write.js';
 import type { BundleJson } from '../format/bundle.js';
 import type { LineageResult } from '../lineage/types.js';
 import { verifyLineage } from '../lineage/verify-lineage.js';
-import { loadPolicyWithDigest } from '../policy/resolve.js';
+import { DEFAULT_POLICY_LOADERS, loadPolicyWithDigest, type PolicyLoaders } from '../policy/resolve.js';
+import type { TrustRootChoice } from '../verify/trust.js';
+import { refuseUnsafeOutputs } from './output-paths.js';
 import { inputAttestation } from './vsa.js';
 
 export interface LineageGateOptions {
@@ -20,6 +22,13 @@ export interface LineageGateOptions {
   readonly evidencePath?: string;
   /** Where to write the evidence of a verified lineage (nothing is written otherwise). */
   readonly evidenceOutPath?: string;
+  /**
+   * Where the caller will write the verification summary: checked here with the evidence output,
+   * before anything is verified, against the artifact and every file the policy reads.
+   */
+  readonly vsaOutPath?: string;
+  /** Other files the command reads (the summary's signing key and certificates). */
+  readonly otherInputs?: readonly string[];
   readonly now?: Date;
 }
 
@@ -34,7 +43,28 @@ export interface LineageGateResult {
 }
 
 export async function verifyLineageGate(options: LineageGateOptions): Promise<LineageGateResult> {
-  const { policy, sha256 } = await loadPolicyWithDigest(options.policyPath);
+  // Every key, CA and trust root file the policy names is an input an output must not replace.
+  const policyFiles: string[] = [];
+  const recording: PolicyLoaders = {
+    readText: (path, what) => {
+      policyFiles.push(path);
+      return DEFAULT_POLICY_LOADERS.readText(path, what);
+    },
+    loadTrustRoot: (choice: TrustRootChoice) => {
+      if (choice.trustedRoot !== undefined) policyFiles.push(choice.trustedRoot);
+      return DEFAULT_POLICY_LOADERS.loadTrustRoot(choice);
+    },
+  };
+  const { policy, sha256 } = await loadPolicyWithDigest(options.policyPath, recording);
+  await refuseUnsafeOutputs({
+    artifactPath: options.modelPath,
+    kind: 'model',
+    outputs: [
+      ...(options.evidenceOutPath === undefined ? [] : [{ flag: '--evidence-out', path: options.evidenceOutPath, insideAs: 'model.evidence.jsonl' }]),
+      ...(options.vsaOutPath === undefined ? [] : [{ flag: '--vsa-out', path: options.vsaOutPath }]),
+    ],
+    inputs: [options.policyPath, ...policyFiles, ...(options.evidencePath === undefined ? [] : [options.evidencePath]), ...(options.otherInputs ?? [])],
+  });
   const evidence = options.evidencePath === undefined ? undefined : { source: basename(options.evidencePath), bundles: await readEvidenceFile(options.evidencePath) };
   const lineage = await verifyLineage(options.modelPath, {
     policy,

@@ -13,7 +13,7 @@
 import { z } from 'zod';
 import { InputError, isAiprovError, VerificationError, type InputErrorCode } from '../errors.js';
 import { HASH_TYPES } from '../hashing/hash-type.js';
-import { normalizeIgnorePath } from '../manifest/compute.js';
+import { normalizeIgnorePath } from '../manifest/ignore-paths.js';
 import type { ManifestPart } from '../manifest/compute-part.js';
 import { computeRootDigest, type Serialization } from '../manifest/manifest.js';
 import type { SizedManifest } from '../manifest/merge-parts.js';

@@ -7,16 +7,20 @@ import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import { IN_TOTO_PAYLOAD_TYPE } from '../statement/statement.js';
 import { publicKeyHint } from '../format/keys.js';
-import { InputError, PolicyError, VerificationError } from '../errors.js';
+import { InputError, isAiprovError, PolicyError, VerificationError } from '../errors.js';
+import { ARTIFACT_KINDS, type ArtifactKind } from '../format/artifact-kind.js';
 import { writeFileAtomic } from '../format/atomic-write.js';
 import { parseBundle, type BundleJson } from '../format/bundle.js';
 import { readBoundedText } from '../input/read-bounded.js';
-import { identifyArtifact } from '../sign/attest.js';
 import { signDssePayload, type SigningMethod } from '../sign/signer.js';
 import { parseStatement } from '../statement/parse.js';
-import { buildVsaStatement, parseVsaStatement, type VsaInput, type VsaStatement } from '../statement/vsa.js';
+import { buildVsaStatement, parseVsaStatement, recordedSerialization, type VsaInput } from '../statement/vsa.js';
 import type { Signer } from '../verify/signer.js';
 import { authenticateDsseBundle, type ArtifactTrust } from '../verify/verify-artifact.js';
+import { defaultSerialization, readAuthenticated } from '../verify/authenticated.js';
+import { rehashRootDigest } from '../verify/rehash.js';
+import { NOT_THIS_SIGNER } from '../lineage/trusted-signer.js';
+import type { Serialization } from '../manifest/manifest.js';
 
 /**
  * The verifier id aiprov writes and, unless told otherwise, requires. It names the verifier, not
@@ -63,6 +67,8 @@ export async function writeVsa(path: string, input: VsaInput, signingMethod: Sig
 export interface VerifyVsaOptions {
   readonly modelPath: string;
   readonly vsaPath: string;
+  /** What the artifact is (default model): a summary about another kind never passes. */
+  readonly kind?: ArtifactKind;
   /** Who must have signed the summary. */
   readonly trust: ArtifactTrust;
   /** `sha256:<hex>` (or bare hex) of the policy the summary must have applied. */
@@ -72,14 +78,20 @@ export interface VerifyVsaOptions {
   /** Default `AIPROV_VERIFIER_ID`. */
   readonly verifierId?: string;
   readonly resourceUri?: string;
+  /** Levels the summary must assert, each one (slsa-verifier's `--verified-levels`). */
+  readonly verifiedLevels?: readonly string[];
   readonly now?: Date;
 }
 
 export interface VerifyVsaResult {
   readonly verified: true;
   readonly name: string;
+  readonly kind: ArtifactKind;
   /** `sha256:<hex>` of the model, re-hashed here. */
   readonly rootDigest: string;
+  /** How it was re-hashed: as the summary records, or (a summary that records nothing) aiprov's defaults. */
+  readonly serialization: Serialization;
+  readonly serializationSource: 'summary' | 'defaults';
   readonly signer: Signer;
   readonly verifier: string;
   readonly timeVerified: string;
@@ -90,28 +102,37 @@ export interface VerifyVsaResult {
 }
 
 /**
- * Checks a VSA for a model: authenticated by the trusted signer (1 if forged or altered, 3 if
- * another signer), about exactly this model's re-hashed root (1), PASSED (1), and — when asked —
- * for this policy, recent enough, by this verifier, for this resource (3).
+ * Checks a VSA for an artifact: authenticated by the trusted signer (1 if forged or altered, 3 if
+ * signed by another), PASSED (1), not dated in the future (1), about this kind, and — when asked —
+ * for this policy, recent enough, by this verifier, for this resource, at these levels (3); then,
+ * last because it is the costly step, about exactly this artifact's bytes (1). The artifact is
+ * re-hashed with the serialization the authenticated summary records, or aiprov's defaults for
+ * the kind: never with parameters from its own `model.sig`, which anyone who can write the model
+ * can write (docs/ARCHITECTURE.md, "Rules that keep it this way").
  */
 export async function verifyVsaFile(options: VerifyVsaOptions): Promise<VerifyVsaResult> {
   const now = options.now ?? new Date();
+  const kind = options.kind ?? 'model';
   const bundle = parseBundle(Buffer.from(singleLine(await readBoundedText(options.vsaPath, { maxBytes: MAX_VSA_BYTES, kind: 'VSA', what: 'verification summary' }), options.vsaPath), 'utf8'), options.vsaPath);
-  const { payload, signer } = authenticateDsseBundle(bundle, options.trust, now);
-  const statement: VsaStatement = parseVsaStatement(JSON.parse(JSON.stringify(parseStatement(payload))));
-  const [subject] = statement.subject;
-  const { predicate } = statement;
+  const { payload, signer } = authenticateSummary(bundle, options, now);
+  const defaults = await defaultSerialization(options.modelPath, kind);
+  const summary = readAuthenticated(payload, (bytes) => {
+    const statement = parseVsaStatement(JSON.parse(JSON.stringify(parseStatement(bytes))));
+    const recorded = recordedSerialization(statement);
+    return { statement, recorded: recorded !== undefined, serialization: recorded ?? defaults };
+  });
+  const { predicate } = summary.statement;
+  const [subject] = summary.statement.subject;
 
-  const model = await identifyArtifact(options.modelPath, 'model');
-  if (subject === undefined || subject.digest.sha256 !== model.rootDigest) {
-    throw new VerificationError('VSA_SUBJECT_MISMATCH', `the verification summary is about sha256:${subject?.digest.sha256 ?? '?'}, but ${options.modelPath} is sha256:${model.rootDigest}`, { path: options.vsaPath });
-  }
   if (predicate.verificationResult !== 'PASSED') {
     throw new VerificationError('VSA_FAILED', `the verification summary says verification FAILED (${predicate.verifier.id}, ${predicate.timeVerified})`, { path: options.vsaPath });
   }
   const verified = Date.parse(predicate.timeVerified);
   if (verified > now.getTime() + MAX_FUTURE_SKEW_MS) {
     throw new VerificationError('TIMESTAMP_INVALID', `the verification summary is dated ${predicate.timeVerified}, in the future (now ${now.toISOString()})`, { path: options.vsaPath });
+  }
+  if (predicate.kind !== undefined && predicate.kind !== kind) {
+    throw new PolicyError('VSA_KIND_MISMATCH', `the verification summary is about a ${predicate.kind}, not a ${kind}${ARTIFACT_KINDS.some((known) => known === predicate.kind) ? ` (pass --kind ${predicate.kind} if that is what ${options.modelPath} is)` : ''}`, { path: options.vsaPath });
   }
   if (options.maxAgeMs !== undefined && now.getTime() - verified > options.maxAgeMs) {
     throw new PolicyError('VSA_TOO_OLD', `the verification summary is from ${predicate.timeVerified}, older than the ${String(Math.round(options.maxAgeMs / 1000))} s accepted`, { path: options.vsaPath });
@@ -129,10 +150,23 @@ export async function verifyVsaFile(options: VerifyVsaOptions): Promise<VerifyVs
   if (options.resourceUri !== undefined && predicate.resourceUri !== options.resourceUri) {
     throw new PolicyError('VSA_RESOURCE_MISMATCH', `the verification summary is for ${JSON.stringify(predicate.resourceUri)}, not ${JSON.stringify(options.resourceUri)}`, { path: options.vsaPath });
   }
+  const missingLevels = (options.verifiedLevels ?? []).filter((level) => !predicate.verifiedLevels.includes(level));
+  if (missingLevels.length > 0) {
+    throw new PolicyError('VSA_LEVEL_MISMATCH', `the verification summary asserts ${predicate.verifiedLevels.length === 0 ? 'no level' : predicate.verifiedLevels.join(', ')}, not ${missingLevels.join(', ')}`, { path: options.vsaPath });
+  }
+
+  // Every file not left out by the recorded serialization counts: an extra file changes the root.
+  const artifact = await rehashRootDigest(options.modelPath, summary.serialization);
+  if (subject === undefined || subject.digest.sha256 !== artifact.rootDigest) {
+    throw new VerificationError('VSA_SUBJECT_MISMATCH', `the verification summary is about sha256:${subject?.digest.sha256 ?? '?'}, but ${options.modelPath} is sha256:${artifact.rootDigest} (hashed with ${summary.recorded ? 'the serialization the summary records' : `aiprov's defaults for a ${kind}: the summary records none`}; an added, removed or changed file changes it)`, { path: options.vsaPath });
+  }
   return {
     verified: true,
-    name: model.name,
-    rootDigest: `sha256:${model.rootDigest}`,
+    name: artifact.name,
+    kind,
+    rootDigest: `sha256:${artifact.rootDigest}`,
+    serialization: summary.serialization,
+    serializationSource: summary.recorded ? 'summary' : 'defaults',
     signer,
     verifier: predicate.verifier.id,
     timeVerified: predicate.timeVerified,
@@ -141,6 +175,23 @@ export async function verifyVsaFile(options: VerifyVsaOptions): Promise<VerifyVs
     verificationResult: 'PASSED',
     verifiedLevels: predicate.verifiedLevels,
   };
+}
+
+/**
+ * A summary signed by someone other than the trusted signer (another key, a certificate that does
+ * not chain to the trusted CA, another identity) is authentic to nobody the gate trusts: a policy
+ * denial, exit 3. One whose signature does not verify under the trusted key is forged or
+ * altered: exit 1, as the error says.
+ */
+function authenticateSummary(bundle: BundleJson, options: VerifyVsaOptions, now: Date): ReturnType<typeof authenticateDsseBundle> {
+  try {
+    return authenticateDsseBundle(bundle, options.trust, now);
+  } catch (error) {
+    if (isAiprovError(error) && NOT_THIS_SIGNER.has(error.code)) {
+      throw new PolicyError('VSA_UNTRUSTED_SIGNER', `the verification summary is not signed by the signer trusted here: ${error.message}`, { path: options.vsaPath, cause: error });
+    }
+    throw error;
+  }
 }
 
 /** A VSA file holds one bundle (one line); a second one would be a second, unchecked claim. */

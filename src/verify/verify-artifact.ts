@@ -4,7 +4,8 @@ import { isAiprovError, InputError, IOError, VerificationError } from '../errors
 import { lstat } from 'node:fs/promises';
 import { SINGLE_FILE_RESOURCE_NAME } from '../hashing/walk.js';
 import { HUB_LOCAL_DIR_METADATA, resolveArtifactPath, type HubEnvironment } from '../hashing/hub-cache.js';
-import { computeManifestWith, resolveIgnorePaths, type ManifestOptions } from '../manifest/compute.js';
+import type { ManifestOptions } from '../manifest/compute.js';
+import { resolveIgnorePaths } from '../manifest/ignore-paths.js';
 import { diffManifests, resourcePath, type ManifestDiff, type Serialization } from '../manifest/manifest.js';
 import { legacyModelSigningPae, preAuthEncoding } from '../format/dsse.js';
 import { curveOf, hashForKey, publicKeyHint, sameEmbeddedKey } from '../format/keys.js';
@@ -23,6 +24,8 @@ import { rfc3339, type Signer } from './signer.js';
 import { verifySigstoreBundle } from './sigstore-bundle.js';
 import { toVerifierTrustMaterial, type SigstoreTrustRoot } from './trust.js';
 import { verifyRfc3161Timestamps, type TimestampAuthorities } from './timestamps.js';
+import { markAuthenticated, readAuthenticated, withVerifierChoices, type AuthenticatedPayload, type AuthenticatedSerialization } from './authenticated.js';
+import { rehashManifest } from './rehash.js';
 
 /**
  * What the verifier trusts: one public key, a set of CA certificates (roots), or a Sigstore
@@ -68,6 +71,11 @@ export interface VerifyArtifactResult {
   /** The root digest the signer committed to. */
   readonly signedRootDigest: string;
   readonly serialization: Serialization;
+  /**
+   * What the artifact was re-hashed with: the signed serialization and the paths the verifier
+   * left out. A verification summary records it, and the gate re-hashes with exactly this.
+   */
+  readonly verifiedWith: AuthenticatedSerialization;
   readonly signer: Signer;
   readonly resourceCount: number;
   readonly diff: ManifestDiff;
@@ -90,7 +98,7 @@ export interface OpenedSignature {
   /** The files the signature lists. */
   readonly signedPaths: ReadonlySet<string>;
   /** How to re-hash: the signed serialization, with every path verification leaves out. */
-  readonly rehash: Serialization;
+  readonly rehash: AuthenticatedSerialization;
   readonly attestationsPath: string;
 }
 
@@ -114,6 +122,7 @@ export async function verifyArtifact(artifactReference: string, options: VerifyA
     predicateType: signed.predicateType,
     signedRootDigest: signed.rootDigest,
     serialization: signed.serialization,
+    verifiedWith: opened.rehash,
     signer: opened.signer,
     resourceCount: signed.resources.length,
     diff,
@@ -134,7 +143,7 @@ export async function openSignature(artifactReference: string, options: VerifyAr
   const { payload, signer, findings } = authenticateDsseBundle(bundle, options.trust, options.now ?? new Date());
 
   const signatureInside = pathInsideArtifact(artifactPath, signaturePath);
-  const signed: SignedManifest = manifestFromStatement(parseStatement(payload), signatureInside === undefined ? [] : [signatureInside]);
+  const signed = readAuthenticated(payload, (bytes): SignedManifest => manifestFromStatement(parseStatement(bytes), signatureInside === undefined ? [] : [signatureInside]));
   if (signed.predicateType === OMS_LEGACY_DIGESTS_V01) {
     findings.push({ code: 'LEGACY_SIGNATURE_FORMAT', severity: 'warning', fields: { value: OMS_LEGACY_DIGESTS_V01 } });
   }
@@ -157,7 +166,7 @@ export async function openSignature(artifactReference: string, options: VerifyAr
     findings,
     signed,
     signedPaths,
-    rehash: { ...signed.serialization, ignorePaths, allowSymlinks: signed.serialization.allowSymlinks || options.allowSymlinks === true },
+    rehash: withVerifierChoices(signed.serialization, { ignorePaths, allowSymlinks: options.allowSymlinks === true }),
     attestationsPath: files.attestationsPath,
   };
 }
@@ -249,8 +258,8 @@ async function hubMetadataToIgnore(artifactPath: string, signedPaths: ReadonlySe
  * and exit status from every command. (It was recoded as a failed verification, exit 1, which
  * made one condition exit 1 in verify and 2 in sign.) Either way the artifact is not verified.
  */
-function recomputeManifest(artifactPath: string, serialization: Serialization, options: VerifyArtifactOptions, onlyPaths: ReadonlySet<string> | undefined, findings: Finding[]): ReturnType<typeof computeManifestWith> {
-  return computeManifestWith(artifactPath, serialization, {
+function recomputeManifest(artifactPath: string, serialization: AuthenticatedSerialization, options: VerifyArtifactOptions, onlyPaths: ReadonlySet<string> | undefined, findings: Finding[]): ReturnType<typeof rehashManifest> {
+  return rehashManifest(artifactPath, serialization, {
     ...(options.allowExternalSymlinks === undefined ? {} : { allowExternalSymlinks: options.allowExternalSymlinks }),
     ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
     ...(options.signal === undefined ? {} : { signal: options.signal }),
@@ -268,7 +277,7 @@ function recomputeManifest(artifactPath: string, serialization: Serialization, o
 
 export interface AuthenticatedBundle {
   /** The DSSE payload, exactly the signed bytes: parse the statement only from here. */
-  readonly payload: Buffer;
+  readonly payload: AuthenticatedPayload;
   readonly signer: Signer;
   /** Warnings about the bundle (legacy encodings). */
   readonly findings: Finding[];
@@ -310,7 +319,7 @@ export function authenticateDsseBundle(bundle: BundleJson, trust: ArtifactTrust,
       }
       const { identity } = verified.signer;
       return {
-        payload: verified.dsse.payload,
+        payload: markAuthenticated(verified.dsse.payload),
         findings,
         signer: {
           kind: 'keyless',
@@ -338,7 +347,7 @@ export function authenticateDsseBundle(bundle: BundleJson, trust: ArtifactTrust,
       }
       verifyDsseSignature(payload, signature, trust.publicKey, hashForKey(trust.publicKey), findings);
       const timestamps = verifyRfc3161Timestamps(bundle, signature, trust.publicKey, trust.timestampAuthorities, now);
-      return { payload, findings, signer: { kind: 'key', keyHint: hint, curve: curveOf(trust.publicKey), ...(timestamps.length === 0 ? {} : { timestamps }) } };
+      return { payload: markAuthenticated(payload), findings, signer: { kind: 'key', keyHint: hint, curve: curveOf(trust.publicKey), ...(timestamps.length === 0 ? {} : { timestamps }) } };
     }
     case 'certificate': {
       const certificates = material.x509CertificateChain?.certificates ?? (material.certificate === undefined ? undefined : [material.certificate]);
@@ -367,7 +376,7 @@ export function authenticateDsseBundle(bundle: BundleJson, trust: ArtifactTrust,
         for (const timestamp of timestamps) chain = verifyCertificateChain(leaf, intermediates, trust.trustedCertificates, new Date(timestamp.time));
       }
       return {
-        payload,
+        payload: markAuthenticated(payload),
         findings,
         signer: { kind: 'certificate', subject: leaf.subject, issuer: leaf.issuer, ...(leaf.subjectAltName === undefined ? {} : { subjectAlternativeName: leaf.subjectAltName }), notBefore: rfc3339(leaf.validFrom), notAfter: rfc3339(leaf.validTo), chain: chain.map((certificate) => certificate.subject), ...(timestamps.length === 0 ? {} : { timestamps }) },
       };

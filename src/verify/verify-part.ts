@@ -2,10 +2,10 @@ import { resolve } from 'node:path';
 import { InputError, InternalError } from '../errors.js';
 import type { Finding } from '../findings.js';
 import { compareResourcePaths } from '../hashing/walk.js';
-import { computeManifestWith } from '../manifest/compute.js';
 import { diffManifests, resourcePath, type ManifestDiff, type Resource, type Serialization } from '../manifest/manifest.js';
 import { assignParts, checkPartition, shardLength, sortUnits, type Partition, type Unit } from '../manifest/partition.js';
 import { OMS_LEGACY_DIGESTS_V01 } from '../statement/oms.js';
+import { rehashManifest } from './rehash.js';
 import type { Signer } from './signer.js';
 import { attestationsNote, diffFindings, openSignature, type VerifyArtifactOptions } from './verify-artifact.js';
 
@@ -51,7 +51,7 @@ export async function verifyArtifactPart(artifactReference: string, partition: P
   if (signed.predicateType === OMS_LEGACY_DIGESTS_V01) throw new InputError('USAGE', `${opened.signaturePath} is a legacy ${OMS_LEGACY_DIGESTS_V01} signature, which cannot be verified in parts; verify it whole`, { path: opened.signaturePath });
   // Filled in by the selection callback, which runs once, between the walk and the hashing.
   const plan: { mine?: readonly Resource[]; onDisk?: ReadonlySet<string> } = {};
-  const actual = await computeManifestWith(artifactPath, opened.rehash, {
+  const actual = await rehashManifest(artifactPath, opened.rehash, {
     ...(options.allowExternalSymlinks === undefined ? {} : { allowExternalSymlinks: options.allowExternalSymlinks }),
     ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
     ...(options.signal === undefined ? {} : { signal: options.signal }),

@@ -229,12 +229,12 @@ describe('gate a deployment on the model and its evidence', () => {
       expect((statement.predicate['inputAttestations'] as unknown[]).length).toBe((await readFile(deploy.evidence, 'utf8')).trim().split('\n').length);
     });
 
-    it('verify vsa: 0 with the signer\'s key; 1 with another key; 3 for another policy, verifier or resource, or too old', async () => {
+    it('verify vsa: 0 with the signer\'s key; 3 with another key (VSA_UNTRUSTED_SIGNER); 3 for another policy, verifier or resource, or too old', async () => {
       const policyDigest = `sha256:${(await import('node:crypto')).createHash('sha256').update(await readFile(deploy.policy)).digest('hex')}`;
       const run = await runCli(['verify', 'vsa', deploy.model, '--vsa', vsa, '--key', join(deploy.dir, 'ci.pub'), '--policy-digest', policyDigest, '--max-age', '1h', '--resource-uri', 'hf://acme/chat-1b', '--json']);
       expect(run.status, run.stderr).toBe(0);
       expect(JSON.parse(run.stdout)).toMatchObject({ verified: true, verificationResult: 'PASSED', policy: { digest: policyDigest } });
-      expectOneLineError(await runCli(['verify', 'vsa', deploy.model, '--vsa', vsa, '--key', join(deploy.dir, 'other.pub')]), 1, 'KEY_MISMATCH');
+      expectOneLineError(await runCli(['verify', 'vsa', deploy.model, '--vsa', vsa, '--key', join(deploy.dir, 'other.pub')]), 3, 'VSA_UNTRUSTED_SIGNER');
       expectOneLineError(await runCli(['verify', 'vsa', deploy.model, '--vsa', vsa, '--key', join(deploy.dir, 'ci.pub'), '--policy-digest', `sha256:${'1'.repeat(64)}`]), 3, 'VSA_POLICY_MISMATCH');
       expectOneLineError(await runCli(['verify', 'vsa', deploy.model, '--vsa', vsa, '--key', join(deploy.dir, 'ci.pub'), '--verifier-id', 'https://example.com/other']), 3, 'VSA_VERIFIER_MISMATCH');
       expectOneLineError(await runCli(['verify', 'vsa', deploy.model, '--vsa', vsa, '--key', join(deploy.dir, 'ci.pub'), '--resource-uri', 'hf://acme/other']), 3, 'VSA_RESOURCE_MISMATCH');
@@ -281,6 +281,7 @@ describe('gate a deployment on the model and its evidence', () => {
         inputAttestations: [],
         passed: true,
         level: 'AIPROV_LINEAGE_VERIFIED' as const,
+        kind: 'model',
       });
       const old = join(deploy.dir, 'old.vsa.jsonl');
       await writeVsa(old, summary(new Date(Date.now() - 2 * 86_400_000)), signingMethod);
@@ -299,6 +300,32 @@ describe('gate a deployment on the model and its evidence', () => {
       await (await import('node:fs/promises')).truncate(hugeEvidence, 300 * 1024 * 1024);
       expectOneLineError(await gate({ evidence: hugeEvidence }), 2, 'EVIDENCE_TOO_LARGE');
       await rm(hugeEvidence);
+    });
+
+    it('the gate never hashes with an unverified model.sig: files listed in a forged ignore_paths fail verify vsa as they fail verify (exit 1)', async () => {
+      const forged = join(deploy.dir, 'forged');
+      await cp(deploy.model, forged, { recursive: true });
+      await writeFile(join(forged, 'adapter_config.json'), '{"base_model_name_or_path": "evil/base"}');
+      await mkdir(join(forged, 'extra'));
+      await writeFile(join(forged, 'extra', 'loader.py'), 'import os\n');
+      // The signature is junk (its payload no longer matches it), but until it is authenticated
+      // nothing in it may decide what is hashed.
+      const bundle = JSON.parse(await readFile(join(forged, 'model.sig'), 'utf8')) as { dsseEnvelope: { payload: string } };
+      const statement = JSON.parse(Buffer.from(bundle.dsseEnvelope.payload, 'base64').toString('utf8')) as { predicate: { serialization: { ignore_paths: string[] } } };
+      statement.predicate.serialization.ignore_paths.push('adapter_config.json', 'extra');
+      bundle.dsseEnvelope.payload = Buffer.from(JSON.stringify(statement)).toString('base64');
+      await writeFile(join(forged, 'model.sig'), JSON.stringify(bundle));
+      expect((await runCli(['verify', forged, '--key', join(deploy.dir, 'ci.pub')])).status).toBe(1);
+      expectOneLineError(await runCli(['verify', 'vsa', forged, '--vsa', vsa, '--key', join(deploy.dir, 'ci.pub'), '--verified-level', 'AIPROV_LINEAGE_VERIFIED']), 1, 'VSA_SUBJECT_MISMATCH');
+      // The untouched model still passes the same gate.
+      expect((await runCli(['verify', 'vsa', deploy.model, '--vsa', vsa, '--key', join(deploy.dir, 'ci.pub'), '--verified-level', 'AIPROV_LINEAGE_VERIFIED'])).status).toBe(0);
+    });
+
+    it('a lineage summary records the kind and the serialization the model was verified with', async () => {
+      const bundle = JSON.parse((await readFile(vsa, 'utf8')).trim()) as { dsseEnvelope: { payload: string } };
+      const { predicate } = JSON.parse(Buffer.from(bundle.dsseEnvelope.payload, 'base64').toString('utf8')) as { predicate: Record<string, unknown> };
+      expect(predicate['kind']).toBe('model');
+      expect(predicate['serialization']).toMatchObject({ method: 'files', hashType: 'sha256', allowSymlinks: false, ignorePaths: expect.arrayContaining(['model.sig', 'model.intoto.jsonl', 'model.evidence.jsonl']) as unknown });
     });
 
     it('a changed model file fails both gates (exit 1)', async () => {

@@ -41,6 +41,15 @@ export function registerPolicyCommands(program: Command, context: CliContext, se
     });
 
   policy
+    .command('digest')
+    .description('print sha256:<hex> of a policy file\'s bytes, the digest `verify vsa --policy-digest` pins')
+    .argument('<file>', 'the policy file')
+    .action(async (file: string) => {
+      const { policyFileDigest } = await import('../../policy/resolve.js');
+      write(await policyFileDigest(file));
+    });
+
+  policy
     .command('check')
     .description('validate a policy file and load the keys, certificates and trusted roots it names')
     .argument('<file>', 'the policy (YAML, or JSON for a .json file)')

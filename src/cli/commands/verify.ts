@@ -50,6 +50,8 @@ interface LineageFlags extends VsaSigningFlags {
 
 interface VsaFlags extends TrustFlags {
   readonly vsa: string;
+  readonly kind: ArtifactKind;
+  readonly verifiedLevel?: string[];
   readonly policyDigest?: string;
   readonly maxAge?: number;
   readonly verifierId?: string;
@@ -120,6 +122,10 @@ export function registerVerifyCommands(program: Command, context: CliContext, se
         await runVerifyPartition(context, setExitStatus, path, flags.partition, flags, options);
         return;
       }
+      if (flags.vsaOut !== undefined) {
+        const { refuseUnsafeOutputs } = await import('../../use-cases/output-paths.js');
+        await refuseUnsafeOutputs({ artifactPath: path, kind: flags.kind, outputs: [{ flag: '--vsa-out', path: flags.vsaOut }], inputs: [...trustFiles(flags), ...(flags.signature === undefined ? [] : [flags.signature]), ...vsaSigningFiles(flags)] });
+      }
       // Resolved before hashing: a signing problem (no token, a bad key) should not cost a re-hash.
       const vsaSigning = flags.vsaOut === undefined ? undefined : await signingMethodFromFlags(vsaSigningFlags(flags), context);
       const result = await withProgress(context, flags, 'Verifying', (hooks) => verifyArtifact(path, { ...hooks, ...options }));
@@ -137,6 +143,8 @@ export function registerVerifyCommands(program: Command, context: CliContext, se
             inputAttestations: [inputAttestation(result.signaturePath, result.bundle)],
             passed: result.verified,
             level: 'AIPROV_SIGNATURE_VERIFIED',
+            kind: flags.kind,
+            serialization: result.verifiedWith,
           },
           vsaSigning,
         );
@@ -178,6 +186,8 @@ export function registerVerifyCommands(program: Command, context: CliContext, se
       searchDirectories: flags.search ?? [],
       ...(flags.evidence === undefined ? {} : { evidencePath: flags.evidence }),
       ...(flags.evidenceOut === undefined ? {} : { evidenceOutPath: flags.evidenceOut }),
+      ...(flags.vsaOut === undefined ? {} : { vsaOutPath: flags.vsaOut }),
+      otherInputs: vsaSigningFiles(flags),
     });
     const result = gate.lineage;
     if (flags.vsaOut !== undefined && vsaSigning !== undefined) {
@@ -194,6 +204,8 @@ export function registerVerifyCommands(program: Command, context: CliContext, se
           inputAttestations: gate.inputAttestations,
           passed: result.verdict === 'verified',
           level: 'AIPROV_LINEAGE_VERIFIED',
+          kind: 'model',
+          ...(result.verifiedWith === undefined ? {} : { serialization: result.verifiedWith }),
         },
         vsaSigning,
       );
@@ -213,6 +225,7 @@ export function registerVerifyCommands(program: Command, context: CliContext, se
       .description('check a signed SLSA verification summary for a model: who signed it, that it is about these bytes and PASSED, and (when asked) its policy, age, verifier and resource')
       .argument('<model>', 'the model directory or file (re-hashed)')
       .requiredOption('--vsa <file>', 'the verification summary (one Sigstore bundle, from --vsa-out)')
+      .addOption(new Option('--kind <kind>', 'what the artifact is: a summary about another kind never passes').choices(['model', 'dataset', 'recipe']).default('model'))
       .option('--key <public-key.pem>', 'trust summaries signed by this public key')
       .option('--certificate-chain <ca.pem...>', 'trust summaries signed by certificates that chain to these CA certificates'),
   )
@@ -221,6 +234,7 @@ export function registerVerifyCommands(program: Command, context: CliContext, se
     .option('--staging', 'keyless: trust Sigstore\'s staging instance')
     .option('--policy-digest <sha256:hex>', 'require the summary to have applied exactly this policy')
     .option('--max-age <duration>', 'require the summary to be at most this old, e.g. 30m, 24h, 7d', duration)
+    .option('--verified-level <level>', 'require the summary to assert this level, e.g. AIPROV_LINEAGE_VERIFIED (repeatable: each one given)', (level: string, previous: string[] | undefined) => [...(previous ?? []), level])
     .option('--verifier-id <uri>', 'require this verifier (default https://aiprov.dev/verifier)')
     .option('--resource-uri <uri>', 'require the summary to name this resource')
     .option('--offline', 'guarantee no network access (verification never needs it)')
@@ -233,7 +247,9 @@ export function registerVerifyCommands(program: Command, context: CliContext, se
       const result = await verifyVsaFile({
         modelPath,
         vsaPath: flags.vsa,
+        kind: flags.kind,
         trust,
+        ...(flags.verifiedLevel === undefined ? {} : { verifiedLevels: flags.verifiedLevel }),
         ...(flags.policyDigest === undefined ? {} : { policyDigest: flags.policyDigest }),
         ...(flags.maxAge === undefined ? {} : { maxAgeMs: flags.maxAge }),
         ...(flags.verifierId === undefined ? {} : { verifierId: flags.verifierId }),
@@ -269,6 +285,16 @@ export function registerVerifyCommands(program: Command, context: CliContext, se
           : inspected.attestations.map(({ line, inspection }, index) => `# attestation ${String(index + 1)} of ${String(inspected.attestations.length)} (line ${String(line)})\n${renderInspection(inspection)}`).join('\n\n'),
       );
     });
+}
+
+/** The files the trust flags name. */
+function trustFiles(flags: TrustFlags): string[] {
+  return [...(flags.key === undefined ? [] : [flags.key]), ...(flags.certificateChain ?? []), ...(flags.timestampAuthority ?? []), ...(flags.trustedRoot === undefined ? [] : [flags.trustedRoot])];
+}
+
+/** The files the `--vsa-*` signing flags name (a token only as `@file`: a token itself is never a path, nor printed). */
+function vsaSigningFiles(flags: VsaSigningFlags): string[] {
+  return [...(flags.vsaKey === undefined ? [] : [flags.vsaKey]), ...(flags.vsaCertificate === undefined ? [] : [flags.vsaCertificate]), ...(flags.vsaCertificateChain ?? []), ...(flags.vsaIdentityToken?.startsWith('@') === true ? [flags.vsaIdentityToken.slice(1)] : []), ...(flags.vsaSigningConfig === undefined ? [] : [flags.vsaSigningConfig])];
 }
 
 /** What `verify` and `verify vsa` trust, from their flags (`resolveArtifactTrust` checks that exactly one is given). */

@@ -1,0 +1,59 @@
+/**
+ * The rule that keeps a verifier from being steered by the artifact it checks: **no verification
+ * decision hashes an artifact with parameters that did not come from authenticated data or from
+ * aiprov's own defaults.** A signature file sits beside the model, writable by whoever can write
+ * the model; read before it is authenticated, its `ignore_paths` would let that person choose
+ * which files are never looked at (docs/ARCHITECTURE.md, "Rules that keep it this way").
+ *
+ * The types make the rule one the compiler checks: the re-hash of every verification
+ * (`verify/rehash.ts`) takes only an `AuthenticatedSerialization`, which is made here, from a
+ * payload whose signature verified (`AuthenticatedPayload`, made only by `authenticateDsseBundle`)
+ * or from aiprov's defaults for a kind. A serialization read from an unverified bundle is a plain
+ * `Serialization` and does not compile there. `npm run lint` (dependency-cruiser) lets only
+ * `verify/verify-artifact.ts` import this module's values that mark bytes as authenticated.
+ */
+import type { ArtifactKind } from '../format/artifact-kind.js';
+import { artifactMetadataIgnores } from '../format/artifact-kind.js';
+import { resolveSerialization } from '../manifest/compute.js';
+import type { Serialization } from '../manifest/manifest.js';
+
+declare const AUTHENTICATED: unique symbol;
+
+/** Bytes whose DSSE signature verified against trust the verifier supplied. */
+export type AuthenticatedPayload = Buffer & { readonly [AUTHENTICATED]: 'payload' };
+
+/** How a verification may hash an artifact: read from authenticated bytes, or aiprov's defaults. */
+export type AuthenticatedSerialization = Serialization & { readonly [AUTHENTICATED]: 'serialization' };
+
+/** Called by `authenticateDsseBundle` alone, once the signature over `payload` has verified. */
+export function markAuthenticated(payload: Buffer): AuthenticatedPayload {
+  return payload as AuthenticatedPayload;
+}
+
+/**
+ * A statement read from an authenticated payload by `read` (an OMS signature's manifest, a
+ * verification summary), with the serialization it records marked as authenticated: the one
+ * place a recorded serialization becomes one a verification may hash with.
+ */
+export function readAuthenticated<T extends { readonly serialization: Serialization }>(payload: AuthenticatedPayload, read: (payload: AuthenticatedPayload) => T): T & { readonly serialization: AuthenticatedSerialization } {
+  return read(payload) as T & { readonly serialization: AuthenticatedSerialization };
+}
+
+/**
+ * The verifier's own additions to an authenticated serialization: paths it was told to leave out
+ * (its flags) or that aiprov's rules leave out (the signature file, bundle files, hub metadata),
+ * and following links the verifier allowed. Only more is left out or followed by the verifier's
+ * choice, never by the artifact's.
+ */
+export function withVerifierChoices(serialization: AuthenticatedSerialization, choices: { readonly ignorePaths: readonly string[]; readonly allowSymlinks: boolean }): AuthenticatedSerialization {
+  return { ...serialization, ignorePaths: [...new Set([...serialization.ignorePaths, ...choices.ignorePaths])].sort(), allowSymlinks: serialization.allowSymlinks || choices.allowSymlinks } as AuthenticatedSerialization;
+}
+
+/**
+ * What `sign` would use for an artifact of this kind with no options: SHA-256 over files, no
+ * links, the default ignores and every kind's own signature, attestations and evidence files.
+ * Never anything read from the artifact's files.
+ */
+export async function defaultSerialization(artifactPath: string, kind: ArtifactKind): Promise<AuthenticatedSerialization> {
+  return resolveSerialization({}, await artifactMetadataIgnores(artifactPath, kind)) as AuthenticatedSerialization;
+}
