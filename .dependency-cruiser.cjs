@@ -41,6 +41,36 @@ const peers = LAYERS.filter((layer) => layer.length > 1 && !layer[0].endsWith('.
   })),
 );
 
+// Verification hashes only with authenticated parameters (src/verify/authenticated.ts): the
+// modules that decide a verification reach the hashing of manifest/compute.ts only through
+// verify/rehash.ts (whose functions take an AuthenticatedSerialization), never through
+// sign/attest.ts (identifyArtifact reads a signature's parameters unverified), and only
+// authenticateDsseBundle marks bytes as authenticated.
+const VERIFICATION = '^src/(verify|lineage)/|^src/use-cases/(vsa|gate|bom|verify-merge|verify-bundle|inspect)\\.ts$';
+const authentication = [
+  {
+    name: 'verification-hashes-through-rehash',
+    comment: 'verification hashes an artifact only through verify/rehash.ts, with an AuthenticatedSerialization',
+    severity: 'error',
+    from: { path: VERIFICATION, pathNot: '^src/verify/(rehash|authenticated)\\.ts$' },
+    to: { path: '^src/manifest/(compute|compute-part)\\.ts$', dependencyTypesNot: ['type-only'] },
+  },
+  {
+    name: 'verification-never-identifies-unverified',
+    comment: 'sign/attest.ts (identifyArtifact) reads a signature unverified: signing may, verification may not',
+    severity: 'error',
+    from: { path: VERIFICATION },
+    to: { path: '^src/sign/attest\\.ts$' },
+  },
+  {
+    name: 'only-authentication-marks-payloads',
+    comment: 'only authenticateDsseBundle (verify/verify-artifact.ts) may mark bytes as authenticated',
+    severity: 'error',
+    from: { pathNot: '^src/verify/verify-artifact\\.ts$' },
+    to: { path: '^src/verify/authenticated-payload\\.ts$', dependencyTypesNot: ['type-only'] },
+  },
+];
+
 module.exports = {
   forbidden: [
     { name: 'no-circular', comment: 'modules may not import each other in a cycle', severity: 'error', from: {}, to: { circular: true } },
@@ -54,6 +84,7 @@ module.exports = {
     { name: 'no-dev-dependencies-in-src', severity: 'error', from: { path: '^src/' }, to: { dependencyTypes: ['npm-dev'] } },
     ...upward,
     ...peers,
+    ...authentication,
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

@@ -9,26 +9,21 @@
  * (`verify/rehash.ts`) takes only an `AuthenticatedSerialization`, which is made here, from a
  * payload whose signature verified (`AuthenticatedPayload`, made only by `authenticateDsseBundle`)
  * or from aiprov's defaults for a kind. A serialization read from an unverified bundle is a plain
- * `Serialization` and does not compile there. `npm run lint` (dependency-cruiser) lets only
- * `verify/verify-artifact.ts` import this module's values that mark bytes as authenticated.
+ * `Serialization` and does not compile there; and `npm run lint` (dependency-cruiser) keeps
+ * verification from reaching the hashing of `manifest/compute.ts` other than through
+ * `verify/rehash.ts`, or `sign/attest.ts`'s `identifyArtifact`, which reads a signature unverified.
  */
 import type { ArtifactKind } from '../format/artifact-kind.js';
 import { artifactMetadataIgnores } from '../format/artifact-kind.js';
 import { resolveSerialization } from '../manifest/compute.js';
 import type { Serialization } from '../manifest/manifest.js';
 
-declare const AUTHENTICATED: unique symbol;
+import type { AuthenticatedPayload } from './authenticated-payload.js';
 
-/** Bytes whose DSSE signature verified against trust the verifier supplied. */
-export type AuthenticatedPayload = Buffer & { readonly [AUTHENTICATED]: 'payload' };
+declare const AUTHENTICATED_SERIALIZATION: unique symbol;
 
 /** How a verification may hash an artifact: read from authenticated bytes, or aiprov's defaults. */
-export type AuthenticatedSerialization = Serialization & { readonly [AUTHENTICATED]: 'serialization' };
-
-/** Called by `authenticateDsseBundle` alone, once the signature over `payload` has verified. */
-export function markAuthenticated(payload: Buffer): AuthenticatedPayload {
-  return payload as AuthenticatedPayload;
-}
+export type AuthenticatedSerialization = Serialization & { readonly [AUTHENTICATED_SERIALIZATION]: true };
 
 /**
  * A statement read from an authenticated payload by `read` (an OMS signature's manifest, a
@@ -46,7 +41,7 @@ export function readAuthenticated<T extends { readonly serialization: Serializat
  * choice, never by the artifact's.
  */
 export function withVerifierChoices(serialization: AuthenticatedSerialization, choices: { readonly ignorePaths: readonly string[]; readonly allowSymlinks: boolean }): AuthenticatedSerialization {
-  return { ...serialization, ignorePaths: [...new Set([...serialization.ignorePaths, ...choices.ignorePaths])].sort(), allowSymlinks: serialization.allowSymlinks || choices.allowSymlinks } as AuthenticatedSerialization;
+  return { ...serialization, ignorePaths: [...new Set([...serialization.ignorePaths, ...choices.ignorePaths])].sort(), allowSymlinks: serialization.allowSymlinks || choices.allowSymlinks };
 }
 
 /**

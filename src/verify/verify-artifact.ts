@@ -24,7 +24,8 @@ import { rfc3339, type Signer } from './signer.js';
 import { verifySigstoreBundle } from './sigstore-bundle.js';
 import { toVerifierTrustMaterial, type SigstoreTrustRoot } from './trust.js';
 import { verifyRfc3161Timestamps, type TimestampAuthorities } from './timestamps.js';
-import { markAuthenticated, readAuthenticated, withVerifierChoices, type AuthenticatedPayload, type AuthenticatedSerialization } from './authenticated.js';
+import { markAuthenticated, type AuthenticatedPayload } from './authenticated-payload.js';
+import { readAuthenticated, withVerifierChoices, type AuthenticatedSerialization } from './authenticated.js';
 import { rehashManifest } from './rehash.js';
 
 /**

@@ -60,4 +60,36 @@ describe('the layering rules of npm run lint', () => {
     expect(result.status).not.toBe(0);
     expect(result.output).toContain('no-circular');
   });
+
+  it('refuse verification hashing other than through verify/rehash.ts (no AuthenticatedSerialization)', async () => {
+    const result = await cruise({
+      'src/use-cases/vsa.ts': "import { computeManifestWith } from '../manifest/compute.js';\nexport const gate = computeManifestWith;\n",
+      'src/manifest/compute.ts': 'export const computeManifestWith = (): number => 1;\n',
+    });
+    expect(result.status).not.toBe(0);
+    expect(result.output).toContain('verification-hashes-through-rehash');
+  });
+
+  it('refuse verification importing identifyArtifact (sign/attest.ts reads model.sig unverified)', async () => {
+    const result = await cruise({
+      'src/lineage/verify-lineage.ts': "import { identifyArtifact } from '../sign/attest.js';\nexport const a = identifyArtifact;\n",
+      'src/sign/attest.ts': 'export const identifyArtifact = (): number => 1;\n',
+    });
+    expect(result.status).not.toBe(0);
+    expect(result.output).toContain('verification-never-identifies-unverified');
+  });
+
+  it('refuse marking bytes as authenticated anywhere but authenticateDsseBundle', async () => {
+    const result = await cruise({
+      'src/use-cases/vsa.ts': "import { markAuthenticated } from '../verify/authenticated-payload.js';\nexport const a = markAuthenticated;\n",
+      'src/verify/authenticated-payload.ts': 'export const markAuthenticated = (): number => 1;\n',
+    });
+    expect(result.status).not.toBe(0);
+    expect(result.output).toContain('only-authentication-marks-payloads');
+    const allowed = await cruise({
+      'src/verify/verify-artifact.ts': "import { markAuthenticated } from './authenticated-payload.js';\nexport const a = markAuthenticated;\n",
+      'src/verify/authenticated-payload.ts': 'export const markAuthenticated = (): number => 1;\n',
+    });
+    expect(allowed).toMatchObject({ status: 0 });
+  });
 });
