@@ -130,8 +130,8 @@ function commandFor(operation, secrets, writeSecretFile) {
       ];
     case 'verify-vsa':
       return [
-        'verify', 'vsa', path, '--vsa', required('vsa', operation), ...trust(), ...option('--policy-digest', 'policy-digest'),
-        ...option('--max-age', 'max-age'), ...option('--verifier-id', 'verifier-id'), ...option('--resource-uri', 'resource-uri'), ...offline(),
+        'verify', 'vsa', path, '--vsa', required('vsa', operation), '--kind', input('kind') || 'model', ...trust(), ...option('--policy-digest', 'policy-digest'),
+        ...list('verified-level').flatMap((level) => ['--verified-level', level]), ...option('--max-age', 'max-age'), ...option('--verifier-id', 'verifier-id'), ...option('--resource-uri', 'resource-uri'), ...offline(),
       ];
     default:
       throw new ActionInputError(`the input "operation" must be one of ${OPERATIONS.join(', ')}`);

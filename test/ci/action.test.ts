@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -171,8 +171,13 @@ roles:
     });
 
     it('verify-vsa and verify (the model\'s own signature), offline', async () => {
-      const vsa = await action({ operation: 'verify-vsa', path: 'chat-1b', vsa: 'chat-1b.vsa.jsonl', 'max-age': '1h', 'resource-uri': 'hf://org/chat-1b', ...trust() }, host);
+      const policyDigest = `sha256:${createHash('sha256').update(await readFile(join(host, 'policy.yaml'))).digest('hex')}`;
+      const vsa = await action({ operation: 'verify-vsa', path: 'chat-1b', vsa: 'chat-1b.vsa.jsonl', 'verified-level': 'AIPROV_LINEAGE_VERIFIED', 'policy-digest': policyDigest, 'max-age': '1h', 'resource-uri': 'hf://org/chat-1b', ...trust() }, host);
       expect(vsa.status, vsa.stderr).toBe(0);
+      // A level the summary does not assert is a denial (exit 3), whatever else passes.
+      const level = await action({ operation: 'verify-vsa', path: 'chat-1b', vsa: 'chat-1b.vsa.jsonl', 'verified-level': 'AIPROV_LINEAGE_VERIFIED\nSLSA_BUILD_LEVEL_3', ...trust() }, host);
+      expect(level.status).toBe(3);
+      expect(level.summary).toContain('`VSA_LEVEL_MISMATCH`');
       expect(vsa.outputs).toEqual({ verified: 'true', 'root-digest': modelDigest });
       expect(vsa.summary).toContain('AIPROV_LINEAGE_VERIFIED');
       const verify = await action({ operation: 'verify', path: 'chat-1b', ...trust() }, host);
