@@ -37,40 +37,34 @@ const KEY_HINT_BYTES = 4;
 
 /** The entity with each Rekor v1 checkpoint signature that verifies named as its log's baseUrl. */
 export function withTrustedLogSignerNames(entity: SignedEntity, tlogs: readonly TlogAuthority[]): SignedEntity {
-  let changed = false;
   const tlogEntries = entity.tlogEntries.map((entry) => {
-    const rewritten = renamedCheckpoint(entry, tlogs);
-    if (rewritten === undefined) return entry;
-    changed = true;
-    return { ...entry, inclusionProof: { ...entry.inclusionProof, checkpoint: { envelope: rewritten } } } as TlogEntry;
+    const envelope = entry.inclusionProof?.checkpoint?.envelope;
+    const renamed = envelope === undefined ? envelope : renamedCheckpoint(envelope, entry, tlogs);
+    return renamed === envelope ? entry : ({ ...entry, inclusionProof: { ...entry.inclusionProof, checkpoint: { envelope: renamed } } } as TlogEntry);
   });
-  return changed ? { ...entity, tlogEntries } : entity;
+  return tlogEntries.every((entry, index) => entry === entity.tlogEntries[index]) ? entity : { ...entity, tlogEntries };
 }
 
-function renamedCheckpoint(entry: TlogEntry, tlogs: readonly TlogAuthority[]): string | undefined {
-  const envelope = entry.inclusionProof?.checkpoint?.envelope;
-  if (envelope === undefined) return undefined;
+/** The envelope with the signature lines renamed that pass the check above (itself when none does). */
+function renamedCheckpoint(envelope: string, entry: TlogEntry, tlogs: readonly TlogAuthority[]): string {
   const split = envelope.indexOf(NOTE_SEPARATOR);
-  if (split < 0) return undefined;
+  if (split < 0) return envelope;
   // As @sigstore/verify reads it: the note keeps its final newline; the signatures follow the blank line.
   const note = Buffer.from(envelope.slice(0, split + 1), 'utf8');
   const signatures = envelope.slice(split + NOTE_SEPARATOR.length);
   // The log the entry names, as @sigstore/verify binds it; a baseUrl with no usable name is left alone.
   const log = tlogs.find((tlog) => tlog.logID.equals(entry.logId.keyId) && /^\S+$/.test(tlog.baseURL) && isRekorV1LogId(tlog));
-  if (log === undefined) return undefined;
+  if (log === undefined) return envelope;
 
-  let renamed = false;
   const rewritten = signatures.replace(SIGNATURE_LINE, (line, name: string, hintAndSignature: string) => {
     if (log.baseURL.includes(name)) return line; // already accepted as it is
     const bytes = Buffer.from(hintAndSignature, 'base64');
     if (bytes.length <= KEY_HINT_BYTES) return line;
-    const hint = bytes.subarray(0, KEY_HINT_BYTES);
-    if (!hint.equals(log.logID.subarray(0, KEY_HINT_BYTES))) return line;
+    if (!bytes.subarray(0, KEY_HINT_BYTES).equals(log.logID.subarray(0, KEY_HINT_BYTES))) return line;
     if (!sigstoreCrypto.verify(note, log.publicKey, bytes.subarray(KEY_HINT_BYTES))) return line;
-    renamed = true;
     return `\u2014 ${log.baseURL} ${hintAndSignature}\n`;
   });
-  return renamed ? `${envelope.slice(0, split + NOTE_SEPARATOR.length)}${rewritten}` : undefined;
+  return rewritten === signatures ? envelope : `${envelope.slice(0, split + NOTE_SEPARATOR.length)}${rewritten}`;
 }
 
 /** A Rekor v1 log's ID is SHA-256 of its key's DER SubjectPublicKeyInfo, the hint's source. */
