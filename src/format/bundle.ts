@@ -56,7 +56,8 @@ const VerificationMaterialSchema = z
     x509CertificateChain: z.strictObject({ certificates: z.array(X509CertificateSchema) }).optional(),
     certificate: X509CertificateSchema.optional(),
     tlogEntries: z.array(TransparencyLogEntrySchema).optional(),
-    timestampVerificationData: z.strictObject({ rfc3161Timestamps: z.array(z.strictObject({ signedTimestamp: base64 })).optional() }).optional(),
+    // Bounded as in sigstore-bundle.ts: each token is verified on its own (a failing one may be set aside).
+    timestampVerificationData: z.strictObject({ rfc3161Timestamps: z.array(z.strictObject({ signedTimestamp: base64 })).max(64, 'too many timestamps').optional() }).optional(),
   })
   .refine((material) => [material.publicKey, material.x509CertificateChain, material.certificate].filter((item) => item !== undefined).length === 1, 'exactly one of publicKey, x509CertificateChain, certificate is required');
 

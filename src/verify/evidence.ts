@@ -3,8 +3,9 @@
  * toward a threshold, a proof must agree with its own checkpoint, and only authenticated times
  * are reported (protobuf-specs `sigstore_bundle.proto`, `VerificationMaterial`).
  */
+import type { KeyObject } from 'node:crypto';
 import type { Bundle, TransparencyLogEntry } from '@sigstore/bundle';
-import type { SignedEntity } from '@sigstore/verify';
+import { Verifier, type SignedEntity, type TrustMaterial } from '@sigstore/verify';
 import { VerificationError } from '../errors.js';
 import { equalBytes } from './artifact-binding.js';
 
@@ -101,6 +102,13 @@ export function withoutRepeatedTimestamps(entity: SignedEntity): SignedEntity {
  * integrated times backed by a SET (tlog entries are already distinct, see above).
  */
 export function checkTimestampCount(entity: SignedEntity, threshold: number): void {
+  const available = countTimestamps(entity);
+  if (available < threshold) {
+    throw new VerificationError('TIMESTAMP_MISSING', `the bundle has ${String(available)} verifiable timestamp(s) (an RFC 3161 timestamp or a tlog integrated time with a signed entry timestamp); ${String(threshold)} required`);
+  }
+}
+
+function countTimestamps(entity: SignedEntity): number {
   const authorities = new Set<string>();
   let available = 0;
   for (const timestamp of entity.timestamps) {
@@ -112,9 +120,59 @@ export function checkTimestampCount(entity: SignedEntity, threshold: number): vo
       available++;
     }
   }
-  if (available < threshold) {
-    throw new VerificationError('TIMESTAMP_MISSING', `the bundle has ${String(available)} verifiable timestamp(s) (an RFC 3161 timestamp or a tlog integrated time with a signed entry timestamp); ${String(threshold)} required`);
+  return available;
+}
+
+/**
+ * The entity without its RFC 3161 tokens that do not verify (another or untrusted authority, an
+ * imprint that is not the signature's, a TSA certificate invalid at the token's time), but only
+ * when the time sources left still meet `threshold`, and at least one is left: as sigstore-go
+ * (`VerifySignedTimestampWithThreshold`) and sigstore-python, which verify each token, set the
+ * failing ones aside and count the verified ones. When they do not, the entity is returned whole,
+ * so the failing token is reported exactly as before (TIMESTAMP_INVALID or TIMESTAMP_MISSING);
+ * a bundle is never verified at "now" because all its timestamps failed. Only the token itself
+ * is judged here: a token that verifies is a verified time, and the signing certificate must
+ * still be valid at it (conformance `rekor2-timestamp-with-incorrect-time_fail`). Counting SET
+ * times before their SETs are verified is sound: every entry left must still verify after this.
+ */
+export function withoutFailingTimestamps(entity: SignedEntity, threshold: number, authorities: TrustMaterial['timestampAuthorities'], signingKey: () => KeyObject): SignedEntity {
+  const tokens = entity.timestamps.filter((timestamp) => timestamp.$case === 'timestamp-authority');
+  if (tokens.length === 0) return entity;
+  const key = signingKey();
+  const failing = new Set<SignedEntity['timestamps'][number]>(tokens.filter((token) => !tokenVerifies(token, entity.signature.signature, key, authorities)));
+  if (failing.size === 0) return entity;
+  const kept: SignedEntity = { ...entity, timestamps: entity.timestamps.filter((timestamp) => !failing.has(timestamp)) };
+  return countTimestamps(kept) >= Math.max(threshold, 1) ? kept : entity;
+}
+
+function tokenVerifies(token: SignedEntity['timestamps'][number], signature: Buffer, key: KeyObject, authorities: TrustMaterial['timestampAuthorities']): boolean {
+  try {
+    verifyTimestampTokens([token], signature, key, authorities);
+    return true;
+  } catch {
+    return false;
   }
+}
+
+/**
+ * `@sigstore/verify`'s checks of RFC 3161 tokens and nothing else: each must be signed by one of
+ * `authorities` (its certificate valid at the token's time) over the SHA-256 of `signature`. The
+ * signature itself and the key's validity are the caller's to check: `key` is only handed back.
+ * Throws `@sigstore/verify`'s error, for the caller to re-code.
+ */
+export function verifyTimestampTokens(timestamps: SignedEntity['timestamps'], signature: Buffer, key: KeyObject, authorities: TrustMaterial['timestampAuthorities']): void {
+  const trustMaterial: TrustMaterial = { certificateAuthorities: [], tlogs: [], ctlogs: [], timestampAuthorities: authorities, publicKey: () => ({ publicKey: key, validFor: () => true }) };
+  new Verifier(trustMaterial, { tlogThreshold: 0, ctlogThreshold: 0, timestampThreshold: Math.min(timestamps.length, 1) }).verify(timestampsOnly(timestamps, signature));
+}
+
+/** An entity that holds only timestamps over `signature`, whose own check always passes. */
+export function timestampsOnly(timestamps: SignedEntity['timestamps'], signature: Buffer): SignedEntity {
+  return {
+    signature: { signature, compareSignature: () => false, compareDigest: () => false, compareSignedDigest: () => false, verifySignature: () => true },
+    key: { $case: 'public-key', hint: '' },
+    timestamps,
+    tlogEntries: [],
+  };
 }
 
 export function verifiedTimestamps(entity: SignedEntity): VerifiedTimestamp[] {

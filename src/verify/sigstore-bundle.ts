@@ -9,11 +9,12 @@
  *   1. bound and parse the bytes; validate the bundle's shape and media type;
  *   2. refuse duplicated tlog entries and inclusion proofs that disagree with their own
  *      checkpoint; a repeated RFC 3161 token is kept once (no evidence counts twice toward a
- *      threshold, and timestamps count once per authority);
+ *      threshold, and timestamps count once per authority), and one that does not verify is set
+ *      aside when the verified time sources still meet the threshold;
  *   3. pick the verifying key (certificate, or a key the verifier pinned) and bind the artifact
  *      to the signed message digest, before any cryptography;
  *   4. `@sigstore/verify`: timestamps, certificate chain at those times, SCTs, tlog inclusion and
- *      body, signature;
+ *      body, signature (a Rekor v1 checkpoint's signer name aside: checkpoint-signer-name.ts);
  *   5. only then read the signed statement and the certificate's identity claims.
  * Every `@sigstore/*` error is re-coded into src/errors.ts with a stable code; upstream messages
  * are never shown (they may quote untrusted bytes or, from the signing side, a token).
@@ -27,7 +28,8 @@ import { hashForKey, sameKey } from '../format/keys.js';
 import { coerceBundleJson, parseSigstoreBundle } from '../format/sigstore-bundle.js';
 import { bindArtifact, matchStatementSubject, type ArtifactInput, type ArtifactMatch } from './artifact-binding.js';
 import { keyFinder, parsePublicKey, resolveKey, type PublicKeyInput } from './bundle-keys.js';
-import { checkTimestampCount, describeTlogEntry, refuseDuplicateEvidence, refuseFutureTimestamps, refuseInconsistentInclusionProofs, verifiedTimestamps, withoutRepeatedTimestamps, type EvidenceThresholds, type VerifiedTimestamp, type VerifiedTlogEntry } from './evidence.js';
+import { withTrustedLogSignerNames } from './checkpoint-signer-name.js';
+import { checkTimestampCount, describeTlogEntry, refuseDuplicateEvidence, refuseFutureTimestamps, refuseInconsistentInclusionProofs, verifiedTimestamps, withoutFailingTimestamps, withoutRepeatedTimestamps, type EvidenceThresholds, type VerifiedTimestamp, type VerifiedTlogEntry } from './evidence.js';
 import { checkIdentityPolicy, compileIdentityPolicy, isEmptyPolicy, readCertificateIdentity, type CertificateIdentity, type IdentityPolicy } from './identity.js';
 import { checkSigningLeafUsage } from './leaf-usage.js';
 import { prehashedSignature } from './prehashed-signature.js';
@@ -98,6 +100,9 @@ export function verifySigstoreBundle(options: VerifySigstoreBundleOptions): Sigs
   } catch (error) {
     throw new InputError('BUNDLE_INVALID', 'the bundle holds a certificate or timestamp that cannot be parsed', { cause: error });
   }
+  // A Rekor v1 checkpoint signed under a host name missing from the log's baseUrl (a private
+  // deployment's pod name) is checked as sigstore-go checks it: by key hint and signature.
+  entity = withTrustedLogSignerNames(entity, options.trustMaterial.tlogs);
 
   // Which key verifies: the certificate's (chained to the trusted root) or one the verifier gave.
   const leaf = entity.key.$case === 'certificate' ? entity.key.certificate : undefined;
@@ -147,6 +152,9 @@ export function verifySigstoreBundle(options: VerifySigstoreBundleOptions): Sigs
   if (distinctLogs < thresholds.tlog) {
     throw new VerificationError('TLOG_THRESHOLD_NOT_MET', `the bundle is in ${String(distinctLogs)} distinct transparency log(s); ${String(thresholds.tlog)} required`);
   }
+  // A token that does not verify is set aside when the verified time sources still meet the
+  // threshold (sigstore-go and sigstore-python count them so); otherwise it fails below as before.
+  entity = withoutFailingTimestamps(entity, thresholds.timestamp, trustMaterial.timestampAuthorities, () => trustedKey ?? (leaf === undefined ? resolveKey(keyHint, options.publicKeys) : createPublicKey({ key: leaf.publicKey, format: 'der', type: 'spki' })));
   checkTimestampCount(entity, thresholds.timestamp);
   try {
     new Verifier(trustMaterial, { tlogThreshold: thresholds.tlog, ctlogThreshold: thresholds.ctlog, timestampThreshold: thresholds.timestamp }).verify(entity);

@@ -3,15 +3,16 @@
  * must be signed by a timestamp authority the verifier names (`--timestamp-authority` or a trusted
  * root's `timestampAuthorities`) and its message imprint must be the SHA-256 of the DSSE
  * signature, as Sigstore's TSA witness requests it. A verified time then replaces "now" for the
- * certificate chain's validity. A token that does not verify fails the bundle: it is never
- * silently ignored.
+ * certificate chain's validity. A token that does not verify is set aside only when another token
+ * does (at least one verified time, as sigstore-go and sigstore-python count them); otherwise it
+ * fails the bundle.
  */
 import type { KeyObject, X509Certificate } from 'node:crypto';
 import { RFC3161Timestamp, X509Certificate as SigstoreX509 } from '@sigstore/core';
-import { Verifier, type SignedEntity, type TrustMaterial } from '@sigstore/verify';
+import type { SignedEntity, TrustMaterial } from '@sigstore/verify';
 import { InputError } from '../errors.js';
 import type { BundleJson } from '../format/bundle.js';
-import { refuseFutureTimestamps, verifiedTimestamps, withoutRepeatedTimestamps, type VerifiedTimestamp } from './evidence.js';
+import { refuseFutureTimestamps, timestampsOnly, verifiedTimestamps, verifyTimestampTokens, withoutFailingTimestamps, withoutRepeatedTimestamps, type VerifiedTimestamp } from './evidence.js';
 import { recodeVerifyError } from './recode-error.js';
 import { toVerifierTrustMaterial, type SigstoreTrustRoot } from './trust.js';
 
@@ -54,15 +55,10 @@ export function verifyRfc3161Timestamps(bundle: BundleJson, signature: Buffer, k
   });
   // Only the timestamps are checked here: the caller verified the DSSE signature over its PAE
   // (with the curve's hash or model_signing's legacy encoding, which @sigstore/verify lacks).
-  const entity = withoutRepeatedTimestamps({
-    signature: { signature, compareSignature: () => false, compareDigest: () => false, compareSignedDigest: () => false, verifySignature: () => true },
-    key: { $case: 'public-key', hint: '' },
-    timestamps,
-    tlogEntries: [],
-  });
-  const trustMaterial: TrustMaterial = { certificateAuthorities: [], tlogs: [], ctlogs: [], timestampAuthorities: authorities, publicKey: () => ({ publicKey: key, validFor: () => true }) };
+  // A token that does not verify is set aside when another one does (withoutFailingTimestamps).
+  const entity = withoutFailingTimestamps(withoutRepeatedTimestamps(timestampsOnly(timestamps, signature)), 1, authorities, () => key);
   try {
-    new Verifier(trustMaterial, { tlogThreshold: 0, ctlogThreshold: 0, timestampThreshold: 1 }).verify(entity);
+    verifyTimestampTokens(entity.timestamps, signature, key, authorities);
   } catch (error) {
     throw recodeVerifyError(error);
   }

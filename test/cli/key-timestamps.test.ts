@@ -99,6 +99,28 @@ describe('RFC 3161 timestamps on key and certificate signatures', () => {
     expectOneLineError(await runCli(['verify', model, '--key', pub, '--timestamp-authority', tsaChain]), 1, 'TIMESTAMP_INVALID');
   });
 
+  it('does not refuse a key bundle whose extra token from the trusted TSA covers another signature while its own token verifies (exit 0); refuses it when no token verifies (exit 1)', async () => {
+    const { model, pub } = await keySigned();
+    const bundle = await readBundle(model);
+    const own = bundle.verificationMaterial.timestampVerificationData?.rfc3161Timestamps ?? [];
+    const foreign = (await readBundle((await keySigned()).model)).verificationMaterial.timestampVerificationData?.rfc3161Timestamps ?? [];
+    const withTokens = (tokens: { signedTimestamp: string }[]): string => JSON.stringify({ ...bundle, verificationMaterial: { ...bundle.verificationMaterial, timestampVerificationData: { rfc3161Timestamps: tokens } } });
+
+    await writeFile(join(model, 'model.sig'), withTokens([...foreign, ...own]));
+    const run = await runCli(['verify', model, '--key', pub, '--timestamp-authority', tsaChain, '--json']);
+    expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: '' });
+    expect((JSON.parse(run.stdout) as { signer: { timestamps: unknown[] } }).signer.timestamps).toEqual([{ kind: 'timestamp-authority', time: expect.any(String) as unknown }]);
+
+    await writeFile(join(model, 'model.sig'), withTokens([...foreign, ...foreign]));
+    expectOneLineError(await runCli(['verify', model, '--key', pub, '--timestamp-authority', tsaChain]), 1, 'TIMESTAMP_INVALID');
+
+    // A repeated token counts once, but more than 64 are a malformed bundle (exit 2), as in a Sigstore bundle.
+    await writeFile(join(model, 'model.sig'), withTokens(Array.from({ length: 64 }, () => own).flat()));
+    expect((await runCli(['verify', model, '--key', pub, '--timestamp-authority', tsaChain])).status).toBe(0);
+    await writeFile(join(model, 'model.sig'), withTokens(Array.from({ length: 65 }, () => own).flat()));
+    expectOneLineError(await runCli(['verify', model, '--key', pub, '--timestamp-authority', tsaChain]), 2, 'BUNDLE_INVALID');
+  });
+
   it('a bundle without a timestamp verifies at now, as before, whatever TSA is trusted', async () => {
     const { model, pub } = await keySigned(false);
     expect((await readBundle(model)).verificationMaterial.timestampVerificationData).toBeUndefined();

@@ -356,6 +356,15 @@ describe('transparency log attacks', () => {
     expectCode(() => keyless(bundle, { trustMaterial: caseRoot('rekor2-happy-path'), thresholds: { timestamp: 2 } }), 'TIMESTAMP_MISSING');
   });
 
+  it('refuses more than 64 RFC 3161 timestamps as a malformed bundle (BUNDLE_INVALID)', () => {
+    const bundle = bundleOf('rekor2-happy-path');
+    const data = rfc3161Timestamps(bundle);
+    const token = tokenOf('rekor2-happy-path');
+    data.push(...Array.from({ length: 64 }, () => structuredClone(token)));
+    expect(data).toHaveLength(65);
+    expectCode(() => keyless(bundle, { trustMaterial: caseRoot('rekor2-happy-path') }), 'BUNDLE_INVALID');
+  });
+
   it('accepts a checkpoint whose origin line carries the log\'s tree id after " - " (as Rekor v1 writes it)', () => {
     const bundle = bundleOf('happy-path-v0.3');
     expect((firstEntry(bundle).inclusionProof as { checkpoint: { envelope: string } }).checkpoint.envelope.split('\n')[0]).toMatch(/^rekor\.sigstore\.dev - [0-9]+$/);
@@ -364,6 +373,66 @@ describe('transparency log attacks', () => {
 
   it('refuses a timestamp from the verifier\'s future', () => {
     expectCode(() => keyless(bundleOf('happy-path-v0.3'), { now: new Date('2024-01-01T00:00:00Z') }), 'TIMESTAMP_INVALID');
+  });
+});
+
+/** The RFC 3161 tokens of a bundle, to add to. */
+function rfc3161Timestamps(bundle: Json): Json[] {
+  return (bundle.verificationMaterial as { timestampVerificationData: { rfc3161Timestamps: Json[] } }).timestampVerificationData.rfc3161Timestamps;
+}
+function tokenOf(name: string): Json {
+  const [token] = rfc3161Timestamps(bundleOf(name));
+  if (token === undefined) throw new Error(`${name} has no RFC 3161 timestamp`);
+  return token;
+}
+
+describe('RFC 3161 timestamps that do not verify, beside ones that do', () => {
+  // rekor2-happy-path: one token of the staging TSA, 2025-06-12T12:02:20Z, inside its leaf's
+  // validity (12:02:16 to 12:12:16). From the same TSA (same signing certificate):
+  // rekor2-timestamp-payload-mismatch_fail's token, 2025-07-15T10:12:52Z, over another signature
+  // (it does not verify), and rekor2-timestamp-with-incorrect-time_fail's, 2025-07-15T10:33:31Z,
+  // over this bundle's signature (it verifies, at a time the leaf had expired).
+  const root = (): VerifySigstoreBundleOptions['trustMaterial'] => caseRoot('rekor2-happy-path');
+  const withTokens = (...tokens: Json[]): Json => {
+    const bundle = bundleOf('rekor2-happy-path');
+    const data = rfc3161Timestamps(bundle);
+    data.splice(0, data.length, ...tokens);
+    return bundle;
+  };
+  const good = (): Json => tokenOf('rekor2-happy-path');
+  const otherSignature = (): Json => tokenOf('rekor2-timestamp-payload-mismatch_fail');
+  const afterLeafExpiry = (): Json => tokenOf('rekor2-timestamp-with-incorrect-time_fail');
+
+  it('does not refuse a bundle whose second token from the same TSA covers another signature, outside the leaf\'s validity, when the first verifies (as sigstore-go and sigstore-python)', () => {
+    for (const bundle of [withTokens(good(), otherSignature()), withTokens(otherSignature(), good())]) {
+      const result = keyless(bundle, { trustMaterial: root() });
+      expect(result.timestamps).toEqual([{ kind: 'timestamp-authority', time: '2025-06-12T12:02:20.000Z' }]);
+      expect(result.signer.kind).toBe('certificate');
+    }
+  });
+
+  it('still refuses when the tokens that verify do not meet the threshold: one TSA counts once (TIMESTAMP_MISSING)', () => {
+    expectCode(() => keyless(withTokens(good(), otherSignature()), { trustMaterial: root(), thresholds: { timestamp: 2 } }), 'TIMESTAMP_MISSING');
+    expectCode(() => keyless(withTokens(good(), good(), otherSignature()), { trustMaterial: root(), thresholds: { timestamp: 2 } }), 'TIMESTAMP_MISSING');
+  });
+
+  it('still refuses a bundle whose only tokens do not verify, one or repeated (TIMESTAMP_INVALID)', () => {
+    expectCode(() => keyless(withTokens(otherSignature()), { trustMaterial: root() }), 'TIMESTAMP_INVALID');
+    expectCode(() => keyless(withTokens(otherSignature(), otherSignature()), { trustMaterial: root() }), 'TIMESTAMP_INVALID');
+    // With the threshold at 0 no token is set aside either: a bundle is never verified at "now" because its timestamps failed.
+    expectCode(() => keyless(withTokens(otherSignature()), { trustMaterial: root(), thresholds: { timestamp: 0 } }), 'TIMESTAMP_INVALID');
+  });
+
+  it('still refuses a token that verifies at a time the signing certificate was not valid, beside a good one (CERTIFICATE_CHAIN_INVALID)', () => {
+    expectCode(() => keyless(withTokens(good(), afterLeafExpiry()), { trustMaterial: root() }), 'CERTIFICATE_CHAIN_INVALID');
+    expectCode(() => keyless(withTokens(afterLeafExpiry(), good()), { trustMaterial: root() }), 'CERTIFICATE_CHAIN_INVALID');
+  });
+
+  it('sets aside a token from an untrusted TSA when the signed entry timestamp meets the threshold, and refuses it when one more is required', () => {
+    const bundle = bundleOf('happy-path-v0.3');
+    (bundle.verificationMaterial as Json).timestampVerificationData = { rfc3161Timestamps: [good()] };
+    expect(keyless(bundle).timestamps.map((timestamp) => timestamp.kind)).toEqual(['transparency-log']);
+    expectCode(() => keyless(bundle, { thresholds: { timestamp: 2 } }), 'TIMESTAMP_INVALID');
   });
 });
 
