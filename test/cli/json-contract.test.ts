@@ -414,11 +414,13 @@ roles:
     expect((asJson(fromEvidence['root'])['children'] as Json[]).map((child) => child['verifiedFrom'])).toEqual(['evidence', 'evidence', 'evidence']);
 
     const accepted = contract('verify-vsa', await runCli(['verify', 'vsa', lineage.model, '--vsa', vsa, '--key', join(root, 'ci.pub'), '--json']), 0);
-    expect(accepted).toMatchObject({ verified: true, name: 'fine-tune', verificationResult: 'PASSED', verifiedLevels: ['AIPROV_LINEAGE_VERIFIED'], signer: { kind: 'key' } });
+    expect(accepted).toMatchObject({ verified: true, name: 'fine-tune', kind: 'model', serializationSource: 'summary', verificationResult: 'PASSED', verifiedLevels: ['AIPROV_LINEAGE_VERIFIED'], signer: { kind: 'key' } });
     expect(accepted['rootDigest']).toMatch(ROOT_DIGEST);
     expect(asJson(accepted['policy'])['digest']).toMatch(ROOT_DIGEST);
     failure('verify-vsa', await runCli(['verify', 'vsa', model, '--vsa', vsa, '--key', join(root, 'ci.pub'), '--json']), 1, 'VSA_SUBJECT_MISMATCH', 'verification');
     failure('verify-vsa', await runCli(['verify', 'vsa', lineage.model, '--vsa', join(root, 'no-such.vsa.jsonl'), '--key', join(root, 'ci.pub'), '--json']), 4, 'FILE_NOT_FOUND', 'io');
+    failure('verify-vsa', await runCli(['verify', 'vsa', lineage.model, '--vsa', vsa, '--key', join(root, 'stranger.pub'), '--json']), 3, 'VSA_UNTRUSTED_SIGNER', 'policy');
+    failure('verify-vsa', await runCli(['verify', 'vsa', lineage.model, '--vsa', vsa, '--key', join(root, 'ci.pub'), '--verified-level', 'SLSA_BUILD_LEVEL_3', '--json']), 3, 'VSA_LEVEL_MISMATCH', 'policy');
   });
 
   it('verify lineage --json: denied by policy (a dataset, then the model itself)', async () => {
