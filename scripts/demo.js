@@ -41,6 +41,7 @@ async function aiprov(args, { status = 0, as } = {}) {
   process.stdout.write(output.split(work + '/').join(''));
   console.log(`(exit ${String(exitStatus)})`);
   if (exitStatus !== status) throw new Error(`expected exit ${String(status)} from: aiprov ${shown}`);
+  return output;
 }
 
 function section(title) {
@@ -144,7 +145,9 @@ roles:
   console.log('\nThe deploy host holds only: tiny-chat/ (with model.sig and model.evidence.jsonl), tiny-chat.vsa.jsonl, policy.yaml, sigstore/trusted_root.json');
   const hostModel = join(host, 'tiny-chat');
   await aiprov(['verify', 'lineage', hostModel, '--policy', join(host, 'policy.yaml'), '--evidence', join(hostModel, 'model.evidence.jsonl'), '--offline']);
-  const vsaCheck = ['verify', 'vsa', hostModel, '--vsa', join(host, 'tiny-chat.vsa.jsonl'), '--trusted-root', join(host, 'sigstore', 'trusted_root.json'), '--certificate-identity', 'ci@aiprov.demo', '--certificate-oidc-issuer', stack.issuer, '--max-age', '1h', '--resource-uri', 'hf://demo/tiny-chat', '--offline'];
+  // The gate pins the level, the policy the release applied (by digest) and an age.
+  const policyDigest = (await aiprov(['policy', 'digest', join(host, 'policy.yaml')])).trim();
+  const vsaCheck = ['verify', 'vsa', hostModel, '--vsa', join(host, 'tiny-chat.vsa.jsonl'), '--trusted-root', join(host, 'sigstore', 'trusted_root.json'), '--certificate-identity', 'ci@aiprov.demo', '--certificate-oidc-issuer', stack.issuer, '--verified-level', 'AIPROV_LINEAGE_VERIFIED', '--policy-digest', policyDigest, '--max-age', '1h', '--resource-uri', 'hf://demo/tiny-chat', '--offline'];
   await aiprov(vsaCheck);
   tamper('echo tampered >> deploy-host/tiny-chat/config.json', () => appendFileSync(join(hostModel, 'config.json'), 'tampered\n'));
   await aiprov(['verify', 'lineage', hostModel, '--policy', join(host, 'policy.yaml'), '--evidence', join(hostModel, 'model.evidence.jsonl'), '--offline'], { status: 1 });
