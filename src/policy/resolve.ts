@@ -10,7 +10,7 @@ import parseSpdxExpression from 'spdx-expression-parse';
 import { asAiprovError, InputError, type AiprovError, type ErrorCode } from '../errors.js';
 import { ARTIFACT_ROLES, type ArtifactRole } from '../format/artifact-kind.js';
 import { parsePublicKey } from '../format/keys.js';
-import { parseCertificates } from '../format/certificates.js';
+import { certificateName, parseCertificates } from '../format/certificates.js';
 import { problemAt, type Problem } from '../input/problem.js';
 import { readBoundedText } from '../input/read-bounded.js';
 import { compileIdentityPolicy, type IdentityPolicy } from '../verify/identity.js';
@@ -290,7 +290,7 @@ function describeSigner(signer: ResolvedSigner): string {
     case 'key':
       return signer.source;
     case 'certificate':
-      return `${signer.sources.join(', ')} (${signer.trustedCertificates.map((certificate) => JSON.stringify(certificate.subject.replace(/\n/g, ', '))).join(', ')})`;
+      return `${signer.sources.join(', ')} (${signer.trustedCertificates.map(certificateName).join(', ')})`;
     case 'keyless': {
       const { certificateIdentity, certificateIdentityRegExp, certificateOidcIssuer, certificateOidcIssuerRegExp, extensions } = signer.identity;
       const identity = certificateIdentity ?? `/${certificateIdentityRegExp ?? ''}/`;

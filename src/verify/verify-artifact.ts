@@ -15,11 +15,11 @@ import { parseStatement } from '../statement/parse.js';
 import { IN_TOTO_PAYLOAD_TYPE } from '../statement/statement.js';
 import { BUNDLE_V03_MEDIA_TYPE, MAX_BUNDLE_BYTES, parseBundle, peekUnverifiedStatement, type BundleJson } from '../format/bundle.js';
 import { readBounded } from '../input/read-bounded.js';
-import { certificateFromDer } from '../format/certificates.js';
+import { certificateFromDer, issuerOf, subjectOf } from '../format/certificates.js';
 import { verifyCertificateChain } from './certificate-chain.js';
 import type { Finding } from '../findings.js';
 import { requireKeylessIdentity, type IdentityPolicy } from './identity.js';
-import { rfc3339, type Signer } from './signer.js';
+import { chainCertificate, rfc3339, type Signer } from './signer.js';
 import { verifySigstoreBundle } from './sigstore-bundle.js';
 import { toVerifierTrustMaterial, type SigstoreTrustRoot } from './trust.js';
 import { verifyRfc3161Timestamps, type TimestampAuthorities } from './timestamps.js';
@@ -369,7 +369,7 @@ export function authenticateDsseBundle(bundle: BundleJson, trust: ArtifactTrust,
       return {
         payload,
         findings,
-        signer: { kind: 'certificate', subject: leaf.subject, issuer: leaf.issuer, ...(leaf.subjectAltName === undefined ? {} : { subjectAlternativeName: leaf.subjectAltName }), notBefore: rfc3339(leaf.validFrom), notAfter: rfc3339(leaf.validTo), chain: chain.map((certificate) => certificate.subject), ...(timestamps.length === 0 ? {} : { timestamps }) },
+        signer: { kind: 'certificate', subject: subjectOf(leaf), issuer: issuerOf(leaf), ...(leaf.subjectAltName === undefined ? {} : { subjectAlternativeName: leaf.subjectAltName }), notBefore: rfc3339(leaf.validFrom), notAfter: rfc3339(leaf.validTo), chain: chain.map(chainCertificate), ...(timestamps.length === 0 ? {} : { timestamps }) },
       };
     }
   }
