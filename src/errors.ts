@@ -72,6 +72,8 @@ export type InputErrorCode =
   | 'DIGEST_MODE_UNSUPPORTED'
   | 'DUPLICATE_RESOURCE'
   | 'EMPTY_ARTIFACT'
+  // A Fulcio CA (or a leaf it issued) given as certificate trust, which checks no identity.
+  | 'FULCIO_CERTIFICATE_AS_CA'
   | 'HYPERPARAMETERS_INVALID'
   | 'IDENTITY_REQUIRED'
   | 'IDENTITY_TOKEN_INVALID'

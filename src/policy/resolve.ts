@@ -13,6 +13,7 @@ import { parsePublicKey } from '../format/keys.js';
 import { certificateName, parseCertificates } from '../format/certificates.js';
 import { problemAt, type Problem } from '../input/problem.js';
 import { readBoundedText } from '../input/read-bounded.js';
+import { refuseSigstoreCertificateAuthorities } from '../verify/fulcio-ca.js';
 import { compileIdentityPolicy, type IdentityPolicy } from '../verify/identity.js';
 import { loadTrustRoot, type SigstoreTrustRoot, type TrustRootChoice } from '../verify/trust.js';
 import { KEYLESS_CLAIM_NAMES, parsePolicy, parsePolicyDocument, PolicyValidationError, readPolicyText, type AttestationKind, type DatasetRestriction, type KeylessSignerConfig, type PolicyDocument, type Policy, type SignerConfig } from './schema.js';
@@ -168,7 +169,11 @@ async function resolveSigner(name: string, config: SignerConfig, baseDir: string
   }
   if (config.certificateAuthority !== undefined) {
     const sources = config.certificateAuthority.map((path) => policyRelativePath(baseDir, path));
-    const loaded = await Promise.all(sources.map((source, index) => attempt(['signers', name, 'certificateAuthority', ...(sources.length > 1 ? [index] : [])], async () => parseCertificates(await loaders.readText(source, 'CA certificates'), source))));
+    const loaded = await Promise.all(sources.map((source, index) => attempt(['signers', name, 'certificateAuthority', ...(sources.length > 1 ? [index] : [])], async () => {
+      const certificates = parseCertificates(await loaders.readText(source, 'CA certificates'), source);
+      refuseSigstoreCertificateAuthorities(certificates, source);
+      return certificates;
+    })));
     if (loaded.some((certificates) => certificates === undefined)) return undefined;
     return { name, kind: 'certificate', trustedCertificates: loaded.flatMap((certificates) => certificates ?? []), sources };
   }

@@ -17,6 +17,7 @@ import { BUNDLE_V03_MEDIA_TYPE, MAX_BUNDLE_BYTES, parseBundle, peekUnverifiedSta
 import { readBounded } from '../input/read-bounded.js';
 import { certificateFromDer, issuerOf, subjectOf } from '../format/certificates.js';
 import { verifyCertificateChain } from './certificate-chain.js';
+import { refuseFulcioLeaf } from './fulcio-ca.js';
 import type { Finding } from '../findings.js';
 import { requireKeylessIdentity, type IdentityPolicy } from './identity.js';
 import { chainCertificate, rfc3339, type Signer } from './signer.js';
@@ -366,6 +367,7 @@ export function authenticateDsseBundle(bundle: BundleJson, trust: ArtifactTrust,
         chain = [];
         for (const timestamp of timestamps) chain = verifyCertificateChain(leaf, intermediates, trust.trustedCertificates, new Date(timestamp.time));
       }
+      refuseFulcioLeaf(leaf);
       return {
         payload,
         findings,
