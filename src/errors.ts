@@ -185,6 +185,8 @@ export type VerificationErrorCode =
 
 export type PolicyErrorCode =
   | 'CERTIFICATE_EXTENSION_MISMATCH'
+  // A policy certificateAuthority signer's subject, SAN or extended key usage pin not met.
+  | 'CERTIFICATE_IDENTITY_MISMATCH'
   | 'IDENTITY_MISMATCH'
   | 'ISSUER_MISMATCH'
   | 'LINEAGE_NOT_VERIFIED'

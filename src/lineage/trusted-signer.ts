@@ -40,7 +40,7 @@ export function trustsOf(signer: ResolvedSigner, policy: ResolvedPolicy): Artifa
     case 'key':
       return [{ kind: 'key', publicKey: signer.publicKey }];
     case 'certificate':
-      return [{ kind: 'certificate', trustedCertificates: signer.trustedCertificates }];
+      return [{ kind: 'certificate', trustedCertificates: signer.trustedCertificates, ...(signer.pins === undefined ? {} : { pins: signer.pins }) }];
     case 'keyless':
       return policy.trustRoots.map((trustRoot) => ({ kind: 'sigstore', trustRoot, identity: signer.identity }));
   }

@@ -18,6 +18,7 @@ import { readBounded } from '../input/read-bounded.js';
 import { certificateFromDer, issuerOf, subjectOf } from '../format/certificates.js';
 import { verifyCertificateChain } from './certificate-chain.js';
 import { refuseFulcioLeaf } from './fulcio-ca.js';
+import { checkCertificatePins, type CertificatePins } from './certificate-pins.js';
 import type { Finding } from '../findings.js';
 import { requireKeylessIdentity, type IdentityPolicy } from './identity.js';
 import { chainCertificate, rfc3339, type Signer } from './signer.js';
@@ -33,7 +34,7 @@ import { verifyRfc3161Timestamps, type TimestampAuthorities } from './timestamps
  */
 export type ArtifactTrust =
   | { readonly kind: 'key'; readonly publicKey: KeyObject; readonly timestampAuthorities?: TimestampAuthorities }
-  | { readonly kind: 'certificate'; readonly trustedCertificates: readonly X509Certificate[]; readonly timestampAuthorities?: TimestampAuthorities }
+  | { readonly kind: 'certificate'; readonly trustedCertificates: readonly X509Certificate[]; readonly timestampAuthorities?: TimestampAuthorities; /** Which of the CA's leaves are accepted (a policy's pins). */ readonly pins?: CertificatePins }
   | { readonly kind: 'sigstore'; readonly trustRoot: SigstoreTrustRoot; readonly identity: IdentityPolicy };
 
 export interface VerifyArtifactOptions extends Pick<ManifestOptions, 'allowExternalSymlinks' | 'onProgress' | 'signal'> {
@@ -368,6 +369,7 @@ export function authenticateDsseBundle(bundle: BundleJson, trust: ArtifactTrust,
         for (const timestamp of timestamps) chain = verifyCertificateChain(leaf, intermediates, trust.trustedCertificates, new Date(timestamp.time));
       }
       refuseFulcioLeaf(leaf);
+      if (trust.pins !== undefined) checkCertificatePins(leaf, trust.pins);
       return {
         payload,
         findings,

@@ -2,13 +2,15 @@
  * Certificate trust from the CLI: certificates with an empty subject (RFC 5280 §4.1.2.6) are
  * reported, not crashed on; a Fulcio CA is never accepted as certificate trust.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TrustedRoot } from '@sigstore/protobuf-specs';
-import { certificatePem } from '../../src/format/certificates.js';
+import { exitStatusFor, isAiprovError } from '../../src/errors.js';
+import { certificatePem, parseCertificates } from '../../src/format/certificates.js';
 import { publicGoodTrustRoot } from '../../src/verify/trust.js';
+import { verifyArtifact } from '../../src/verify/verify-artifact.js';
 import { expectOneLineError, runCli } from '../support/cli.js';
 import { MODEL_SIGNING_VECTORS } from '../support/paths.js';
 import { SMALL_MODEL, writeModel } from '../support/fixtures.js';
@@ -69,6 +71,48 @@ describe('certificate trust', () => {
       const policy = join(dir, 'fulcio-ca-policy.yaml');
       await writeFile(policy, `version: 1\nsigners:\n  anyone:\n    certificateAuthority: ${fulcioCa}\nroles:\n  model:\n    signers: [anyone]\n`);
       expectOneLineError(await runCli(['verify', 'lineage', keylessVector, '--policy', policy]), 2, 'FULCIO_CERTIFICATE_AS_CA');
+    });
+  });
+
+  describe('a certificateAuthority signer pinned by subject, SAN and extended key usage', () => {
+    let model: string;
+    const policyWith = async (pins: string): Promise<string> => {
+      const policy = join(dir, `pinned-${String(Math.random()).slice(2)}.yaml`);
+      await writeFile(policy, `version: 1\nsigners:\n  release:\n    certificateAuthority: ${ca}\n${pins}roles:\n  model:\n    signers: [release]\n`);
+      return policy;
+    };
+
+    beforeAll(async () => {
+      const leaf = issueCertificate(dir, 'release', { issuer: 'ca', subject: '/CN=release/O=Acme, Inc.', extensions: `subjectAltName=email:release@example.com,URI:https://ci.example/release\n${SIGNING_EXTENSIONS}` });
+      model = await writeModel(join(dir, 'pinned-model'), SMALL_MODEL);
+      expect((await runCli(['sign', model, '--key', join(dir, 'release.key'), '--certificate', leaf, '-q'])).status).toBe(0);
+    });
+
+    it('accepts the leaf only when every pin matches exactly (subject as printed, a SAN typed or plain, EKU by name or OID)', async () => {
+      const exact = await policyWith('    subject: "CN=release, O=Acme\\\\, Inc."\n    subjectAlternativeName: email:release@example.com\n    extendedKeyUsage: [codeSigning, 1.3.6.1.5.5.7.3.3]\n');
+      const accepted = await runCli(['verify', 'lineage', model, '--policy', exact]);
+      expect(accepted.status, accepted.stdout + accepted.stderr).toBe(0);
+      const plainSan = await policyWith('    subjectAlternativeName: https://ci.example/release\n');
+      expect((await runCli(['verify', 'lineage', model, '--policy', plainSan])).status).toBe(0);
+    });
+
+    it('denies (exit 3) a leaf of the CA whose subject, SAN or extended key usage is not the pinned one, instead of accepting any certificate the CA issued', async () => {
+      for (const pins of ['    subject: CN=release\n', '    subjectAlternativeName: email:other@example.com\n', '    subjectAlternativeName: DNS:release@example.com\n', '    extendedKeyUsage: [codeSigning, emailProtection]\n']) {
+        const run = await runCli(['verify', 'lineage', model, '--policy', await policyWith(pins), '--json']);
+        expect(run.status, pins).toBe(3);
+        expect(run.stdout).toContain('UNTRUSTED_SIGNER');
+      }
+      // The library reports why: a policy denial with its own code.
+      const trustedCertificates = parseCertificates(await readFile(ca, 'utf8'), ca);
+      const error = await verifyArtifact(model, { trust: { kind: 'certificate', trustedCertificates, pins: { subjectAlternativeName: 'email:other@example.com' } } }).then(() => undefined, (caught: unknown) => caught);
+      expect(isAiprovError(error) ? [error.code, exitStatusFor(error.category)] : error).toEqual(['CERTIFICATE_IDENTITY_MISMATCH', 3]);
+    });
+
+    it('refuses (exit 2) pins on a signer that is not a certificateAuthority and unknown extended key usage names', async () => {
+      const keyPins = join(dir, 'key-pins.yaml');
+      await writeFile(keyPins, `version: 1\nsigners:\n  release:\n    key: ${join(dir, 'release.key')}\n    subject: CN=release\nroles:\n  model:\n    signers: [release]\n`);
+      expectOneLineError(await runCli(['verify', 'lineage', model, '--policy', keyPins]), 2, 'POLICY_INVALID');
+      expectOneLineError(await runCli(['verify', 'lineage', model, '--policy', await policyWith('    extendedKeyUsage: [codesigning]\n')]), 2, 'POLICY_INVALID');
     });
   });
 });
