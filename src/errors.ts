@@ -63,6 +63,8 @@ export type InputErrorCode =
   | 'BUNDLE_UNSUPPORTED_MEDIA_TYPE'
   | 'BUNDLE_UNSUPPORTED_VERSION'
   | 'CERTIFICATE_CHAIN_EMPTY'
+  // sign: the signing certificate is not valid now (or at its RFC 3161 timestamp).
+  | 'CERTIFICATE_EXPIRED'
   | 'CERTIFICATE_INVALID'
   | 'CERTIFICATE_KEY_MISMATCH'
   | 'DATASET_CARD_INVALID'

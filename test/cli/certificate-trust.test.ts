@@ -1,8 +1,9 @@
 /**
  * Certificate trust from the CLI: certificates with an empty subject (RFC 5280 §4.1.2.6) are
- * reported, not crashed on; a Fulcio CA is never accepted as certificate trust.
+ * reported, not crashed on; a Fulcio CA is never accepted as certificate trust; a policy can pin
+ * which of a CA's certificates it accepts; and sign refuses a certificate outside its validity.
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,7 +15,7 @@ import { verifyArtifact } from '../../src/verify/verify-artifact.js';
 import { expectOneLineError, runCli } from '../support/cli.js';
 import { MODEL_SIGNING_VECTORS } from '../support/paths.js';
 import { SMALL_MODEL, writeModel } from '../support/fixtures.js';
-import { CA_EXTENSIONS, issueCertificate, SIGNING_EXTENSIONS } from '../support/pki.js';
+import { CA_EXTENSIONS, issueCertificate, opensslTime, SIGNING_EXTENSIONS } from '../support/pki.js';
 
 describe('certificate trust', () => {
   let dir: string;
@@ -114,5 +115,17 @@ describe('certificate trust', () => {
       expectOneLineError(await runCli(['verify', 'lineage', model, '--policy', keyPins]), 2, 'POLICY_INVALID');
       expectOneLineError(await runCli(['verify', 'lineage', model, '--policy', await policyWith('    extendedKeyUsage: [codesigning]\n')]), 2, 'POLICY_INVALID');
     });
+  });
+
+  it('sign refuses (exit 2) an expired or not yet valid certificate without a timestamp authority, before writing a signature that could never verify', async () => {
+    const expired = issueCertificate(dir, 'expired', { issuer: 'ca', extensions: SIGNING_EXTENSIONS, startDate: opensslTime(-10), endDate: opensslTime(-1) });
+    const future = issueCertificate(dir, 'future', { issuer: 'ca', extensions: SIGNING_EXTENSIONS, startDate: opensslTime(2), endDate: opensslTime(30) });
+    for (const [name, certificate, state] of [['expired', expired, 'expired now'], ['future', future, 'not yet valid now']] as const) {
+      const model = await writeModel(join(dir, `${name}-model`), SMALL_MODEL);
+      const run = await runCli(['sign', model, '--key', join(dir, `${name}.key`), '--certificate', certificate]);
+      expectOneLineError(run, 2, 'CERTIFICATE_EXPIRED');
+      expect(run.stderr).toContain(state);
+      await expect(access(join(model, 'model.sig'))).rejects.toThrow();
+    }
   });
 });
