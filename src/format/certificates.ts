@@ -35,14 +35,17 @@ export function certificatePem(der: Uint8Array): string {
  * although its typings say `string`, which would reach reports as `null` or crash on `.replace`.
  */
 export function subjectOf(certificate: X509Certificate): string {
-  const subject: string | undefined = certificate.subject;
-  return subject ?? '';
+  return nameOrEmpty(certificate.subject);
+}
+
+/** node:crypto's name, typed `string`, is `undefined` when empty. */
+function nameOrEmpty(name: string | undefined): string {
+  return name ?? '';
 }
 
 /** The issuer distinguished name, or "" when empty (see `subjectOf`). */
 export function issuerOf(certificate: X509Certificate): string {
-  const issuer: string | undefined = certificate.issuer;
-  return issuer ?? '';
+  return nameOrEmpty(certificate.issuer);
 }
 
 /** A certificate named in a message: its subject on one line, or its SAN when the subject is empty. */

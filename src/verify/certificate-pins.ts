@@ -61,8 +61,8 @@ export function checkCertificatePins(leaf: X509Certificate, pins: CertificatePin
     }
   }
   // node:crypto's `keyUsage` is the ExtendedKeyUsage OIDs, undefined without the extension.
-  const usages: readonly string[] | undefined = leaf.keyUsage;
-  const missing = (pins.extendedKeyUsage ?? []).filter((oid) => usages?.includes(oid) !== true);
+  const usages = (leaf.keyUsage as string[] | undefined) ?? [];
+  const missing = (pins.extendedKeyUsage ?? []).filter((oid) => !usages.includes(oid));
   if (missing.length > 0) {
     throw new PolicyError('CERTIFICATE_IDENTITY_MISMATCH', `the signing certificate lacks the extended key usage ${missing.join(', ')} that the policy requires`);
   }
