@@ -63,6 +63,8 @@ export type InputErrorCode =
   | 'BUNDLE_UNSUPPORTED_MEDIA_TYPE'
   | 'BUNDLE_UNSUPPORTED_VERSION'
   | 'CERTIFICATE_CHAIN_EMPTY'
+  // sign: the signing certificate is not valid now (or at its RFC 3161 timestamp).
+  | 'CERTIFICATE_EXPIRED'
   | 'CERTIFICATE_INVALID'
   | 'CERTIFICATE_KEY_MISMATCH'
   | 'DATASET_CARD_INVALID'
@@ -72,6 +74,8 @@ export type InputErrorCode =
   | 'DIGEST_MODE_UNSUPPORTED'
   | 'DUPLICATE_RESOURCE'
   | 'EMPTY_ARTIFACT'
+  // A Fulcio CA (or a leaf it issued) given as certificate trust, which checks no identity.
+  | 'FULCIO_CERTIFICATE_AS_CA'
   | 'HYPERPARAMETERS_INVALID'
   | 'IDENTITY_REQUIRED'
   | 'IDENTITY_TOKEN_INVALID'
@@ -184,6 +188,8 @@ export type VerificationErrorCode =
 
 export type PolicyErrorCode =
   | 'CERTIFICATE_EXTENSION_MISMATCH'
+  // A policy certificateAuthority signer's subject, SAN or extended key usage pin not met.
+  | 'CERTIFICATE_IDENTITY_MISMATCH'
   | 'IDENTITY_MISMATCH'
   | 'ISSUER_MISMATCH'
   | 'LINEAGE_NOT_VERIFIED'

@@ -40,7 +40,7 @@ export function trustsOf(signer: ResolvedSigner, policy: ResolvedPolicy): Artifa
     case 'key':
       return [{ kind: 'key', publicKey: signer.publicKey }];
     case 'certificate':
-      return [{ kind: 'certificate', trustedCertificates: signer.trustedCertificates }];
+      return [{ kind: 'certificate', trustedCertificates: signer.trustedCertificates, ...(signer.pins === undefined ? {} : { pins: signer.pins }) }];
     case 'keyless':
       return policy.trustRoots.map((trustRoot) => ({ kind: 'sigstore', trustRoot, identity: signer.identity }));
   }
@@ -64,7 +64,9 @@ export async function withTrustedSigner<T>(role: ArtifactRole, policy: ResolvedP
       try {
         return { ok: true, value: await attempt(trust), signerName: name };
       } catch (error) {
-        if (!isAiprovError(error)) throw error;
+        // A policy CA that issued a Fulcio certificate is a trust input that checks no identity:
+        // the policy is unusable (exit 2), whichever signer might have matched otherwise.
+        if (!isAiprovError(error) || error.code === 'FULCIO_CERTIFICATE_AS_CA') throw error;
         failures.push(error);
       }
     }

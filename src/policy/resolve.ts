@@ -10,9 +10,11 @@ import parseSpdxExpression from 'spdx-expression-parse';
 import { asAiprovError, InputError, type AiprovError, type ErrorCode } from '../errors.js';
 import { ARTIFACT_ROLES, type ArtifactRole } from '../format/artifact-kind.js';
 import { parsePublicKey } from '../format/keys.js';
-import { parseCertificates } from '../format/certificates.js';
+import { certificateName, parseCertificates } from '../format/certificates.js';
 import { problemAt, type Problem } from '../input/problem.js';
 import { readBoundedText } from '../input/read-bounded.js';
+import { refuseSigstoreCertificateAuthorities } from '../verify/fulcio-ca.js';
+import { extendedKeyUsageOid, type CertificatePins } from '../verify/certificate-pins.js';
 import { compileIdentityPolicy, type IdentityPolicy } from '../verify/identity.js';
 import { loadTrustRoot, type SigstoreTrustRoot, type TrustRootChoice } from '../verify/trust.js';
 import { KEYLESS_CLAIM_NAMES, parsePolicy, parsePolicyDocument, PolicyValidationError, readPolicyBytes, readPolicyText, type AttestationKind, type DatasetRestriction, type KeylessSignerConfig, type PolicyDocument, type Policy, type SignerConfig } from './schema.js';
@@ -22,7 +24,7 @@ export const MAX_TRUST_FILE_BYTES = 1024 * 1024;
 
 export type ResolvedSigner =
   | { readonly name: string; readonly kind: 'key'; readonly publicKey: KeyObject; /** The key file, resolved. */ readonly source: string }
-  | { readonly name: string; readonly kind: 'certificate'; readonly trustedCertificates: X509Certificate[]; /** The CA files, resolved. */ readonly sources: readonly string[] }
+  | { readonly name: string; readonly kind: 'certificate'; readonly trustedCertificates: X509Certificate[]; /** The CA files, resolved. */ readonly sources: readonly string[]; /** The leaf's subject, SAN and EKU the policy pins. */ readonly pins?: CertificatePins }
   | { readonly name: string; readonly kind: 'keyless'; readonly identity: IdentityPolicy };
 
 /**
@@ -178,11 +180,27 @@ async function resolveSigner(name: string, config: SignerConfig, baseDir: string
   }
   if (config.certificateAuthority !== undefined) {
     const sources = config.certificateAuthority.map((path) => policyRelativePath(baseDir, path));
-    const loaded = await Promise.all(sources.map((source, index) => attempt(['signers', name, 'certificateAuthority', ...(sources.length > 1 ? [index] : [])], async () => parseCertificates(await loaders.readText(source, 'CA certificates'), source))));
+    const loaded = await Promise.all(sources.map((source, index) => attempt(['signers', name, 'certificateAuthority', ...(sources.length > 1 ? [index] : [])], async () => {
+      const certificates = parseCertificates(await loaders.readText(source, 'CA certificates'), source);
+      refuseSigstoreCertificateAuthorities(certificates, source);
+      return certificates;
+    })));
     if (loaded.some((certificates) => certificates === undefined)) return undefined;
-    return { name, kind: 'certificate', trustedCertificates: loaded.flatMap((certificates) => certificates ?? []), sources };
+    const pins = certificatePinsOf(config);
+    return { name, kind: 'certificate', trustedCertificates: loaded.flatMap((certificates) => certificates ?? []), sources, ...(pins === undefined ? {} : { pins }) };
   }
   throw new InputError('POLICY_INVALID', `signer ${name} has no kind of trust (keyless, key or certificateAuthority)`);
+}
+
+/** A certificateAuthority signer's pins, EKU names as OIDs (the schema accepted only known names and OIDs). */
+function certificatePinsOf(config: SignerConfig): CertificatePins | undefined {
+  const { subject, subjectAlternativeName, extendedKeyUsage } = config;
+  if (subject === undefined && subjectAlternativeName === undefined && extendedKeyUsage === undefined) return undefined;
+  return {
+    ...(subject === undefined ? {} : { subject }),
+    ...(subjectAlternativeName === undefined ? {} : { subjectAlternativeName }),
+    ...(extendedKeyUsage === undefined ? {} : { extendedKeyUsage: extendedKeyUsage.map((usage) => extendedKeyUsageOid(usage) ?? usage) }),
+  };
 }
 
 /** Maps a keyless signer onto identity.ts's policy: exact strings stay exact, regexps get anchored there. */
@@ -300,7 +318,7 @@ function describeSigner(signer: ResolvedSigner): string {
     case 'key':
       return signer.source;
     case 'certificate':
-      return `${signer.sources.join(', ')} (${signer.trustedCertificates.map((certificate) => JSON.stringify(certificate.subject.replace(/\n/g, ', '))).join(', ')})`;
+      return `${signer.sources.join(', ')} (${signer.trustedCertificates.map(certificateName).join(', ')})`;
     case 'keyless': {
       const { certificateIdentity, certificateIdentityRegExp, certificateOidcIssuer, certificateOidcIssuerRegExp, extensions } = signer.identity;
       const identity = certificateIdentity ?? `/${certificateIdentityRegExp ?? ''}/`;

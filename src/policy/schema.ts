@@ -21,6 +21,7 @@ import { parseDocument, type ParsedDocument } from '../input/document.js';
 import { issueMessage, problemAt, problemMessage, ProblemsError, problemsFromZod, type Problem, type ProblemOptions } from '../input/problem.js';
 import { readBounded } from '../input/read-bounded.js';
 import { licenseProblem } from '../statement/dataset-card.js';
+import { EXTENDED_KEY_USAGE_OIDS, extendedKeyUsageOid } from '../verify/certificate-pins.js';
 import { compileUserRegExp, FULCIO_EXTENSION_OIDS, type FulcioExtensionName } from '../verify/identity.js';
 
 /** The only policy format version this aiprov reads. */
@@ -100,7 +101,19 @@ const SignerSchema = z.strictObject({
   key: text().optional(),
   /** PEM CA certificate files; together they must hold the root (model_signing's rule). */
   certificateAuthority: pathList('a PEM file').optional(),
+  // certificateAuthority only: which of the CA's leaves are accepted, each exactly (certificate-pins.ts).
+  /** The leaf's subject as aiprov prints it, e.g. `O=Acme\, Inc., CN=release`. */
+  subject: text().optional(),
+  /** One of the leaf's SANs: `email:…`, `URI:…`, `DNS:…`, or a plain value. */
+  subjectAlternativeName: text().optional(),
+  /** Extended key usages the leaf must all carry: names (codeSigning…) or OIDs. */
+  extendedKeyUsage: z
+    .preprocess((value) => (typeof value === 'string' ? [value] : value), z.array(text().refine((usage) => extendedKeyUsageOid(usage) !== undefined, { error: (issue) => `is not an extended key usage name (${Object.keys(EXTENDED_KEY_USAGE_OIDS).join(', ')}) or an OID: ${JSON.stringify(issue.input)}` })).min(1))
+    .optional(),
 });
+
+/** Keys that pin a certificateAuthority signer's leaf. */
+const CERTIFICATE_PIN_KEYS = ['subject', 'subjectAlternativeName', 'extendedKeyUsage'] as const;
 
 const signerNames = z.array(text()).min(1);
 
@@ -283,6 +296,9 @@ function relationProblems(value: unknown): RawProblem[] {
     if (!SIGNER_NAME.test(name)) problems.push({ path: ['signers', name], message: `signer name ${JSON.stringify(name)} must be letters, digits, ".", "_" or "-" (at most 64, starting with a letter or digit)` });
     if (!isJsonObject(signer)) continue;
     problems.push(...exactlyOne(signer, ['keyless', 'key', 'certificateAuthority'], ['signers', name], 'a signer', SignerSchema));
+    if (signer['certificateAuthority'] === undefined) {
+      for (const key of CERTIFICATE_PIN_KEYS) if (signer[key] !== undefined) problems.push({ path: ['signers', name, key], message: `${key} pins a certificateAuthority signer's certificate; this signer has none` });
+    }
     const keyless = signer['keyless'];
     if (isJsonObject(keyless)) {
       problems.push(...exactlyOne(keyless, ['identity', 'identityRegexp'], ['signers', name, 'keyless'], 'a keyless signer', KeylessSignerSchema));

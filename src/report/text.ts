@@ -23,9 +23,9 @@ export function renderError(error: AiprovError): string {
   return `aiprov: ${error.code}: ${oneLine(error.message)}`;
 }
 
-/** A distinguished name on one line (node:crypto separates its parts with newlines). */
+/** A distinguished name on one line (node:crypto separates its parts with newlines), quoted; an empty one said so. */
 function distinguishedName(name: string): string {
-  return name.replace(/\n/g, ', ');
+  return name === '' ? '(empty subject)' : `"${name.replace(/\n/g, ', ')}"`;
 }
 
 /** `, timestamped <time>` for each verified RFC 3161 timestamp of a key or certificate signer. */
@@ -39,7 +39,7 @@ export function renderSigner(signer: Signer): string {
       return `key ${signer.keyHint ?? signer.keyId ?? '(no hint)'}${signer.curve === undefined ? '' : ` (ECDSA ${signer.curve})`}${signer.keyDetails === undefined ? '' : ` ${signer.keyDetails}`}${timestamped(signer.timestamps)}`;
     case 'certificate': {
       const anchor = signer.chain?.[signer.chain.length - 1];
-      return `certificate "${distinguishedName(signer.subject)}"${signer.subjectAlternativeName === undefined ? '' : ` (${signer.subjectAlternativeName})`}, ${anchor === undefined ? `issued by "${distinguishedName(signer.issuer)}"` : `chain to "${distinguishedName(anchor)}"`}${timestamped(signer.timestamps)}`;
+      return `certificate ${distinguishedName(signer.subject)}${signer.subjectAlternativeName === undefined ? '' : ` (${signer.subjectAlternativeName})`}, ${anchor === undefined ? `issued by ${distinguishedName(signer.issuer)}` : `chain to ${distinguishedName(anchor.subject)}`}${timestamped(signer.timestamps)}`;
     }
     case 'keyless': {
       const times = (signer.timestamps ?? []).map((timestamp) => `${timestamp.kind === 'transparency-log' ? 'logged' : 'timestamped'} ${timestamp.time}`);

@@ -34,11 +34,17 @@ export async function signDssePayload(payload: Buffer, payloadType: string, meth
   switch (method.kind) {
     case 'key':
     case 'certificate': {
+      const leaf = method.kind === 'certificate' ? method.certificateChain[0] : undefined;
+      if (leaf !== undefined && method.tsaUrl === undefined) requireCertificateValidAt(leaf, new Date(), 'now');
       const bundle = signDsseBundle(payload, payloadType, method);
       if (method.tsaUrl === undefined) return bundle;
       // Loaded only here, as for keyless: @sigstore/sign is heavy.
-      const { addRfc3161Timestamp } = await import('./timestamp.js');
-      return addRfc3161Timestamp(bundle, method.tsaUrl);
+      const { addRfc3161Timestamp, rfc3161Times } = await import('./timestamp.js');
+      const stamped = await addRfc3161Timestamp(bundle, method.tsaUrl);
+      // verify checks the chain at the timestamp's time: a time outside the leaf's validity
+      // would make a signature that never verifies.
+      if (leaf !== undefined) for (const time of rfc3161Times(stamped)) requireCertificateValidAt(leaf, time, 'at its RFC 3161 timestamp');
+      return stamped;
     }
     case 'keyless': {
       // Loaded only here: @sigstore/sign is heavy and key signing never needs it.
@@ -48,6 +54,18 @@ export async function signDssePayload(payload: Buffer, payloadType: string, meth
       return parseBundleJson(bundle, 'the keyless signing result');
     }
   }
+}
+
+/**
+ * Refuses to sign with a certificate outside its validity period (RFC 5280 §4.1.2.5): `verify`
+ * checks the chain now, or at the signature's RFC 3161 timestamp, and would refuse the signature
+ * (CERTIFICATE_EXPIRED). Without a timestamp authority a signature made with an expired leaf can
+ * never verify; bad input, refused before anything is written.
+ */
+export function requireCertificateValidAt(leaf: X509Certificate, time: Date, when: string): void {
+  if (new Date(leaf.validFrom) <= time && time <= new Date(leaf.validTo)) return;
+  const state = time < new Date(leaf.validFrom) ? 'not yet valid' : 'expired';
+  throw new InputError('CERTIFICATE_EXPIRED', `the signing certificate is ${state} ${when} (${time.toISOString()}; valid ${leaf.validFrom} to ${leaf.validTo}): a signature made with it would not verify`);
 }
 
 /**

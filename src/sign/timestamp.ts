@@ -5,6 +5,7 @@
  * model_signing's bundle reader accepts. A TSA failure is an IOError; the caller writes nothing.
  */
 import { InternalError as SigstoreInternalError, TSAWitness } from '@sigstore/sign';
+import { RFC3161Timestamp } from '@sigstore/core';
 import { InputError, IOError } from '../errors.js';
 import type { BundleJson } from '../format/bundle.js';
 import { networkReason } from './network-error.js';
@@ -32,6 +33,17 @@ export async function addRfc3161Timestamp(bundle: BundleJson, tsaUrl: string): P
   }
   const rfc3161Timestamps = material.rfc3161Timestamps.map((timestamp) => ({ signedTimestamp: Buffer.from(timestamp.signedTimestamp).toString('base64') }));
   return { ...bundle, verificationMaterial: { ...bundle.verificationMaterial, timestampVerificationData: { rfc3161Timestamps } } };
+}
+
+/** The signing times of a bundle's RFC 3161 timestamps (one, as `addRfc3161Timestamp` writes). */
+export function rfc3161Times(bundle: BundleJson): Date[] {
+  return (bundle.verificationMaterial.timestampVerificationData?.rfc3161Timestamps ?? []).map((timestamp) => {
+    try {
+      return RFC3161Timestamp.parse(Buffer.from(timestamp.signedTimestamp, 'base64')).signingTime;
+    } catch (error) {
+      throw new IOError('SIGNING_SERVICE_ERROR', 'the TSA answered with a timestamp that cannot be parsed', { cause: error });
+    }
+  });
 }
 
 /** An http(s) URL without a trailing slash (the witness appends `/api/v1/timestamp` to a bare origin). */

@@ -4,6 +4,7 @@
  */
 import { InputError } from '../errors.js';
 import { parsePublicKey } from '../format/keys.js';
+import { refuseSigstoreCertificateAuthorities } from '../verify/fulcio-ca.js';
 import { isEmptyPolicy, requireKeylessIdentity, type IdentityPolicy } from '../verify/identity.js';
 import { timestampAuthoritiesOfRoot, timestampAuthorityFromChain, type TimestampAuthorities } from '../verify/timestamps.js';
 import { loadTrustRoot, type TrustRootChoice } from '../verify/trust.js';
@@ -37,6 +38,7 @@ export async function resolveArtifactTrust(options: ArtifactTrustOptions): Promi
   }
   if (options.certificateChainPaths !== undefined) {
     const trustedCertificates = await readCertificateFiles(options.certificateChainPaths);
+    refuseSigstoreCertificateAuthorities(trustedCertificates, options.certificateChainPaths.join(', '));
     const timestampAuthorities = await resolveTimestampAuthorities(options);
     return { kind: 'certificate', trustedCertificates, ...(timestampAuthorities === undefined ? {} : { timestampAuthorities }) };
   }

@@ -10,7 +10,7 @@ import type { Finding } from '../findings.js';
 import { parsePrivateKey } from '../format/keys.js';
 import { readBoundedText } from '../input/read-bounded.js';
 import type { SigningServices } from '../sign/keyless.js';
-import type { KeySigningMethod } from '../sign/signer.js';
+import { requireCertificateValidAt, type KeySigningMethod } from '../sign/signer.js';
 import { readCertificateFiles, readKeyFile } from './key-material.js';
 import { MAX_SIGNING_CONFIG_BYTES } from './limits.js';
 
@@ -54,6 +54,8 @@ export async function loadKeySigningMethod(options: KeySigningOptions, keyPem?: 
     return { kind: 'key', privateKey, ...(options.tsaUrl === undefined ? {} : { tsaUrl: options.tsaUrl }) };
   }
   const [leaf] = await readCertificateFiles([options.certificatePath]);
+  // Before anything is hashed: without a TSA, the signature is checked at now (see signDssePayload).
+  if (leaf !== undefined && options.tsaUrl === undefined) requireCertificateValidAt(leaf, new Date(), 'now');
   const chain = await readCertificateFiles(options.certificateChainPaths ?? []);
   return { kind: 'certificate', privateKey, certificateChain: [...(leaf === undefined ? [] : [leaf]), ...chain], ...(options.tsaUrl === undefined ? {} : { tsaUrl: options.tsaUrl }) };
 }

@@ -1,6 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { X509Certificate as SigstoreX509 } from '@sigstore/core';
 import { VerificationError } from '../errors.js';
+import { certificateName } from '../format/certificates.js';
 import { checkSigningLeafUsage } from './leaf-usage.js';
 
 /** A chain longer than this is refused rather than walked (bounds the work an attacker causes). */
@@ -38,23 +39,23 @@ export function verifyCertificateChain(leaf: X509Certificate, intermediates: rea
   let current = leaf;
   for (let depth = 0; depth <= MAX_CHAIN_DEPTH; depth++) {
     if (!validAt(current, time)) {
-      throw new VerificationError('CERTIFICATE_EXPIRED', `certificate "${current.subject}" is not valid at ${time.toISOString()} (valid ${current.validFrom} to ${current.validTo})`);
+      throw new VerificationError('CERTIFICATE_EXPIRED', `certificate ${certificateName(current)} is not valid at ${time.toISOString()} (valid ${current.validFrom} to ${current.validTo})`);
     }
     if (isTrusted(current) && isSelfSigned(current)) return chain;
     // Trusted issuers first: a trusted path is preferred over one through bundle-supplied certs.
     const issuer = [...trusted, ...intermediates].find((candidate) => !candidate.raw.equals(current.raw) && current.checkIssued(candidate) && current.verify(candidate.publicKey));
     if (issuer === undefined) {
-      throw new VerificationError('CERTIFICATE_CHAIN_INVALID', `certificate "${current.subject}" does not chain to a trusted root`);
+      throw new VerificationError('CERTIFICATE_CHAIN_INVALID', `certificate ${certificateName(current)} does not chain to a trusted root`);
     }
     const constraints = basicConstraints(issuer);
     if (!constraints.isCA) {
-      throw new VerificationError('CERTIFICATE_CHAIN_INVALID', `certificate "${issuer.subject}" issued "${current.subject}" but is not a certificate authority`);
+      throw new VerificationError('CERTIFICATE_CHAIN_INVALID', `certificate ${certificateName(issuer)} issued ${certificateName(current)} but is not a certificate authority`);
     }
     // RFC 5280 §4.2.1.9: pathLenConstraint bounds the intermediates that may follow this CA;
     // a CA restricted to issuing leaves must not be able to mint a sub-CA that signs models.
     const intermediatesBelow = BigInt(chain.length - 1);
     if (constraints.pathLength !== undefined && intermediatesBelow > constraints.pathLength) {
-      throw new VerificationError('CERTIFICATE_CHAIN_INVALID', `certificate "${issuer.subject}" allows ${String(constraints.pathLength)} intermediate(s) below it, the chain has ${String(intermediatesBelow)}`);
+      throw new VerificationError('CERTIFICATE_CHAIN_INVALID', `certificate ${certificateName(issuer)} allows ${String(constraints.pathLength)} intermediate(s) below it, the chain has ${String(intermediatesBelow)}`);
     }
     chain.push(issuer);
     current = issuer;

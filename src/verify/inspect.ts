@@ -4,6 +4,7 @@ import { parseShardName } from '../manifest/manifest.js';
 import { readCertificateIdentity, type CertificateIdentity } from './identity.js';
 import { rfc3339, type Signer } from './signer.js';
 import type { BundleJson } from '../format/bundle.js';
+import { issuerOf, subjectOf } from '../format/certificates.js';
 
 /** What a bundle claims, before any verification: nothing here is trusted. */
 export interface BundleInspection {
@@ -86,8 +87,8 @@ function inspectSigner(bundle: BundleJson): Signer {
   }
   return {
     kind: 'certificate',
-    subject: leaf.subject,
-    issuer: leaf.issuer,
+    subject: subjectOf(leaf),
+    issuer: issuerOf(leaf),
     ...(leaf.subjectAltName === undefined ? {} : { subjectAlternativeName: leaf.subjectAltName }),
     notBefore,
     notAfter,

@@ -16,11 +16,13 @@ import { parseStatement } from '../statement/parse.js';
 import { IN_TOTO_PAYLOAD_TYPE } from '../statement/statement.js';
 import { BUNDLE_V03_MEDIA_TYPE, MAX_BUNDLE_BYTES, parseBundle, peekUnverifiedStatement, type BundleJson } from '../format/bundle.js';
 import { readBounded } from '../input/read-bounded.js';
-import { certificateFromDer } from '../format/certificates.js';
+import { certificateFromDer, issuerOf, subjectOf } from '../format/certificates.js';
 import { verifyCertificateChain } from './certificate-chain.js';
+import { refuseFulcioLeaf } from './fulcio-ca.js';
+import { checkCertificatePins, type CertificatePins } from './certificate-pins.js';
 import type { Finding } from '../findings.js';
 import { requireKeylessIdentity, type IdentityPolicy } from './identity.js';
-import { rfc3339, type Signer } from './signer.js';
+import { chainCertificate, rfc3339, type Signer } from './signer.js';
 import { verifySigstoreBundle } from './sigstore-bundle.js';
 import { toVerifierTrustMaterial, type SigstoreTrustRoot } from './trust.js';
 import { verifyRfc3161Timestamps, type TimestampAuthorities } from './timestamps.js';
@@ -36,7 +38,7 @@ import { rehashManifest } from './rehash.js';
  */
 export type ArtifactTrust =
   | { readonly kind: 'key'; readonly publicKey: KeyObject; readonly timestampAuthorities?: TimestampAuthorities }
-  | { readonly kind: 'certificate'; readonly trustedCertificates: readonly X509Certificate[]; readonly timestampAuthorities?: TimestampAuthorities }
+  | { readonly kind: 'certificate'; readonly trustedCertificates: readonly X509Certificate[]; readonly timestampAuthorities?: TimestampAuthorities; /** Which of the CA's leaves are accepted (a policy's pins). */ readonly pins?: CertificatePins }
   | { readonly kind: 'sigstore'; readonly trustRoot: SigstoreTrustRoot; readonly identity: IdentityPolicy };
 
 export interface VerifyArtifactOptions extends Pick<ManifestOptions, 'allowExternalSymlinks' | 'onProgress' | 'signal'> {
@@ -376,10 +378,12 @@ export function authenticateDsseBundle(bundle: BundleJson, trust: ArtifactTrust,
         chain = [];
         for (const timestamp of timestamps) chain = verifyCertificateChain(leaf, intermediates, trust.trustedCertificates, new Date(timestamp.time));
       }
+      refuseFulcioLeaf(leaf);
+      if (trust.pins !== undefined) checkCertificatePins(leaf, trust.pins);
       return {
         payload: markAuthenticated(payload),
         findings,
-        signer: { kind: 'certificate', subject: leaf.subject, issuer: leaf.issuer, ...(leaf.subjectAltName === undefined ? {} : { subjectAlternativeName: leaf.subjectAltName }), notBefore: rfc3339(leaf.validFrom), notAfter: rfc3339(leaf.validTo), chain: chain.map((certificate) => certificate.subject), ...(timestamps.length === 0 ? {} : { timestamps }) },
+        signer: { kind: 'certificate', subject: subjectOf(leaf), issuer: issuerOf(leaf), ...(leaf.subjectAltName === undefined ? {} : { subjectAlternativeName: leaf.subjectAltName }), notBefore: rfc3339(leaf.validFrom), notAfter: rfc3339(leaf.validTo), chain: chain.map(chainCertificate), ...(timestamps.length === 0 ? {} : { timestamps }) },
       };
     }
   }

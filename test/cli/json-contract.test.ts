@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalSigstore, type LocalSigstore } from '../../local-stack/index.js';
 import { runCli, type CliRun } from '../support/cli.js';
 import { SMALL_MODEL, writeModel } from '../support/fixtures.js';
+import { CA_EXTENSIONS, issueCertificate, SIGNING_EXTENSIONS } from '../support/pki.js';
 import { MODEL_SIGNING_VECTORS, REPO_ROOT } from '../support/paths.js';
 import { CONFORMANCE, CONFORMANCE_CASES, verifyBundleArgs, type ConformanceCase } from '../support/conformance.js';
 
@@ -331,12 +332,25 @@ roles:
 
   it('verify --json: certificate and keyless signers (model_signing vectors)', async () => {
     const certificate = contract('verify', await runCli(['verify', join(VECTORS, 'v1.1.0-certificate'), '--certificate-chain', join(VECTORS, 'keys/certificate/ca-cert.pem'), '--json']), 0);
-    expect(certificate).toMatchObject({ verified: true, signer: { kind: 'certificate', chain: expect.arrayContaining(['CN=root-ca']) as unknown } });
+    expect(certificate).toMatchObject({ verified: true, signer: { kind: 'certificate', chain: expect.arrayContaining([expect.objectContaining({ subject: 'CN=root-ca' })]) as unknown } });
 
     const keyless = contract('verify', await runCli(['verify', join(VECTORS, 'v1.1.0-sigstore'), ...VECTOR_IDENTITY, '--offline', '--json']), 0);
     const signer = asJson(keyless['signer']);
     expect(signer).toMatchObject({ kind: 'keyless', identity: 'stefanb@us.ibm.com', issuer: 'https://sigstore.verify.ibm.com/oauth2', claims: { issuer: 'https://sigstore.verify.ibm.com/oauth2' } });
     expect(signer['timestamps']).toEqual(expect.arrayContaining([expect.objectContaining({ kind: 'transparency-log' }), expect.objectContaining({ kind: 'timestamp-authority' })]));
+  });
+
+  it('verify and inspect --json: a certificate with an empty subject is described (subject "", its SAN and digest), never null', async () => {
+    const dir = join(root, 'empty-subject');
+    await mkdir(dir);
+    issueCertificate(dir, 'ca', { extensions: CA_EXTENSIONS });
+    const leaf = issueCertificate(dir, 'leaf', { issuer: 'ca', subject: '/', extensions: `subjectAltName=critical,email:release@example.com\n${SIGNING_EXTENSIONS}` });
+    const { path } = await signedCopy('empty-subject-model');
+    expect((await runCli(['sign', path, '--key', join(dir, 'leaf.key'), '--certificate', leaf, '-q'])).status).toBe(0);
+    const verified = contract('verify', await runCli(['verify', path, '--certificate-chain', join(dir, 'ca.pem'), '--json']), 0);
+    expect(verified['signer']).toMatchObject({ kind: 'certificate', subject: '', issuer: 'CN=ca', subjectAlternativeName: 'email:release@example.com', chain: [{ subject: '', subjectAlternativeName: 'email:release@example.com', sha256: expect.stringMatching(/^[0-9a-f]{64}$/) as unknown }, { subject: 'CN=ca' }] });
+    const inspected = contract('inspect', await runCli(['inspect', join(path, 'model.sig'), '--json']), 0);
+    expect(inspected['signer']).toMatchObject({ kind: 'certificate', subject: '', subjectAlternativeName: 'email:release@example.com' });
   });
 
   it('verify and inspect describe the same key signer the same way', async () => {

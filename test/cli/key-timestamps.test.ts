@@ -9,7 +9,7 @@ import { resolveArtifactTrust } from '../../src/use-cases/artifact-trust.js';
 import { verifyArtifact } from '../../src/verify/verify-artifact.js';
 import { expectOneLineError, runCli } from '../support/cli.js';
 import { SMALL_MODEL, temporaryDirectory, writeModel } from '../support/fixtures.js';
-import { makePki } from '../support/pki.js';
+import { CA_EXTENSIONS, issueCertificate, makePki, opensslTime, SIGNING_EXTENSIONS } from '../support/pki.js';
 
 interface BundleShape {
   verificationMaterial: { timestampVerificationData?: { rfc3161Timestamps: { signedTimestamp: string }[] } };
@@ -175,5 +175,16 @@ describe('RFC 3161 timestamps on key and certificate signatures', () => {
     const before = await resolveArtifactTrust({ certificateChainPaths: [pki.root], timestampAuthorityPaths: [otherTsaChain], identity: {} });
     const untrusted = await verifyArtifact(stamped, { trust: before, now: later }).then(() => undefined, (caught: unknown) => caught);
     expect(isAiprovError(untrusted) ? untrusted.code : untrusted).toBe('TIMESTAMP_INVALID');
+  });
+
+  it('sign --tsa-url refuses (exit 2) a certificate that has expired by the timestamp\'s time, instead of writing a signature verify would refuse', async () => {
+    const dir = await temporaryDirectory();
+    issueCertificate(dir, 'ca', { extensions: CA_EXTENSIONS });
+    const expired = issueCertificate(dir, 'expired', { issuer: 'ca', extensions: SIGNING_EXTENSIONS, startDate: opensslTime(-10), endDate: opensslTime(-1) });
+    const model = await writeModel(join(dir, 'model'), SMALL_MODEL);
+    const run = await runCli(['sign', model, '--key', join(dir, 'expired.key'), '--certificate', expired, '--tsa-url', stack.tsaUrl]);
+    expectOneLineError(run, 2, 'CERTIFICATE_EXPIRED');
+    expect(run.stderr).toContain('expired at its RFC 3161 timestamp');
+    await expect(readFile(join(model, 'model.sig'))).rejects.toThrow();
   });
 });

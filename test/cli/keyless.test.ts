@@ -5,6 +5,7 @@ import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalSigstore, type LocalSigstore } from '../../local-stack/index.js';
+import { certificatePem } from '../../src/format/certificates.js';
 import { expectOneLineError, runCli, type CliRun } from '../support/cli.js';
 import { SMALL_MODEL, temporaryDirectory, writeModel } from '../support/fixtures.js';
 import { MODEL_SIGNING_VECTORS, TESTDATA } from '../support/paths.js';
@@ -70,6 +71,17 @@ describe('keyless signing and verification against the local Sigstore stack', ()
     const run = await runCli(['verify', model, '--certificate-identity', SIGNER, '--certificate-oidc-issuer', stack.issuer]);
     expect(run.status).toBe(1);
     expect(run.stderr).toMatch(/^aiprov: [A-Z_]+: /);
+  });
+
+  it('refuses (exit 2) the stack\'s private Fulcio CA given as --certificate-chain, by the Fulcio issuer extension of the leaf it issued, instead of verifying without an identity', async () => {
+    const { model } = await signedKeyless();
+    const root = JSON.parse(await readFile(stack.trustedRootPath ?? '', 'utf8')) as { certificateAuthorities: { certChain: { certificates: { rawBytes: string }[] } }[] };
+    const fulcioCa = join(stackDir, 'fulcio-ca.pem');
+    await writeFile(fulcioCa, root.certificateAuthorities.flatMap((authority) => authority.certChain.certificates.map((certificate) => certificatePem(Buffer.from(certificate.rawBytes, 'base64')))).join(''));
+    // The trusted root lends its TSA, so the chain is checked at the signature's timestamp.
+    const run = await runCli(['verify', model, '--certificate-chain', fulcioCa, '--trusted-root', stack.trustedRootPath ?? '']);
+    expectOneLineError(run, 2, 'FULCIO_CERTIFICATE_AS_CA');
+    expect(run.stderr).toContain('use --certificate-identity and --certificate-oidc-issuer (keyless verification)');
   });
 
   it('needs both the identity and the issuer for keyless verification (exit 2)', async () => {

@@ -54,7 +54,7 @@ describe('model_signing golden signatures', () => {
       expect(result.findings.filter((finding) => finding.severity === 'error')).toEqual([]);
       expect(result.verified).toBe(true);
       // The test PKI names its leaf "intermediate-ca" too (model_signing's keys/certificate).
-      expect(result.signer).toMatchObject({ kind: 'certificate', chain: ['CN=intermediate-ca', 'CN=intermediate-ca', 'CN=root-ca'] });
+      expect(result.signer).toMatchObject({ kind: 'certificate', chain: [{ subject: 'CN=intermediate-ca' }, { subject: 'CN=intermediate-ca' }, { subject: 'CN=root-ca' }] });
     });
   }
 
