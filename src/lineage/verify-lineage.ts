@@ -159,7 +159,7 @@ function unusedEvidenceFindings(store: EvidenceStore, used: readonly BundleJson[
         }
       }
     }
-    const decisive = authenticated ? undefined : failures.find((error) => !NOT_THIS_SIGNER.has(error.code) && error.category !== 'policy');
+    const decisive = authenticated ? undefined : failures.find((error) => !NOT_THIS_SIGNER.has(error.code) && error.category !== 'policy' && error.code !== 'TIMESTAMP_AUTHORITY_REQUIRED');
     if (decisive !== undefined) findings.push({ ...findingFromError(decisive, `${store.source}:${String(line)}`), category: 'verification' });
     else genuine.push(line);
   }
@@ -469,7 +469,8 @@ async function verifyDependency(dependency: ArtifactDependency, role: ArtifactRo
     fallback ??= node;
   }
   const fromEvidence = run.evidence !== undefined && !run.options.policy.roles[role].requireOnDisk;
-  if (fallback !== undefined && !(fromEvidence && (run.evidence?.signaturesOf(dependency.rootDigest).length ?? 0) > 0)) return fallback;
+  const evidenceSignsIt = fromEvidence && run.evidence.signaturesOf(dependency.rootDigest).length > 0;
+  if (fallback !== undefined && !evidenceSignsIt) return fallback;
   if (fromEvidence) return verifyNode(child, run);
   return {
     id: `${role}:sha256:${dependency.rootDigest}`,

@@ -100,6 +100,14 @@ const SignerSchema = z.strictObject({
   key: text().optional(),
   /** PEM CA certificate files; together they must hold the root (model_signing's rule). */
   certificateAuthority: pathList('a PEM file').optional(),
+  /**
+   * key and certificateAuthority only: the RFC 3161 timestamp authorities whose timestamps this
+   * signer's bundles may carry (`sign --tsa-url`), as `verify --timestamp-authority`: each file a
+   * TSA's certificate chain, signing certificate first.
+   */
+  timestampAuthority: pathList('a PEM file').optional(),
+  /** key and certificateAuthority only: a trusted_root.json lending its timestampAuthorities, as `verify --trusted-root`. */
+  trustedRoot: text().optional(),
 });
 
 const signerNames = z.array(text()).min(1);
@@ -279,6 +287,10 @@ function relationProblems(value: unknown): RawProblem[] {
     if (!isJsonObject(signer)) continue;
     problems.push(...exactlyOne(signer, ['keyless', 'key', 'certificateAuthority'], ['signers', name], 'a signer', SignerSchema));
     const keyless = signer['keyless'];
+    // Keyless bundles are timestamped by the Sigstore instance's own TSAs (trust.sigstore).
+    for (const key of ['timestampAuthority', 'trustedRoot'] as const) {
+      if (keyless !== undefined && signer[key] !== undefined) problems.push({ path: ['signers', name, key], message: `${key} applies to key and certificateAuthority signers; a keyless signer's timestamps are checked against the trust.sigstore roots` });
+    }
     if (isJsonObject(keyless)) {
       problems.push(...exactlyOne(keyless, ['identity', 'identityRegexp'], ['signers', name, 'keyless'], 'a keyless signer', KeylessSignerSchema));
       problems.push(...exactlyOne(keyless, ['issuer', 'issuerRegexp'], ['signers', name, 'keyless'], 'a keyless signer', KeylessSignerSchema));
