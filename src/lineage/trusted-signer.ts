@@ -38,9 +38,9 @@ export function summarize(name: string, signer: Signer): PolicySigner {
 export function trustsOf(signer: ResolvedSigner, policy: ResolvedPolicy): ArtifactTrust[] {
   switch (signer.kind) {
     case 'key':
-      return [{ kind: 'key', publicKey: signer.publicKey }];
+      return [{ kind: 'key', publicKey: signer.publicKey, ...(signer.timestampAuthorities === undefined ? {} : { timestampAuthorities: signer.timestampAuthorities }) }];
     case 'certificate':
-      return [{ kind: 'certificate', trustedCertificates: signer.trustedCertificates, ...(signer.pins === undefined ? {} : { pins: signer.pins }) }];
+      return [{ kind: 'certificate', trustedCertificates: signer.trustedCertificates, ...(signer.pins === undefined ? {} : { pins: signer.pins }), ...(signer.timestampAuthorities === undefined ? {} : { timestampAuthorities: signer.timestampAuthorities }) }];
     case 'keyless':
       return policy.trustRoots.map((trustRoot) => ({ kind: 'sigstore', trustRoot, identity: signer.identity }));
   }
@@ -71,9 +71,15 @@ export async function withTrustedSigner<T>(role: ArtifactRole, policy: ResolvedP
       }
     }
   }
-  const decisive = failures.find((error) => !NOT_THIS_SIGNER.has(error.code) && error.category !== 'policy');
+  const decisive = failures.find((error) => !NOT_THIS_SIGNER.has(error.code) && error.category !== 'policy' && error.code !== 'TIMESTAMP_AUTHORITY_REQUIRED');
   if (decisive !== undefined) {
     return { ok: false, finding: findingFromError(decisive, what) };
+  }
+  const untimed = failures.find((error) => error.code === 'TIMESTAMP_AUTHORITY_REQUIRED');
+  if (untimed !== undefined) {
+    // The signer's key or CA verified the signature; its timestamp is from a TSA the policy does
+    // not name for that signer. Not a forgery: the policy cannot accept it as written.
+    return { ok: false, finding: { ...findingFromError(untimed, what), category: 'policy', fields: { subject: what, message: 'the bundle carries an RFC 3161 timestamp: name the timestamp authority to trust in its policy signer (timestampAuthority or trustedRoot)' } } };
   }
   return { ok: false, finding: failure('UNTRUSTED_SIGNER', 'policy', { subject: what, value: role, values: names }) };
 }

@@ -103,6 +103,11 @@ interface Run {
   readonly restedOn: WeakMap<LineageNode, readonly BundleJson[]>;
   /** How the top model was re-hashed, once its signature verified. */
   verifiedWith?: AuthenticatedSerialization;
+  /**
+   * Nodes on disk with no signature file whose content the evidence signature about them does
+   * not match: the signature is genuine, the folder is not what it signed.
+   */
+  readonly notCoveredByEvidence: WeakSet<LineageNode>;
 }
 
 /**
@@ -119,6 +124,7 @@ export async function verifyLineage(modelPath: string, options: VerifyLineageOpt
     locator: new ArtifactLocator(options.searchDirectories ?? []),
     evidence: options.evidence === undefined ? undefined : new EvidenceStore(options.evidence.source, options.evidence.bundles),
     restedOn: new WeakMap(),
+    notCoveredByEvidence: new WeakSet(),
   };
   let root = await verifyNode({ role: 'model', path: modelPath, name: basename(resolve(modelPath)), depth: 0, ancestors: [] }, run);
   const nodes = flatten(root);
@@ -156,7 +162,7 @@ function unusedEvidenceFindings(store: EvidenceStore, used: readonly BundleJson[
         }
       }
     }
-    const decisive = authenticated ? undefined : failures.find((error) => !NOT_THIS_SIGNER.has(error.code) && error.category !== 'policy');
+    const decisive = authenticated ? undefined : failures.find((error) => !NOT_THIS_SIGNER.has(error.code) && error.category !== 'policy' && error.code !== 'TIMESTAMP_AUTHORITY_REQUIRED');
     if (decisive !== undefined) findings.push({ ...findingFromError(decisive, `${store.source}:${String(line)}`), category: 'verification' });
     else genuine.push(line);
   }
@@ -193,6 +199,8 @@ type Established =
       readonly stored: readonly SourcedBundle[];
       /** Where `file:` URIs of its provenance are resolved from. */
       readonly directory: string | undefined;
+      /** On disk without a signature file, and its files differ from the evidence signature about it. */
+      readonly notCoveredByEvidence?: boolean;
     };
 
 async function verifyNode(input: NodeInput, run: Run): Promise<LineageNode> {
@@ -205,6 +213,7 @@ async function verifyNode(input: NodeInput, run: Run): Promise<LineageNode> {
   const restedOn: BundleJson[] = [established.signature];
   const finish = (result: LineageNode): LineageNode => {
     run.restedOn.set(result, restedOn);
+    if (established.notCoveredByEvidence === true) run.notCoveredByEvidence.add(result);
     return result;
   };
 
@@ -324,15 +333,25 @@ async function establishFromDisk(input: NodeInput, path: string, run: Run, findi
   const verifyWith = (bundle?: BundleJson) =>
     withTrustedSigner(role, run.options.policy, `the ${role} ${input.name}`, (trust) => verifyArtifact(path, { trust, kind, now: run.now, ...(bundle === undefined ? {} : { bundle }) }));
   let signature = await verifyWith();
+  let changedSinceEvidence = false;
   if (!signature.ok && signature.finding.code === 'FILE_NOT_FOUND' && run.evidence !== undefined) {
     // No signature file beside it: a signature in the evidence may cover it (it is still re-hashed).
     const candidates = input.expectedDigest === undefined ? run.evidence.signatures() : run.evidence.signaturesOf(input.expectedDigest);
+    let changed: Awaited<ReturnType<typeof verifyWith>> | undefined;
     for (const candidate of candidates) {
       const attempt = await verifyWith(candidate.bundle);
       if (attempt.ok && attempt.value.verified) {
         signature = attempt;
+        changed = undefined;
         break;
       }
+      // Authentic and about this artifact (the digest its parent names or, for the top model, its
+      // name), but the files differ: that is a failed verification, not an unsigned artifact.
+      if (attempt.ok && (input.expectedDigest !== undefined || attempt.value.name === input.name)) changed ??= attempt;
+    }
+    if (changed !== undefined) {
+      signature = changed;
+      changedSinceEvidence = true;
     }
   }
   if (!signature.ok) {
@@ -366,6 +385,7 @@ async function establishFromDisk(input: NodeInput, path: string, run: Run, findi
     signature: verified.bundle,
     stored: withEvidenceAbout(fileAttestations, rootDigest, run),
     directory: dirname(resolve(path)),
+    notCoveredByEvidence: changedSinceEvidence,
   };
 }
 
@@ -431,6 +451,13 @@ function provenanceFingerprint(provenance: TrainingProvenance): string {
 /**
  * Finds a dependency on disk (the candidate whose signature covers its digest) and verifies it;
  * failing that, verifies it from the evidence, unless its role must be re-hashed from disk.
+ *
+ * A folder found by name is only a guess at the input. One that is not it must not decide the
+ * verdict when the evidence holds the input's signature and the role may be verified from the
+ * evidence: an unsigned folder, one whose files no signature in the evidence covers, and one
+ * signed (genuinely, else the candidate failed and is reported) for another digest, which is
+ * another version, not a forgery of this one. A folder whose own signature names the input's
+ * digest is the input, and a changed file in it fails the verification.
  */
 async function verifyDependency(dependency: ArtifactDependency, role: ArtifactRole, parent: NodeInput, parentDirectory: string | undefined, run: Run): Promise<LineageNode> {
   const candidates = parentDirectory === undefined ? await run.locator.candidatesByDigest(dependency) : await run.locator.candidates(dependency, parentDirectory);
@@ -443,11 +470,13 @@ async function verifyDependency(dependency: ArtifactDependency, role: ArtifactRo
       throw error;
     });
     if (node === undefined) continue;
-    if (node.digest === `sha256:${dependency.rootDigest}`) return node;
+    if (node.digest === `sha256:${dependency.rootDigest}` && !isUnsigned(node) && !run.notCoveredByEvidence.has(node)) return node;
     fallback ??= node;
   }
-  if (fallback !== undefined) return fallback;
-  if (run.evidence !== undefined && !run.options.policy.roles[role].requireOnDisk) return verifyNode(child, run);
+  const fromEvidence = run.evidence !== undefined && !run.options.policy.roles[role].requireOnDisk;
+  const evidenceSignsIt = fromEvidence && run.evidence.signaturesOf(dependency.rootDigest).length > 0;
+  if (fallback !== undefined && !evidenceSignsIt) return fallback;
+  if (fromEvidence) return verifyNode(child, run);
   return {
     id: `${role}:sha256:${dependency.rootDigest}`,
     role,
@@ -457,4 +486,9 @@ async function verifyDependency(dependency: ArtifactDependency, role: ArtifactRo
     findings: [failure('INPUT_NOT_FOUND', 'policy', { subject: `the ${role} ${dependency.name}`, digest: `sha256:${dependency.rootDigest}`, ...(dependency.uri === undefined ? {} : { value: dependency.uri }) })],
     children: [],
   };
+}
+
+/** A candidate with no signature at all (hashed only to say what it holds). */
+function isUnsigned(node: LineageNode): boolean {
+  return node.findings.some((finding) => finding.code === 'UNSIGNED_ARTIFACT');
 }

@@ -37,6 +37,11 @@ signers:
   corp-pki:
     # PEM CA certificates (one file or a list); together they must include the root.
     certificateAuthority: ./pki/root.pem
+    # Key and certificate signatures timestamped by a TSA (sign --tsa-url) verify only when the
+    # signer names it: its certificate chain, signing certificate first (one file or a list), or
+    # a trusted_root.json whose timestampAuthorities to trust. Not for keyless signers.
+    # timestampAuthority: ./pki/tsa-chain.pem
+    # trustedRoot: ./pki/trusted_root.json
 
 # What is required of each kind of artifact in a model's lineage. A role left out trusts no
 # signer: an artifact of that role anywhere in the lineage is refused.

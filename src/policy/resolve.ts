@@ -16,15 +16,24 @@ import { readBoundedText } from '../input/read-bounded.js';
 import { refuseSigstoreCertificateAuthorities } from '../verify/fulcio-ca.js';
 import { extendedKeyUsageOid, type CertificatePins } from '../verify/certificate-pins.js';
 import { compileIdentityPolicy, type IdentityPolicy } from '../verify/identity.js';
+import { timestampAuthoritiesOfRoot, timestampAuthorityFromChain, type TimestampAuthorities } from '../verify/timestamps.js';
 import { loadTrustRoot, type SigstoreTrustRoot, type TrustRootChoice } from '../verify/trust.js';
 import { KEYLESS_CLAIM_NAMES, parsePolicy, parsePolicyDocument, PolicyValidationError, readPolicyBytes, readPolicyText, type AttestationKind, type DatasetRestriction, type KeylessSignerConfig, type PolicyDocument, type Policy, type SignerConfig } from './schema.js';
 
 /** Key and certificate files are a few kilobytes; anything this large is refused unread. */
 export const MAX_TRUST_FILE_BYTES = 1024 * 1024;
 
+/**
+ * The TSAs a key or certificate signer's RFC 3161 timestamps must come from (`timestampAuthority`,
+ * `trustedRoot`); absent when the policy names none, and a timestamped bundle is then refused.
+ */
+interface SignerTimestampAuthorities {
+  readonly timestampAuthorities?: TimestampAuthorities;
+}
+
 export type ResolvedSigner =
-  | { readonly name: string; readonly kind: 'key'; readonly publicKey: KeyObject; /** The key file, resolved. */ readonly source: string }
-  | { readonly name: string; readonly kind: 'certificate'; readonly trustedCertificates: X509Certificate[]; /** The CA files, resolved. */ readonly sources: readonly string[]; /** The leaf's subject, SAN and EKU the policy pins. */ readonly pins?: CertificatePins }
+  | ({ readonly name: string; readonly kind: 'key'; readonly publicKey: KeyObject; /** The key file, resolved. */ readonly source: string } & SignerTimestampAuthorities)
+  | ({ readonly name: string; readonly kind: 'certificate'; readonly trustedCertificates: X509Certificate[]; /** The CA files, resolved. */ readonly sources: readonly string[]; /** The leaf's subject, SAN and EKU the policy pins. */ readonly pins?: CertificatePins } & SignerTimestampAuthorities)
   | { readonly name: string; readonly kind: 'keyless'; readonly identity: IdentityPolicy };
 
 /**
@@ -176,18 +185,26 @@ async function resolveSigner(name: string, config: SignerConfig, baseDir: string
   }
   if (config.key !== undefined) {
     const source = policyRelativePath(baseDir, config.key);
-    return attempt(['signers', name, 'key'], async () => ({ name, kind: 'key' as const, publicKey: parsePublicKey(await loaders.readText(source, 'public key'), source), source }));
+    const [publicKey, timestamps] = await Promise.all([
+      attempt(['signers', name, 'key'], async () => parsePublicKey(await loaders.readText(source, 'public key'), source)),
+      resolveTimestampAuthorities(name, config, baseDir, loaders, attempt),
+    ]);
+    if (publicKey === undefined || timestamps === undefined) return undefined;
+    return { name, kind: 'key', publicKey, source, ...timestamps };
   }
   if (config.certificateAuthority !== undefined) {
     const sources = config.certificateAuthority.map((path) => policyRelativePath(baseDir, path));
-    const loaded = await Promise.all(sources.map((source, index) => attempt(['signers', name, 'certificateAuthority', ...(sources.length > 1 ? [index] : [])], async () => {
-      const certificates = parseCertificates(await loaders.readText(source, 'CA certificates'), source);
-      refuseSigstoreCertificateAuthorities(certificates, source);
-      return certificates;
-    })));
-    if (loaded.some((certificates) => certificates === undefined)) return undefined;
+    const [loaded, timestamps] = await Promise.all([
+      Promise.all(sources.map((source, index) => attempt(['signers', name, 'certificateAuthority', ...(sources.length > 1 ? [index] : [])], async () => {
+        const certificates = parseCertificates(await loaders.readText(source, 'CA certificates'), source);
+        refuseSigstoreCertificateAuthorities(certificates, source);
+        return certificates;
+      }))),
+      resolveTimestampAuthorities(name, config, baseDir, loaders, attempt),
+    ]);
+    if (loaded.some((certificates) => certificates === undefined) || timestamps === undefined) return undefined;
     const pins = certificatePinsOf(config);
-    return { name, kind: 'certificate', trustedCertificates: loaded.flatMap((certificates) => certificates ?? []), sources, ...(pins === undefined ? {} : { pins }) };
+    return { name, kind: 'certificate', trustedCertificates: loaded.flatMap((certificates) => certificates ?? []), sources, ...(pins === undefined ? {} : { pins }), ...timestamps };
   }
   throw new InputError('POLICY_INVALID', `signer ${name} has no kind of trust (keyless, key or certificateAuthority)`);
 }
@@ -201,6 +218,24 @@ function certificatePinsOf(config: SignerConfig): CertificatePins | undefined {
     ...(subjectAlternativeName === undefined ? {} : { subjectAlternativeName }),
     ...(extendedKeyUsage === undefined ? {} : { extendedKeyUsage: extendedKeyUsage.map((usage) => extendedKeyUsageOid(usage) ?? usage) }),
   };
+}
+
+/**
+ * A signer's `timestampAuthority` chains and `trustedRoot` timestamp authorities, loaded as
+ * `verify --timestamp-authority` and `--trusted-root` load them (`resolveArtifactTrust`): each
+ * file one TSA's chain, signing certificate first. Undefined when one could not be loaded.
+ */
+async function resolveTimestampAuthorities(name: string, config: SignerConfig, baseDir: string, loaders: PolicyLoaders, attempt: Attempt): Promise<SignerTimestampAuthorities | undefined> {
+  if (config.timestampAuthority === undefined && config.trustedRoot === undefined) return {};
+  const paths = config.timestampAuthority ?? [];
+  const chains = await Promise.all(paths.map((path, index) => {
+    const source = policyRelativePath(baseDir, path);
+    return attempt(['signers', name, 'timestampAuthority', ...(paths.length > 1 ? [index] : [])], async () => timestampAuthorityFromChain(parseCertificates(await loaders.readText(source, 'timestamp authority certificates'), source)));
+  }));
+  const { trustedRoot } = config;
+  const ofRoot = trustedRoot === undefined ? [] : await attempt(['signers', name, 'trustedRoot'], async () => timestampAuthoritiesOfRoot(await loaders.loadTrustRoot({ trustedRoot: policyRelativePath(baseDir, trustedRoot) })));
+  if (chains.some((chain) => chain === undefined) || ofRoot === undefined) return undefined;
+  return { timestampAuthorities: [...chains.flatMap((chain) => chain ?? []), ...ofRoot] };
 }
 
 /** Maps a keyless signer onto identity.ts's policy: exact strings stay exact, regexps get anchored there. */

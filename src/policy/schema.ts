@@ -110,6 +110,14 @@ const SignerSchema = z.strictObject({
   extendedKeyUsage: z
     .preprocess((value) => (typeof value === 'string' ? [value] : value), z.array(text().refine((usage) => extendedKeyUsageOid(usage) !== undefined, { error: (issue) => `is not an extended key usage name (${Object.keys(EXTENDED_KEY_USAGE_OIDS).join(', ')}) or an OID: ${JSON.stringify(issue.input)}` })).min(1))
     .optional(),
+  /**
+   * key and certificateAuthority only: the RFC 3161 timestamp authorities whose timestamps this
+   * signer's bundles may carry (`sign --tsa-url`), as `verify --timestamp-authority`: each file a
+   * TSA's certificate chain, signing certificate first.
+   */
+  timestampAuthority: pathList('a PEM file').optional(),
+  /** key and certificateAuthority only: a trusted_root.json lending its timestampAuthorities, as `verify --trusted-root`. */
+  trustedRoot: text().optional(),
 });
 
 /** Keys that pin a certificateAuthority signer's leaf. */
@@ -300,6 +308,10 @@ function relationProblems(value: unknown): RawProblem[] {
       for (const key of CERTIFICATE_PIN_KEYS) if (signer[key] !== undefined) problems.push({ path: ['signers', name, key], message: `${key} pins a certificateAuthority signer's certificate; this signer has none` });
     }
     const keyless = signer['keyless'];
+    // Keyless bundles are timestamped by the Sigstore instance's own TSAs (trust.sigstore).
+    for (const key of ['timestampAuthority', 'trustedRoot'] as const) {
+      if (keyless !== undefined && signer[key] !== undefined) problems.push({ path: ['signers', name, key], message: `${key} applies to key and certificateAuthority signers; a keyless signer's timestamps are checked against the trust.sigstore roots` });
+    }
     if (isJsonObject(keyless)) {
       problems.push(...exactlyOne(keyless, ['identity', 'identityRegexp'], ['signers', name, 'keyless'], 'a keyless signer', KeylessSignerSchema));
       problems.push(...exactlyOne(keyless, ['issuer', 'issuerRegexp'], ['signers', name, 'keyless'], 'a keyless signer', KeylessSignerSchema));

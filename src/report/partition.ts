@@ -39,24 +39,10 @@ export function renderMergedVerification(result: MergedVerification): string {
     result.verified
       ? `Verified ${oneLine(result.name)} ${result.rootDigest} in ${String(result.partitionCount)} parts (${String(result.resourceCount)} resources)`
       : `Verification FAILED for ${oneLine(result.name)} ${result.rootDigest}: part${failedParts.length === 1 ? '' : 's'} ${failedParts.join(', ')} of ${String(result.partitionCount)} failed; ${String(changed.length)} changed, ${String(missing.length)} missing, ${String(extra.length)} unsigned`,
-    `  signed by   ${describeSigner(result.signer)}`,
+    `  signed by   ${renderSigner(result.signer)}`,
     `  bundle      ${result.bundleDigest}`,
     ...result.parts.map((part) => `  part ${`${String(part.index)}/${String(result.partitionCount)}`.padEnd(6)} ${part.passed ? 'passed' : 'FAILED'}, ${String(part.checkedResourceCount)} resources (${oneLine(part.source)})`),
     ...result.findings.map((finding) => `  ${findingMarker({ severity: finding.severity, ...(finding.category === undefined ? {} : { category: finding.category }) })} ${finding.code}: ${oneLine(finding.message)}`),
   ];
   return safeLines(lines);
-}
-
-/** The signer as the parts printed it (JSON read back, so every field is checked for its type). */
-function describeSigner(signer: MergedVerification['signer']): string {
-  // A distinguished name's parts are separated by newlines (as node:crypto prints them).
-  const text = (key: string): string | undefined => (typeof signer[key] === 'string' ? oneLine(signer[key].replace(/\n/g, ', ')) : undefined);
-  switch (signer.kind) {
-    case 'key':
-      return `key ${text('keyHint') ?? text('keyId') ?? '(no hint)'}`;
-    case 'certificate':
-      return `certificate "${text('subject') ?? '?'}"`;
-    case 'keyless':
-      return `${text('identity') ?? '(no identity)'} via ${text('issuer') ?? '(no issuer)'}`;
-  }
 }

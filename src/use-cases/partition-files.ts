@@ -86,7 +86,11 @@ const VerifyPartJson = z.strictObject({
   checkedResources: z.array(z.strictObject({ name: z.string(), digest: hex })),
   diff: z.strictObject({ extra: z.array(z.string()), missing: z.array(z.string()), changed: z.array(z.string()) }),
   findings: z.array(FindingJson),
-});
+})
+  // As schemas/verify-partition.schema.json: `passed` is what the findings say. A part flipped to
+  // passed while it still lists a difference or an error is an edited part.
+  .refine((part) => part.passed === !part.findings.some((finding) => finding.severity === 'error'), { error: 'passed must be true exactly when no finding is an error', path: ['passed'] })
+  .refine((part) => !part.passed || (part.diff.extra.length === 0 && part.diff.missing.length === 0 && part.diff.changed.length === 0), { error: 'a part that passed has an empty diff', path: ['passed'] });
 
 /** A part of a partitioned verification, as `verify --partition --json` printed it. */
 export type VerifyPartJson = Omit<z.infer<typeof VerifyPartJson>, 'serialization'> & { readonly serialization: Serialization };

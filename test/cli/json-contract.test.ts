@@ -317,16 +317,16 @@ roles:
       }));
     };
     const good = await runParts('verify-part', [0, 0]);
-    const merged = contract('verify-merge', await runCli(['verify', '--merge', ...good, '--json']), 0);
+    const merged = contract('verify-merge', await runCli(['verify', '--key', pub('ci'), '--merge', ...good, '--json']), 0);
     expect(merged).toMatchObject({ verified: true, name: 'verify-parts', resourceCount: 4, partition: { count: 2 }, findings: [] });
 
     // By bytes: part 1 holds .hidden (30) and config.json (14), part 2 the two weights (18, 17).
     await writeFile(join(path, 'config.json'), '{"layers": 9}\n');
     const bad = await runParts('verify-tampered', [1, 0]);
-    const failed = contract('verify-merge', await runCli(['verify', '--merge', ...bad, '--json']), 1);
+    const failed = contract('verify-merge', await runCli(['verify', '--key', pub('ci'), '--merge', ...bad, '--json']), 1);
     expect(failed).toMatchObject({ verified: false, diff: { changed: ['config.json'] }, parts: [{ index: 1, passed: false }, { index: 2, passed: true }] });
 
-    failure('verify-merge', await runCli(['verify', '--merge', good[1] ?? '', '--json']), 1, 'PART_MISSING', 'verification');
+    failure('verify-merge', await runCli(['verify', '--key', pub('ci'), '--merge', good[1] ?? '', '--json']), 1, 'PART_MISSING', 'verification');
     failure('verify-partition', await runCli(['verify', path, '--key', pub('stranger'), '--partition', '1/2', '--json']), 1, 'KEY_MISMATCH', 'verification');
   });
 

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectOneLineError, runCli, type CliRun } from '../support/cli.js';
 import { writeModel } from '../support/fixtures.js';
+import { compareResources, computeRootDigest } from '../../src/manifest/manifest.js';
 
 interface SizedResource { name: string; algorithm: string; digest: string; size: number }
 interface Part { partition: { index: number; count: number }; name: string; listing: { digest: string; resourceCount: number; bytes: number }; resources: SizedResource[] }
@@ -372,9 +373,9 @@ describe('verify PATH --partition K/N and verify --merge', () => {
     for (const count of [1, 2, 3]) {
       const { files, runs } = await verifyParts(path, count);
       for (const run of runs) expect(JSON.parse(ok(run))).toMatchObject({ verified: false, passed: true, rootDigest: root });
-      const merged = await runCli(['verify', '--merge', ...files, '--json']);
+      const merged = await runCli(['verify', '--key', pub, '--merge', ...files, '--json']);
       expect(JSON.parse(ok(merged))).toMatchObject({ verified: true, rootDigest: root, partition: { count }, findings: [] });
-      const text = ok(await runCli(['verify', '--merge', ...files]));
+      const text = ok(await runCli(['verify', '--key', pub, '--merge', ...files]));
       expect(text).toMatch(new RegExp(`^Verified m ${root} in ${String(count)} parts`));
     }
   });
@@ -387,10 +388,10 @@ describe('verify PATH --partition K/N and verify --merge', () => {
     expect(runs.map((run) => run.status)).toEqual([1, 0, 0]);
     const [first] = await Promise.all(files.map((file) => readJson<VerifyPart>(file)));
     expect(first).toMatchObject({ passed: false, verified: false, diff: { changed: ['weights/big.bin'] } });
-    const merged = await runCli(['verify', '--merge', ...files, '--json']);
+    const merged = await runCli(['verify', '--key', pub, '--merge', ...files, '--json']);
     expect(merged.status).toBe(1);
     expect(JSON.parse(merged.stdout)).toMatchObject({ verified: false, diff: { changed: ['weights/big.bin'] }, findings: [expect.objectContaining({ code: 'FILE_CHANGED', path: 'weights/big.bin' })] });
-    const text = await runCli(['verify', '--merge', ...files]);
+    const text = await runCli(['verify', '--key', pub, '--merge', ...files]);
     expect(text.status).toBe(1);
     expect(text.stdout).toMatch(/^Verification FAILED for m sha256:[0-9a-f]{64}: part 1 of 3 failed; 1 changed/);
   });
@@ -405,7 +406,7 @@ describe('verify PATH --partition K/N and verify --merge', () => {
     const holder = results.findIndex((result) => result.checkedResources.some((resource) => resource.name === 'weights/big.bin:1280:1536'));
     expect(runs.map((run) => run.status)).toEqual(results.map((_, index) => (index === holder ? 1 : 0)));
     expect(results[holder]?.diff.changed).toEqual(['weights/big.bin']);
-    expect((await runCli(['verify', '--merge', ...files])).status).toBe(1);
+    expect((await runCli(['verify', '--key', pub, '--merge', ...files])).status).toBe(1);
   });
 
   it('missing and unsigned files are reported by every part, and once by the merge', async () => {
@@ -415,7 +416,7 @@ describe('verify PATH --partition K/N and verify --merge', () => {
     const { files, runs } = await verifyParts(path, 2);
     expect(runs.map((run) => run.status)).toEqual([1, 1]);
     for (const file of files) expect((await readJson<VerifyPart>(file)).diff).toMatchObject({ missing: ['README.md'], extra: ['backdoor.py'] });
-    const merged = JSON.parse((await runCli(['verify', '--merge', ...files, '--json'])).stdout) as { verified: boolean; findings: { code: string }[] };
+    const merged = JSON.parse((await runCli(['verify', '--key', pub, '--merge', ...files, '--json'])).stdout) as { verified: boolean; findings: { code: string }[] };
     expect(merged.verified).toBe(false);
     expect(merged.findings.map((finding) => finding.code).sort()).toEqual(['FILE_MISSING', 'FILE_UNSIGNED']);
   });
@@ -437,13 +438,13 @@ describe('verify PATH --partition K/N and verify --merge', () => {
     }
 
     it('a missing part: PART_MISSING', async () => {
-      const run = await runCli(['verify', '--merge', ...files.slice(1), '--json']);
+      const run = await runCli(['verify', '--key', pub, '--merge', ...files.slice(1), '--json']);
       expectOneLineError(run, 1, 'PART_MISSING');
       expect(JSON.parse(run.stdout)).toMatchObject({ verified: false, error: { code: 'PART_MISSING', category: 'verification' } });
     });
 
     it('a part given twice: PART_DUPLICATE', async () => {
-      expectOneLineError(await runCli(['verify', '--merge', ...files, files[1] ?? '']), 1, 'PART_DUPLICATE');
+      expectOneLineError(await runCli(['verify', '--key', pub, '--merge', ...files, files[1] ?? '']), 1, 'PART_DUPLICATE');
     });
 
     it('a part of another signature: PART_FOREIGN', async () => {
@@ -451,7 +452,7 @@ describe('verify PATH --partition K/N and verify --merge', () => {
       await writeFile(join(other, 'README.md'), '# another\n');
       ok(await runCli(['sign', other, '--key', key]));
       const { files: foreign } = await verifyParts(other, 3);
-      const run = await runCli(['verify', '--merge', foreign[0] ?? '', ...files.slice(1)]);
+      const run = await runCli(['verify', '--key', pub, '--merge', foreign[0] ?? '', ...files.slice(1)]);
       expectOneLineError(run, 1, 'PART_FOREIGN');
       expect(run.stderr).toContain('bundle');
     });
@@ -459,14 +460,14 @@ describe('verify PATH --partition K/N and verify --merge', () => {
     it('a resource checked by two parts: PART_OVERLAP', async () => {
       const first = await readJson<VerifyPart>(files[0] ?? '');
       const overlapping = await edited(2, (part) => part.checkedResources.push(...first.checkedResources.slice(0, 1)));
-      expectOneLineError(await runCli(['verify', '--merge', files[0] ?? '', overlapping, files[2] ?? '']), 1, 'PART_OVERLAP');
+      expectOneLineError(await runCli(['verify', '--key', pub, '--merge', files[0] ?? '', overlapping, files[2] ?? '']), 1, 'PART_OVERLAP');
     });
 
     it('checked resources that are not the signed ones: PARTS_UNION_MISMATCH', async () => {
       const dropped = await edited(3, (part) => part.checkedResources.pop());
-      expectOneLineError(await runCli(['verify', '--merge', ...files.slice(0, 2), dropped]), 1, 'PARTS_UNION_MISMATCH');
+      expectOneLineError(await runCli(['verify', '--key', pub, '--merge', ...files.slice(0, 2), dropped]), 1, 'PARTS_UNION_MISMATCH');
       const forged = await edited(3, (part) => { const resource = part.checkedResources[0]; if (resource !== undefined) resource.digest = '0'.repeat(64); });
-      expectOneLineError(await runCli(['verify', '--merge', ...files.slice(0, 2), forged]), 1, 'PARTS_UNION_MISMATCH');
+      expectOneLineError(await runCli(['verify', '--key', pub, '--merge', ...files.slice(0, 2), forged]), 1, 'PARTS_UNION_MISMATCH');
     });
 
     it('a part whose verification could not run: PART_FAILED', async () => {
@@ -474,21 +475,109 @@ describe('verify PATH --partition K/N and verify --merge', () => {
       expect(run.status).toBe(4);
       const failed = join(await temporaryDirectory(), 'failed.json');
       await writeFile(failed, run.stdout);
-      const merge = await runCli(['verify', '--merge', files[0] ?? '', failed, files[2] ?? '']);
+      const merge = await runCli(['verify', '--key', pub, '--merge', files[0] ?? '', failed, files[2] ?? '']);
       expectOneLineError(merge, 1, 'PART_FAILED');
       expect(merge.stderr).toContain('FILE_NOT_FOUND');
     });
 
     it('a malformed result: PART_INVALID (exit 2)', async () => {
-      expectOneLineError(await runCli(['verify', '--merge', await edited(1, (part) => { part.verified = true; })]), 2, 'PART_INVALID');
+      expectOneLineError(await runCli(['verify', '--key', pub, '--merge', await edited(1, (part) => { part.verified = true; })]), 2, 'PART_INVALID');
     });
   });
 
-  it('refuses what would be ignored or misleading: --vsa-out with --partition, trust flags with --merge, no PATH', async () => {
+  describe('the merge authenticates the signature itself: hand-written or edited parts never verify', () => {
+    let path: string;
+    let files: string[];
+    beforeAll(async () => {
+      path = await signed();
+      ({ files } = await verifyParts(path, 2));
+    });
+
+    async function rewritten(edit: (part: VerifyPart & { rootDigest: string; signaturePath: string }, index: number) => void): Promise<string[]> {
+      const out = await temporaryDirectory();
+      return Promise.all(files.map(async (file, index) => {
+        const part = await readJson<VerifyPart & { rootDigest: string; signaturePath: string }>(file);
+        edit(part, index);
+        const copy = join(out, `result-${String(index + 1)}.json`);
+        await writeFile(copy, JSON.stringify(part));
+        return copy;
+      }));
+    }
+
+    it('without trust flags the merge is refused, as verify is (USAGE, exit 2)', async () => {
+      const run = await runCli(['verify', '--merge', ...files]);
+      expectOneLineError(run, 2, 'USAGE');
+      expect(run.stderr).toContain('--key');
+    });
+
+    it('parts of a signature by another key: refused with the merge\'s key (KEY_MISMATCH, exit 1)', async () => {
+      const other = join(dir, 'other');
+      ok(await runCli(['keygen', '--output-prefix', other]));
+      const forged = await model('m');
+      await writeFile(join(forged, 'weights', 'big.bin'), 'evil'.repeat(500));
+      ok(await runCli(['sign', forged, '--key', `${other}.key`]));
+      const runs = await Promise.all([1, 2].map((index) => runCli(['verify', forged, '--key', `${other}.pub`, '--partition', `${String(index)}/2`, '--json'])));
+      const out = await temporaryDirectory();
+      const parts = await Promise.all(runs.map(async (run, index) => {
+        const file = join(out, `result-${String(index + 1)}.json`);
+        await writeFile(file, ok(run));
+        return file;
+      }));
+      ok(await runCli(['verify', '--key', `${other}.pub`, '--merge', ...parts]));
+      expectOneLineError(await runCli(['verify', '--key', pub, '--merge', ...parts]), 1, 'KEY_MISMATCH');
+    });
+
+    it('digests and root rewritten to agree with each other, not with the signature: PART_FOREIGN (exit 1)', async () => {
+      const all = await Promise.all(files.map((file) => readJson<VerifyPart>(file)));
+      const resources = all.flatMap((part) => part.checkedResources);
+      const target = resources.find((resource) => resource.name === 'weights/big.bin');
+      if (target === undefined) throw new Error('weights/big.bin is not checked by any part');
+      target.digest = createHash('sha256').update('evil'.repeat(500)).digest('hex');
+      const union = resources.map((resource) => ({ name: resource.name, algorithm: 'sha256', digest: resource.digest })).sort(compareResources('files'));
+      const root = `sha256:${computeRootDigest(union)}`;
+      const edited = await rewritten((part, index) => {
+        part.rootDigest = root;
+        part.checkedResources = all[index]?.checkedResources ?? [];
+      });
+      const run = await runCli(['verify', '--key', pub, '--merge', ...edited, '--json']);
+      expectOneLineError(run, 1, 'PART_FOREIGN');
+      expect(JSON.parse(run.stdout)).toMatchObject({ verified: false });
+    });
+
+    it('a failed part flipped to passed: PART_INVALID (exit 2), never verified', async () => {
+      const tampered = await signed();
+      await writeFile(join(tampered, 'weights', 'big.bin'), 'W'.repeat(2000));
+      const { files: failed } = await verifyParts(tampered, 2);
+      const part = await readJson<VerifyPart>(failed[0] ?? '');
+      expect(part.passed).toBe(false);
+      part.passed = true;
+      const flipped = join(await temporaryDirectory(), 'result-1.json');
+      await writeFile(flipped, JSON.stringify(part));
+      expectOneLineError(await runCli(['verify', '--key', pub, '--merge', flipped, failed[1] ?? '']), 2, 'PART_INVALID');
+    });
+
+    it('a signature replaced after the parts ran: PART_FOREIGN (exit 1)', async () => {
+      const copy = join(await temporaryDirectory(), 'm');
+      await cp(path, copy, { recursive: true });
+      const { files: parts } = await verifyParts(copy, 2);
+      ok(await runCli(['verify', '--key', pub, '--merge', ...parts]));
+      await writeFile(join(copy, 'config.json'), '{"layers": 3}\n');
+      ok(await runCli(['sign', copy, '--key', key]));
+      expectOneLineError(await runCli(['verify', '--key', pub, '--merge', ...parts]), 1, 'PART_FOREIGN');
+    });
+
+    it('the signature is read from --signature when the paths the parts name are not on this machine', async () => {
+      const gone = await rewritten((part) => { part.signaturePath = join(dir, 'elsewhere', 'model.sig'); });
+      expectOneLineError(await runCli(['verify', '--key', pub, '--merge', ...gone]), 4, 'FILE_NOT_FOUND');
+      ok(await runCli(['verify', '--key', pub, '--signature', join(path, 'model.sig'), '--merge', ...gone]));
+    });
+  });
+
+  it('refuses what would be ignored or misleading: --vsa-out with --partition, re-hashing flags with --merge, no PATH', async () => {
     const path = await signed();
     expectOneLineError(await runCli(['verify', path, '--key', pub, '--partition', '1/2', '--vsa-out', join(dir, 'vsa.jsonl'), '--vsa-key', key]), 2, 'USAGE');
     const { files } = await verifyParts(path, 2);
-    expectOneLineError(await runCli(['verify', '--merge', ...files, '--key', pub]), 2, 'USAGE');
+    expectOneLineError(await runCli(['verify', '--key', pub, '--merge', ...files, '--ignore-unsigned-files']), 2, 'USAGE');
     expectOneLineError(await runCli(['verify', '--key', pub]), 2, 'USAGE');
     expectOneLineError(await runCli(['verify', path, '--key', pub, '--partition', '3/2']), 2, 'USAGE');
   });
@@ -502,6 +591,6 @@ describe('verify PATH --partition K/N and verify --merge', () => {
     const checked = async (files: string[]): Promise<string[][]> => Promise.all(files.map(async (file) => (await readJson<VerifyPart>(file)).checkedResources.map((resource) => resource.name)));
     expect(await checked(b.files)).toEqual(await checked(a.files));
     // Parts from the two machines merge: same bundle bytes, same signer.
-    ok(await runCli(['verify', '--merge', a.files[0] ?? '', b.files[1] ?? '', a.files[2] ?? '']));
+    ok(await runCli(['verify', '--key', pub, '--merge', a.files[0] ?? '', b.files[1] ?? '', a.files[2] ?? '']));
   });
 });

@@ -170,6 +170,81 @@ describe('gate a deployment on the model and its evidence', () => {
     await rm(copy, { recursive: true, force: true });
   });
 
+  it('a model without model.sig whose files changed since its evidence signature fails (exit 1, FILE_CHANGED), never "unsigned"', async () => {
+    const model = join(deploy.dir, 'sigless', 'chat-1b');
+    await cp(deploy.model, model, { recursive: true });
+    await rm(join(model, 'model.sig'));
+    expect((await gate({ model })).status).toBe(0);
+    await writeFile(join(model, 'weights.bin'), 'backdoored weights');
+    const run = await gate({ model });
+    expect(run.status).toBe(1);
+    const result = JSON.parse(run.stdout) as { verdict: string; root: { findings: { code: string; path?: string }[] } };
+    expect(result.verdict).toBe('failed');
+    expect(result.root.findings).toContainEqual(expect.objectContaining({ code: 'FILE_CHANGED', path: 'weights.bin' }));
+    expect(run.stdout).not.toContain('UNSIGNED_ARTIFACT');
+  });
+
+  it('an input that must be on disk, without its signature file and changed since its evidence signature, fails (exit 1, FILE_CHANGED)', async () => {
+    const onDisk = join(deploy.dir, 'recipe-on-disk.yaml');
+    await writeFile(onDisk, policy('CC-BY-4.0', { recipeOnDisk: true }));
+    const search = join(deploy.dir, 'changed-recipe');
+    await cp(join(release.artifacts, 'recipe'), join(search, 'recipe'), { recursive: true });
+    await rm(join(search, 'recipe', 'recipe.sig'));
+    expect((await gate({ policy: onDisk, extra: ['--search', search] })).status).toBe(0);
+    await writeFile(join(search, 'recipe', 'train.yaml'), 'lr: 100\n');
+    const run = await gate({ policy: onDisk, extra: ['--search', search] });
+    expect(run.status).toBe(1);
+    expect(run.stdout).toContain('FILE_CHANGED');
+    expect(run.stdout).not.toContain('UNSIGNED_ARTIFACT');
+  });
+
+  describe('a same-named folder under --search that is not the input does not shadow the evidence', () => {
+    const searchWith = async (name: string, make: (folder: string) => Promise<void>): Promise<string> => {
+      const search = join(deploy.dir, `shadow-${name}`);
+      await make(join(search, 'chats'));
+      return search;
+    };
+
+    it('an unsigned folder with other content: verified from the evidence (exit 0)', async () => {
+      const search = await searchWith('unsigned', async (folder) => { await writeModel(folder, { 'part-0.jsonl': '{"text": "unrelated"}\n' }); });
+      const run = await gate({ extra: ['--search', search] });
+      expect(run.status, run.stdout).toBe(0);
+      const result = JSON.parse(run.stdout) as { root: { children: { name: string; verifiedFrom: string }[] } };
+      expect(result.root.children.find((child) => child.name === 'chats')?.verifiedFrom).toBe('evidence');
+    });
+
+    it('a copy of the input without its signature file, its files changed: verified from the evidence (exit 0)', async () => {
+      const search = await searchWith('sigless', async (folder) => {
+        await cp(join(release.artifacts, 'chats'), folder, { recursive: true });
+        await rm(join(folder, 'dataset.sig'));
+        await writeFile(join(folder, 'part-0.jsonl'), '{"text": "edited"}\n');
+      });
+      expect((await gate({ extra: ['--search', search] })).status).toBe(0);
+    });
+
+    it('a folder genuinely signed for another digest (another version): verified from the evidence (exit 0)', async () => {
+      const search = await searchWith('other-version', async (folder) => {
+        await writeModel(folder, { 'part-0.jsonl': '{"text": "version 2"}\n' });
+        expect((await runCli(['sign', folder, '--kind', 'dataset', '--key', join(root, 'data.key'), '--quiet'])).status).toBe(0);
+      });
+      expect((await gate({ extra: ['--search', search] })).status).toBe(0);
+      // Without evidence for it, the folder is what there is: its digest is not the one trained on.
+      const alone = await runCli(['verify', 'lineage', release.model, '--policy', release.policy, '--search', search, '--search', join(release.artifacts, 'recipe'), '--json']);
+      expect(alone.status).toBe(1);
+      expect(alone.stdout).toContain('DIGEST_LINK_MISMATCH');
+    });
+
+    it('but the input itself, signed and changed, still fails (exit 1)', async () => {
+      const search = await searchWith('tampered', async (folder) => {
+        await cp(join(release.artifacts, 'chats'), folder, { recursive: true });
+        await writeFile(join(folder, 'part-0.jsonl'), '{"text": "poisoned"}\n');
+      });
+      const run = await gate({ extra: ['--search', search] });
+      expect(run.status).toBe(1);
+      expect(run.stdout).toContain('FILE_CHANGED');
+    });
+  });
+
   it('fails (exit 1) on evidence the verdict does not use, and refuses a file that is not evidence (exit 2)', async () => {
     const padded = join(deploy.dir, 'padded.evidence.jsonl');
     const lines = (await readFile(deploy.evidence, 'utf8')).trim().split('\n');

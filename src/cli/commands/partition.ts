@@ -7,7 +7,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { EXIT_OK, exitStatusFor, InputError } from '../../errors.js';
 import type { Partition } from '../../manifest/partition.js';
 import type { DigestPartOptions } from '../../use-cases/digest-parts.js';
-import type { VerifyArtifactOptions } from '../../verify/verify-artifact.js';
+import type { ArtifactTrust, VerifyArtifactOptions } from '../../verify/verify-artifact.js';
 import type { CliContext, SetExitStatus } from '../context.js';
 import { withProgress } from '../options.js';
 
@@ -38,10 +38,13 @@ interface MergeFlags {
   readonly json?: boolean;
 }
 
-/** The PART… of `--merge` (commander gives at least one to a variadic option), and no PATH. */
-function mergePaths(command: Command, path: string | undefined, flags: MergeFlags): [string, ...string[]] {
+/**
+ * The PART… of `--merge` (commander gives at least one to a variadic option), and no PATH. Flags
+ * other than `accepted` are refused.
+ */
+function mergePaths(command: Command, path: string | undefined, flags: MergeFlags, accepted: readonly string[] = []): [string, ...string[]] {
   if (path !== undefined) throw new InputError('USAGE', `--merge takes the parts' files, not an artifact: drop ${path}, or put it after --merge if it is a part`);
-  refuseGivenOptions(command, '--merge', (name) => !['merge', 'json', 'quiet'].includes(name), 'the parts record what they were made with');
+  refuseGivenOptions(command, '--merge', (name) => !['merge', 'json', 'quiet', ...accepted].includes(name), 'the parts record what they were made with');
   const [first, ...others] = flags.merge ?? [];
   if (first === undefined) throw new InputError('USAGE', '--merge needs the files of every part');
   return [first, ...others];
@@ -86,10 +89,24 @@ export async function runVerifyPartition(context: CliContext, setExitStatus: Set
   setExitStatus(result.passed ? EXIT_OK : exitStatusFor('verification'));
 }
 
-export async function runVerifyMerge(context: CliContext, setExitStatus: SetExitStatus, command: Command, path: string | undefined, flags: MergeFlags): Promise<void> {
-  const paths = mergePaths(command, path, flags);
+/**
+ * `verify --merge`: the parts' word on the signature is not evidence, so the merge takes the trust
+ * flags of `verify` (`trustFlags`, their attribute names; resolved by `resolveTrust`) and
+ * `--signature`, and authenticates the bundle itself.
+ */
+export async function runVerifyMerge(
+  context: CliContext,
+  setExitStatus: SetExitStatus,
+  command: Command,
+  path: string | undefined,
+  flags: MergeFlags & { readonly signature?: string },
+  trustFlags: readonly string[],
+  resolveTrust: () => Promise<ArtifactTrust>,
+): Promise<void> {
+  const paths = mergePaths(command, path, flags, [...trustFlags, 'signature', 'offline']);
+  const trust = await resolveTrust();
   const { mergeVerifyPartFiles } = await import('../../use-cases/verify-merge.js');
-  const result = await mergeVerifyPartFiles(paths);
+  const result = await mergeVerifyPartFiles(paths, { trust, ...(flags.signature === undefined ? {} : { signaturePath: flags.signature }) });
   if (flags.json === true) {
     const { verifyMergeJson } = await import('../../report/json.js');
     context.stdout.write(`${JSON.stringify(verifyMergeJson(result), null, 2)}\n`);

@@ -91,14 +91,18 @@ export function registerVerifyCommands(program: Command, context: CliContext, se
     .option('--verifier-id <uri>', 'the verifier id the summary names (default https://aiprov.dev/verifier)')
     .option('--resource-uri <uri>', 'the resource the summary names (default: the path as given)')
     .option('--partition <K/N>', 'check the signature, then re-hash only part K (1-based) of N of the signed resources; merge the parts\' --json outputs with --merge', partitionArgument)
-    .option('--merge <result...>', 'merge the --json outputs of every part of a --partition verification into one verdict (no PATH)')
+    .option('--merge <result...>', 'merge the --json outputs of every part of a --partition verification into one verdict (no PATH; with the trust flags of verify, which authenticate the signature the parts name)')
     .option('--json', 'print the result as JSON')
     .option('-q, --quiet', 'no progress output')
     // `verify lineage … --json`: options after the subcommand name belong to the subcommand.
     .enablePositionalOptions()
     .action(async (path: string | undefined, flags: VerifyFlags, command: Command) => {
       if (flags.merge !== undefined) {
-        await runVerifyMerge(context, setExitStatus, command, path, flags);
+        if (flags.offline === true) blockNetwork();
+        await runVerifyMerge(context, setExitStatus, command, path, flags, TRUST_FLAG_NAMES, async () => {
+          const { resolveArtifactTrust } = await import('../../use-cases/artifact-trust.js');
+          return resolveArtifactTrust(trustOptionsFrom(flags));
+        });
         return;
       }
       if (path === undefined) throw new InputError('USAGE', 'verify needs an artifact PATH, or --merge RESULT… to merge the parts of a partitioned verification');
@@ -296,6 +300,13 @@ function trustFiles(flags: TrustFlags): string[] {
 function vsaSigningFiles(flags: VsaSigningFlags): string[] {
   return [...(flags.vsaKey === undefined ? [] : [flags.vsaKey]), ...(flags.vsaCertificate === undefined ? [] : [flags.vsaCertificate]), ...(flags.vsaCertificateChain ?? []), ...(flags.vsaIdentityToken?.startsWith('@') === true ? [flags.vsaIdentityToken.slice(1)] : []), ...(flags.vsaSigningConfig === undefined ? [] : [flags.vsaSigningConfig])];
 }
+
+/** The attribute names of every flag `trustOptionsFrom` reads (those `verify --merge` accepts). */
+const TRUST_FLAG_NAMES: readonly string[] = [
+  'key', 'certificateChain', 'timestampAuthority', 'trustedRoot', 'staging',
+  'certificateIdentity', 'certificateIdentityRegexp', 'certificateOidcIssuer', 'certificateOidcIssuerRegexp', 'identity', 'identityProvider',
+  'sourceRepository', 'sourceRef', 'sourceDigest', 'signerWorkflow', 'runnerEnvironment', 'denySelfHostedRunners',
+] satisfies readonly (keyof TrustFlags)[];
 
 /** What `verify` and `verify vsa` trust, from their flags (`resolveArtifactTrust` checks that exactly one is given). */
 function trustOptionsFrom(flags: TrustFlags): ArtifactTrustOptions {
