@@ -145,6 +145,7 @@ export type InputErrorCode =
   | 'UNSUPPORTED_KEY_TYPE'
   | 'UNSUPPORTED_PREDICATE_TYPE'
   | 'USAGE'
+  | 'VSA_INCOMPLETE'
   | 'VSA_INVALID';
 
 export type VerificationErrorCode =

@@ -73,5 +73,5 @@ export interface LineageResult {
    * How the model itself was re-hashed (its signed serialization and what the verifier left
    * out), when its signature verified: what a verification summary records. Not in the JSON report.
    */
-  readonly verifiedWith?: AuthenticatedSerialization;
+  readonly verifiedWith?: { readonly serialization: AuthenticatedSerialization; readonly resourcesDigest: string };
 }

@@ -102,7 +102,7 @@ interface Run {
   /** The bundles each node's verdict rested on (kept beside the node: they are not part of its report). */
   readonly restedOn: WeakMap<LineageNode, readonly BundleJson[]>;
   /** How the top model was re-hashed, once its signature verified. */
-  verifiedWith?: AuthenticatedSerialization;
+  verifiedWith?: { readonly serialization: AuthenticatedSerialization; readonly resourcesDigest: string };
   /**
    * Nodes on disk with no signature file whose content the evidence signature about them does
    * not match: the signature is genuine, the folder is not what it signed.
@@ -366,7 +366,7 @@ async function establishFromDisk(input: NodeInput, path: string, run: Run, findi
     return { done: true, node: { ...base, digest: `sha256:${rootDigest}`, attestations: [], findings, children: [] } };
   }
   const verified: VerifyArtifactResult = signature.value;
-  if (input.depth === 0 && input.role === 'model') run.verifiedWith = verified.verifiedWith;
+  if (input.depth === 0 && input.role === 'model') run.verifiedWith = { serialization: verified.verifiedWith, resourcesDigest: verified.resourcesDigest };
   // "attestations found: `verify lineage` verifies them" is for plain `verify`; here they are.
   findings.push(...verified.findings.filter((finding) => finding.code !== 'ATTESTATIONS_FOUND').map((finding) => (finding.severity === 'error' ? { ...finding, category: 'verification' as const } : finding)));
   const rootDigest = verified.signedRootDigest;

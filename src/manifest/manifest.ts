@@ -87,6 +87,17 @@ export function computeRootDigest(resources: readonly Resource[]): string {
 }
 
 /**
+ * The SHA-256 (hex) of the resource list itself: each resource's name, algorithm and digest, in
+ * the given order, as the JSON array `[[name, algorithm, digest], …]`. The root digest binds only
+ * the contents, in order: renaming `training_args.bin` to `pytorch_model.bin` (or moving a file to
+ * another folder) keeps it when the order holds. A verification summary records this digest too,
+ * so that a gate binds the names as `verify` does.
+ */
+export function computeResourcesDigest(resources: readonly Resource[]): string {
+  return createHash('sha256').update(JSON.stringify(resources.map((resource) => [resource.name, resource.algorithm, resource.digest])), 'utf8').digest('hex');
+}
+
+/**
  * Rejects resource names that could make a verifier look outside the artifact or that are
  * ambiguous: absolute paths, `..` or empty components, backslashes, NUL and other control
  * characters, and duplicates. Runs on every manifest read from a bundle, before any file access.

@@ -113,7 +113,7 @@ export function renderInspection(inspection: BundleInspection): string {
 export function renderVsaResult(result: VerifyVsaResult): string {
   return safeLines([
     `Verified ${oneLine(result.name)} ${result.rootDigest}: the verification summary PASSED`,
-    `  hashed as  a ${result.kind}, with ${result.serializationSource === 'summary' ? 'the serialization the summary records' : `aiprov's defaults (the summary records none)`}`,
+    `  hashed as  a ${result.kind}, with the serialization the summary records (${result.serialization.method}, ${result.serialization.hashType}), file names included`,
     `  signed by   ${renderSigner(result.signer)}`,
     `  verifier    ${result.verifier} at ${result.timeVerified}`,
     `  policy      ${result.policy.uri}${result.policy.digest === undefined ? '' : ` ${result.policy.digest}`}`,

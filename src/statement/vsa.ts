@@ -65,6 +65,7 @@ const VsaPredicateSchema = z.object({
   // A kind this version does not know never equals the one the gate is asked about.
   kind: z.string().min(1).optional(),
   serialization: VsaSerializationSchema.optional(),
+  resourcesDigest: z.strictObject({ sha256 }).optional(),
 });
 
 const VsaStatementSchema = z.object({
@@ -89,8 +90,11 @@ export interface VsaInput {
   readonly level: VerifiedLevel;
   /** What was verified, and how it was hashed (the signed serialization and what the verifier left out). */
   readonly kind: string;
-  /** Absent only for a FAILED summary whose artifact's signature never verified. */
-  readonly serialization?: Serialization;
+  /**
+   * Absent only for a FAILED summary whose artifact's signature never verified: how the artifact
+   * was re-hashed, and `computeResourcesDigest` of its resources (the names the root does not bind).
+   */
+  readonly verifiedWith?: { readonly serialization: Serialization; readonly resourcesDigest: string };
 }
 
 export function buildVsaStatement(input: VsaInput): VsaStatement & { predicate: { verifier: { version: Record<string, string> } } } {
@@ -108,7 +112,7 @@ export function buildVsaStatement(input: VsaInput): VsaStatement & { predicate: 
       verificationResult: input.passed ? 'PASSED' : 'FAILED',
       verifiedLevels: input.passed ? [input.level] : ['FAILED'],
       kind: input.kind,
-      ...(input.serialization === undefined ? {} : { serialization: serializationRecord(input.serialization) }),
+      ...(input.verifiedWith === undefined ? {} : { serialization: serializationRecord(input.verifiedWith.serialization), resourcesDigest: { sha256: input.verifiedWith.resourcesDigest } }),
     },
   };
 }

@@ -38,8 +38,9 @@ export async function refuseUnsafeOutputs(check: OutputCheck): Promise<void> {
   for (const input of [files.signaturePath, files.attestationsPath, ...check.inputs]) inputs.set(await canonical(input), input);
   const written = new Map<string, string>();
   for (const output of check.outputs) {
-    const target = await canonical(output.path);
     const refuse = (why: string): InputError => new InputError('OUTPUT_PATH_INVALID', `${output.flag} ${output.path} ${why}; choose a path outside the artifact that is not one of the command's inputs`, { path: output.path });
+    if (['', '.', '..'].includes(basename(output.path)) || output.path.endsWith('/')) throw refuse('names a directory, not a file');
+    const target = await canonical(output.path);
     if (target === artifact) throw refuse('is the artifact itself');
     const inside = pathInsideArtifact(artifact, target);
     // The evidence file beside the content, only under the name the signer already left out.
@@ -55,18 +56,19 @@ export async function refuseUnsafeOutputs(check: OutputCheck): Promise<void> {
 }
 
 /**
- * The path as the file system resolves it: its directory's real path and its own name (itself
- * resolved when it is a link), so that `./m/../m/x` and a link into the artifact both count.
+ * The path as the file system will resolve it when the output is written: component by
+ * component, links followed before `..` is applied (`out/link/../x`, with `out/link` a link into
+ * the model, is inside the model), so never `path.resolve` first, which drops `..` as text.
  */
 async function canonical(path: string): Promise<string> {
-  const absolute = resolve(path);
   try {
-    return await realpath(absolute);
+    return await realpath(path);
   } catch {
     try {
-      return join(await realpath(dirname(absolute)), basename(absolute));
+      return join(await realpath(dirname(path)), basename(path));
     } catch {
-      return absolute;
+      // No such directory: nothing can be written there either.
+      return resolve(path);
     }
   }
 }

@@ -4,7 +4,8 @@
  * verification it trusts instead of redoing it.
  */
 import { createHash } from 'node:crypto';
-import { basename } from 'node:path';
+import { lstat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { IN_TOTO_PAYLOAD_TYPE } from '../statement/statement.js';
 import { publicKeyHint } from '../format/keys.js';
 import { InputError, isAiprovError, PolicyError, VerificationError } from '../errors.js';
@@ -17,10 +18,12 @@ import { parseStatement } from '../statement/parse.js';
 import { buildVsaStatement, parseVsaStatement, recordedSerialization, type VsaInput } from '../statement/vsa.js';
 import type { Signer } from '../verify/signer.js';
 import { authenticateDsseBundle, type ArtifactTrust } from '../verify/verify-artifact.js';
-import { defaultSerialization, readAuthenticated } from '../verify/authenticated.js';
-import { rehashRootDigest } from '../verify/rehash.js';
+import { readAuthenticated } from '../verify/authenticated.js';
+import { rehashManifest } from '../verify/rehash.js';
+import { computeResourcesDigest, computeRootDigest, type Serialization } from '../manifest/manifest.js';
+import { readAttestations } from '../format/attestation-file.js';
+import { readBundleFile } from '../format/bundle.js';
 import { NOT_THIS_SIGNER } from '../lineage/trusted-signer.js';
-import type { Serialization } from '../manifest/manifest.js';
 
 /**
  * The verifier id aiprov writes and, unless told otherwise, requires. It names the verifier, not
@@ -89,9 +92,8 @@ export interface VerifyVsaResult {
   readonly kind: ArtifactKind;
   /** `sha256:<hex>` of the model, re-hashed here. */
   readonly rootDigest: string;
-  /** How it was re-hashed: as the summary records, or (a summary that records nothing) aiprov's defaults. */
+  /** How it was re-hashed: exactly as the summary records. */
   readonly serialization: Serialization;
-  readonly serializationSource: 'summary' | 'defaults';
   readonly signer: Signer;
   readonly verifier: string;
   readonly timeVerified: string;
@@ -115,11 +117,9 @@ export async function verifyVsaFile(options: VerifyVsaOptions): Promise<VerifyVs
   const kind = options.kind ?? 'model';
   const bundle = parseBundle(Buffer.from(singleLine(await readBoundedText(options.vsaPath, { maxBytes: MAX_VSA_BYTES, kind: 'VSA', what: 'verification summary' }), options.vsaPath), 'utf8'), options.vsaPath);
   const { payload, signer } = authenticateSummary(bundle, options, now);
-  const defaults = await defaultSerialization(options.modelPath, kind);
   const summary = readAuthenticated(payload, (bytes) => {
     const statement = parseVsaStatement(JSON.parse(JSON.stringify(parseStatement(bytes))));
-    const recorded = recordedSerialization(statement);
-    return { statement, recorded: recorded !== undefined, serialization: recorded ?? defaults };
+    return { statement, serialization: recordedSerialization(statement) };
   });
   const { predicate } = summary.statement;
   const [subject] = summary.statement.subject;
@@ -133,6 +133,12 @@ export async function verifyVsaFile(options: VerifyVsaOptions): Promise<VerifyVs
   }
   if (predicate.kind !== undefined && predicate.kind !== kind) {
     throw new PolicyError('VSA_KIND_MISMATCH', `the verification summary is about a ${predicate.kind}, not a ${kind}${ARTIFACT_KINDS.some((known) => known === predicate.kind) ? ` (pass --kind ${predicate.kind} if that is what ${options.modelPath} is)` : ''}`, { path: options.vsaPath });
+  }
+  if (summary.serialization === undefined || predicate.resourcesDigest === undefined) {
+    // The root digest binds the files' contents in order, not their names: without the resource
+    // list's digest a renamed pickle would pass; without the serialization the gate could only
+    // guess what the verifier left out.
+    throw new InputError('VSA_INCOMPLETE', `the verification summary records no ${summary.serialization === undefined ? 'serialization' : 'resourcesDigest'}: it was written before summaries recorded them, and bound the files' contents but not their names; write a new one (verify --vsa-out or verify lineage --vsa-out)`, { path: options.vsaPath });
   }
   if (options.maxAgeMs !== undefined && now.getTime() - verified > options.maxAgeMs) {
     throw new PolicyError('VSA_TOO_OLD', `the verification summary is from ${predicate.timeVerified}, older than the ${String(Math.round(options.maxAgeMs / 1000))} s accepted`, { path: options.vsaPath });
@@ -155,18 +161,23 @@ export async function verifyVsaFile(options: VerifyVsaOptions): Promise<VerifyVs
     throw new PolicyError('VSA_LEVEL_MISMATCH', `the verification summary asserts ${predicate.verifiedLevels.length === 0 ? 'no level' : predicate.verifiedLevels.join(', ')}, not ${missingLevels.join(', ')}`, { path: options.vsaPath });
   }
 
-  // Every file not left out by the recorded serialization counts: an extra file changes the root.
-  const artifact = await rehashRootDigest(options.modelPath, summary.serialization);
-  if (subject === undefined || subject.digest.sha256 !== artifact.rootDigest) {
-    throw new VerificationError('VSA_SUBJECT_MISMATCH', `the verification summary is about sha256:${subject?.digest.sha256 ?? '?'}, but ${options.modelPath} is sha256:${artifact.rootDigest} (hashed with ${summary.recorded ? 'the serialization the summary records' : `aiprov's defaults for a ${kind}: the summary records none`}; an added, removed or changed file changes it)`, { path: options.vsaPath });
+  // Every file not left out by the recorded serialization counts: an extra file changes the root,
+  // a renamed or moved one the resource list.
+  await refuseDisguisedMetadata(options.modelPath, summary.serialization.ignorePaths, options.vsaPath);
+  const artifact = await rehashManifest(options.modelPath, summary.serialization);
+  const rootDigest = computeRootDigest(artifact.resources);
+  if (subject === undefined || subject.digest.sha256 !== rootDigest) {
+    throw new VerificationError('VSA_SUBJECT_MISMATCH', `the verification summary is about sha256:${subject?.digest.sha256 ?? '?'}, but ${options.modelPath} is sha256:${rootDigest} (hashed with the serialization the summary records: a file added, removed or changed since changes it)`, { path: options.vsaPath });
+  }
+  if (computeResourcesDigest(artifact.resources) !== predicate.resourcesDigest.sha256) {
+    throw new VerificationError('VSA_SUBJECT_MISMATCH', `${options.modelPath} has the contents the verification summary names, under other file names: a file was renamed or moved since it was verified`, { path: options.vsaPath });
   }
   return {
     verified: true,
     name: artifact.name,
     kind,
-    rootDigest: `sha256:${artifact.rootDigest}`,
+    rootDigest: `sha256:${rootDigest}`,
     serialization: summary.serialization,
-    serializationSource: summary.recorded ? 'summary' : 'defaults',
     signer,
     verifier: predicate.verifier.id,
     timeVerified: predicate.timeVerified,
@@ -191,6 +202,36 @@ function authenticateSummary(bundle: BundleJson, options: VerifyVsaOptions, now:
       throw new PolicyError('VSA_UNTRUSTED_SIGNER', `the verification summary is not signed by the signer trusted here: ${error.message}`, { path: options.vsaPath, cause: error });
     }
     throw error;
+  }
+}
+
+/** aiprov's own files beside an artifact's content, by name: `<kind>.sig`, `.intoto.jsonl`, `.evidence.jsonl`. */
+const METADATA_NAME = new RegExp(`^(${ARTIFACT_KINDS.join('|')})\\.(sig|intoto\\.jsonl|evidence\\.jsonl)$`);
+
+/**
+ * A verifier leaves out a signature, attestations or evidence file because it is one (a file of
+ * Sigstore bundles); the summary then records its name among the ignore paths. At the gate each
+ * such name must still be absent or such a file: a folder of code, or any other content, under a
+ * metadata name is not what was left out.
+ */
+async function refuseDisguisedMetadata(modelPath: string, ignorePaths: readonly string[], vsaPath: string): Promise<void> {
+  for (const name of ignorePaths.filter((path) => METADATA_NAME.test(path))) {
+    const path = join(modelPath, name);
+    let info;
+    try {
+      info = await lstat(path);
+    } catch {
+      continue;
+    }
+    const refuse = (): VerificationError => new VerificationError('VSA_SUBJECT_MISMATCH', `${path} is not a file of Sigstore bundles, but the verification summary left ${name} out as one: the artifact is not what was verified`, { path: vsaPath });
+    if (!info.isFile()) throw refuse();
+    try {
+      if (name.endsWith('.sig')) await readBundleFile(path);
+      else await readAttestations(path);
+    } catch (error) {
+      if (isAiprovError(error) && error.category !== 'internal') throw refuse();
+      throw error;
+    }
   }
 }
 

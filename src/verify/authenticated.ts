@@ -30,8 +30,11 @@ export type AuthenticatedSerialization = Serialization & { readonly [AUTHENTICAT
  * verification summary), with the serialization it records marked as authenticated: the one
  * place a recorded serialization becomes one a verification may hash with.
  */
-export function readAuthenticated<T extends { readonly serialization: Serialization }>(payload: AuthenticatedPayload, read: (payload: AuthenticatedPayload) => T): T & { readonly serialization: AuthenticatedSerialization } {
-  return read(payload) as T & { readonly serialization: AuthenticatedSerialization };
+export function readAuthenticated<T extends { readonly serialization: Serialization | undefined }>(
+  payload: AuthenticatedPayload,
+  read: (payload: AuthenticatedPayload) => T,
+): Omit<T, 'serialization'> & { readonly serialization: AuthenticatedSerialization | Exclude<T['serialization'], Serialization> } {
+  return read(payload) as unknown as Omit<T, 'serialization'> & { readonly serialization: AuthenticatedSerialization | Exclude<T['serialization'], Serialization> };
 }
 
 /**

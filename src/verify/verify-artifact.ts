@@ -6,7 +6,7 @@ import { SINGLE_FILE_RESOURCE_NAME } from '../hashing/walk.js';
 import { HUB_LOCAL_DIR_METADATA, resolveArtifactPath, type HubEnvironment } from '../hashing/hub-cache.js';
 import type { ManifestOptions } from '../manifest/compute.js';
 import { resolveIgnorePaths } from '../manifest/ignore-paths.js';
-import { diffManifests, resourcePath, type ManifestDiff, type Serialization } from '../manifest/manifest.js';
+import { computeResourcesDigest, diffManifests, resourcePath, type ManifestDiff, type Serialization } from '../manifest/manifest.js';
 import { legacyModelSigningPae, preAuthEncoding } from '../format/dsse.js';
 import { curveOf, hashForKey, publicKeyHint, sameEmbeddedKey } from '../format/keys.js';
 import { ARTIFACT_KINDS, artifactFiles, pathInsideArtifact, type ArtifactKind } from '../format/artifact-kind.js';
@@ -79,6 +79,8 @@ export interface VerifyArtifactResult {
    * left out. A verification summary records it, and the gate re-hashes with exactly this.
    */
   readonly verifiedWith: AuthenticatedSerialization;
+  /** `computeResourcesDigest` of the signed resources: with the root, what a summary binds. */
+  readonly resourcesDigest: string;
   readonly signer: Signer;
   readonly resourceCount: number;
   readonly diff: ManifestDiff;
@@ -126,6 +128,7 @@ export async function verifyArtifact(artifactReference: string, options: VerifyA
     signedRootDigest: signed.rootDigest,
     serialization: signed.serialization,
     verifiedWith: opened.rehash,
+    resourcesDigest: computeResourcesDigest(signed.resources),
     signer: opened.signer,
     resourceCount: signed.resources.length,
     diff,

@@ -428,7 +428,7 @@ roles:
     expect((asJson(fromEvidence['root'])['children'] as Json[]).map((child) => child['verifiedFrom'])).toEqual(['evidence', 'evidence', 'evidence']);
 
     const accepted = contract('verify-vsa', await runCli(['verify', 'vsa', lineage.model, '--vsa', vsa, '--key', join(root, 'ci.pub'), '--json']), 0);
-    expect(accepted).toMatchObject({ verified: true, name: 'fine-tune', kind: 'model', serializationSource: 'summary', verificationResult: 'PASSED', verifiedLevels: ['AIPROV_LINEAGE_VERIFIED'], signer: { kind: 'key' } });
+    expect(accepted).toMatchObject({ verified: true, name: 'fine-tune', kind: 'model', verificationResult: 'PASSED', verifiedLevels: ['AIPROV_LINEAGE_VERIFIED'], signer: { kind: 'key' } });
     expect(accepted['rootDigest']).toMatch(ROOT_DIGEST);
     expect(asJson(accepted['policy'])['digest']).toMatch(ROOT_DIGEST);
     failure('verify-vsa', await runCli(['verify', 'vsa', model, '--vsa', vsa, '--key', join(root, 'ci.pub'), '--json']), 1, 'VSA_SUBJECT_MISMATCH', 'verification');

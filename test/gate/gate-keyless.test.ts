@@ -87,7 +87,7 @@ roles:
     const run = await runCli([...vsaArgs(host.model), '--json']);
     expect(run.status, run.stderr).toBe(0);
     expect(JSON.parse(run.stdout)).toMatchObject({ verified: true, signer: { kind: 'keyless', identity: CI, issuer: stack.issuer } });
-    expectOneLineError(await runCli(vsaArgs(host.model, DATA)), 3, 'IDENTITY_MISMATCH');
+    expectOneLineError(await runCli(vsaArgs(host.model, DATA)), 3, 'VSA_UNTRUSTED_SIGNER');
   });
 
   it('a changed model file fails both gates (exit 1)', async () => {

@@ -343,8 +343,10 @@ describe('gate a deployment on the model and its evidence', () => {
 
     it('a summary older than --max-age is denied (exit 3), one dated in the future fails (exit 1), an oversized file is refused (exit 2)', async () => {
       const { writeVsa } = await import('../../src/use-cases/vsa.js');
-      const { parsePrivateKey } = await import('../../src/format/keys.js');
-      const rootDigest = (JSON.parse((await runCli(['verify', deploy.model, '--key', join(deploy.dir, 'ci.pub'), '--json'])).stdout) as { rootDigest: string }).rootDigest.replace('sha256:', '');
+      const { parsePrivateKey, parsePublicKey } = await import('../../src/format/keys.js');
+      const { verifyArtifact } = await import('../../src/verify/verify-artifact.js');
+      const verified = await verifyArtifact(deploy.model, { trust: { kind: 'key', publicKey: parsePublicKey(await readFile(join(deploy.dir, 'ci.pub')), 'ci.pub') } });
+      const rootDigest = verified.signedRootDigest;
       const signingMethod = { kind: 'key' as const, privateKey: parsePrivateKey(await readFile(join(root, 'ci.key'), 'utf8'), 'ci.key') };
       const summary = (timeVerified: Date) => ({
         subject: { name: 'chat-1b', rootDigest },
@@ -357,6 +359,7 @@ describe('gate a deployment on the model and its evidence', () => {
         passed: true,
         level: 'AIPROV_LINEAGE_VERIFIED' as const,
         kind: 'model',
+        verifiedWith: { serialization: verified.verifiedWith, resourcesDigest: verified.resourcesDigest },
       });
       const old = join(deploy.dir, 'old.vsa.jsonl');
       await writeVsa(old, summary(new Date(Date.now() - 2 * 86_400_000)), signingMethod);

@@ -42,12 +42,9 @@ describe('verify vsa: what it hashes with, kinds, levels and signers', () => {
     await rm(root, { recursive: true, force: true });
   });
 
-  it('a summary without a recorded serialization is checked with aiprov\'s defaults, never with model.sig\'s ignore_paths', async () => {
-    const model = await writeModel(join(root, 'defaults', 'm'), { 'weights.bin': 'w', 'notes.txt': 'n' });
+  it('a summary written before summaries recorded serialization and names is refused (VSA_INCOMPLETE, exit 2), never checked with model.sig\'s ignore_paths', async () => {
+    const model = await writeModel(join(root, 'legacy', 'm'), { 'weights.bin': 'w', 'notes.txt': 'n' });
     await ok(['sign', model, '--key', key, '--ignore-paths', 'notes.txt', '--quiet']);
-    await ok(['verify', model, '--key', pub]);
-    // A summary as aiprov wrote them before it recorded kind and serialization: the subject is
-    // the signed root, which leaves notes.txt out.
     const { rootDigest } = JSON.parse((await ok(['verify', model, '--key', pub, '--json'])).stdout) as { rootDigest: string };
     const { signDssePayload } = await import('../../src/sign/signer.js');
     const { parsePrivateKey } = await import('../../src/format/keys.js');
@@ -58,14 +55,12 @@ describe('verify vsa: what it hashes with, kinds, levels and signers', () => {
       predicate: { verifier: { id: 'https://aiprov.dev/verifier' }, timeVerified: new Date().toISOString(), resourceUri: 'm', policy: { uri: 'p' }, verificationResult: 'PASSED', verifiedLevels: ['AIPROV_SIGNATURE_VERIFIED'] },
     };
     const bundle = await signDssePayload(Buffer.from(JSON.stringify(statement)), 'application/vnd.in-toto+json', { kind: 'key', privateKey: parsePrivateKey(await readFile(key, 'utf8'), key) });
-    const legacy = join(root, 'defaults', 'legacy.vsa.jsonl');
+    const legacy = join(root, 'legacy', 'legacy.vsa.jsonl');
     await writeFile(legacy, `${JSON.stringify(bundle)}\n`);
-    // With the defaults notes.txt counts, so the root is not the summary's: refused.
-    expectOneLineError(await runCli(['verify', 'vsa', model, '--vsa', legacy, '--key', pub]), 1, 'VSA_SUBJECT_MISMATCH');
-    // Without notes.txt the defaults give the signed root: accepted, and it says how it hashed.
+    // Its root binds the contents in order but not the names, and it says nothing of what was left out.
+    expectOneLineError(await runCli(['verify', 'vsa', model, '--vsa', legacy, '--key', pub]), 2, 'VSA_INCOMPLETE');
     await rm(join(model, 'notes.txt'));
-    const run = await ok(['verify', 'vsa', model, '--vsa', legacy, '--key', pub, '--json']);
-    expect(JSON.parse(run.stdout)).toMatchObject({ verified: true, kind: 'model', serializationSource: 'defaults', serialization: { method: 'files', hashType: 'sha256' } });
+    expectOneLineError(await runCli(['verify', 'vsa', model, '--vsa', legacy, '--key', pub]), 2, 'VSA_INCOMPLETE');
   });
 
   it('a summary written by verify records the serialization it verified with, and the gate hashes with exactly that', async () => {
@@ -76,8 +71,9 @@ describe('verify vsa: what it hashes with, kinds, levels and signers', () => {
     const { predicate } = await statementOf(summary);
     expect(predicate['kind']).toBe('model');
     expect(predicate['serialization']).toMatchObject({ method: 'shards', shardSize: 4, ignorePaths: expect.arrayContaining(['model.sig', 'notes.txt']) as unknown });
+    expect(predicate['resourcesDigest']).toMatchObject({ sha256: expect.stringMatching(/^[0-9a-f]{64}$/) as unknown });
     const run = await ok(['verify', 'vsa', model, '--vsa', summary, '--key', pub, '--json']);
-    expect(JSON.parse(run.stdout)).toMatchObject({ serializationSource: 'summary', serialization: { method: 'shards', shardSize: 4 } });
+    expect(JSON.parse(run.stdout)).toMatchObject({ serialization: { method: 'shards', shardSize: 4 } });
     // A file the verifier never saw is an extra file: the root changes.
     await writeFile(join(model, 'chat_template.jinja'), '{{ evil }}');
     expectOneLineError(await runCli(['verify', 'vsa', model, '--vsa', summary, '--key', pub]), 1, 'VSA_SUBJECT_MISMATCH');

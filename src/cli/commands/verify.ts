@@ -128,7 +128,8 @@ export function registerVerifyCommands(program: Command, context: CliContext, se
       }
       if (flags.vsaOut !== undefined) {
         const { refuseUnsafeOutputs } = await import('../../use-cases/output-paths.js');
-        await refuseUnsafeOutputs({ artifactPath: path, kind: flags.kind, outputs: [{ flag: '--vsa-out', path: flags.vsaOut }], inputs: [...trustFiles(flags), ...(flags.signature === undefined ? [] : [flags.signature]), ...vsaSigningFiles(flags)] });
+        const { resolveArtifactPath } = await import('../../hashing/hub-cache.js');
+        await refuseUnsafeOutputs({ artifactPath: await resolveArtifactPath(path, context.env), kind: flags.kind, outputs: [{ flag: '--vsa-out', path: flags.vsaOut }], inputs: [...trustFiles(flags), ...(flags.signature === undefined ? [] : [flags.signature]), ...vsaSigningFiles(flags)] });
       }
       // Resolved before hashing: a signing problem (no token, a bad key) should not cost a re-hash.
       const vsaSigning = flags.vsaOut === undefined ? undefined : await signingMethodFromFlags(vsaSigningFlags(flags), context);
@@ -148,7 +149,7 @@ export function registerVerifyCommands(program: Command, context: CliContext, se
             passed: result.verified,
             level: 'AIPROV_SIGNATURE_VERIFIED',
             kind: flags.kind,
-            serialization: result.verifiedWith,
+            verifiedWith: { serialization: result.verifiedWith, resourcesDigest: result.resourcesDigest },
           },
           vsaSigning,
         );
@@ -209,7 +210,7 @@ export function registerVerifyCommands(program: Command, context: CliContext, se
           passed: result.verdict === 'verified',
           level: 'AIPROV_LINEAGE_VERIFIED',
           kind: 'model',
-          ...(result.verifiedWith === undefined ? {} : { serialization: result.verifiedWith }),
+          ...(result.verifiedWith === undefined ? {} : { verifiedWith: result.verifiedWith }),
         },
         vsaSigning,
       );
