@@ -11,6 +11,9 @@ import { InputError } from '../errors.js';
 import { ProblemsError } from '../input/problem.js';
 import { MAX_BUNDLE_BYTES } from './bundle.js';
 
+/** Far above any real checkpoint (C2SP signed notes with a few witness cosignatures). */
+const MAX_CHECKPOINT_CHARACTERS = 64 * 1024;
+
 
 /**
  * proto3 JSON `bytes`: standard or URL-safe base64, padding optional. Line breaks are skipped as
@@ -41,7 +44,9 @@ const TlogEntrySchema = z.strictObject({
       rootHash: nonEmptyBytes,
       treeSize: uint64,
       hashes: z.array(nonEmptyBytes),
-      checkpoint: z.strictObject({ envelope: z.string().min(1) }),
+      // A checkpoint is a signed note of a few hundred bytes (a few KiB with witness cosignatures);
+      // bounded, so that checking its signature lines costs little whatever a bundle holds.
+      checkpoint: z.strictObject({ envelope: z.string().min(1).max(MAX_CHECKPOINT_CHARACTERS, `a checkpoint is at most ${String(MAX_CHECKPOINT_CHARACTERS)} characters`) }),
     })
     .nullish(),
   // Required here: it is what binds the entry to this signature (TLOG body check).

@@ -56,11 +56,21 @@ function renamedCheckpoint(envelope: string, entry: TlogEntry, tlogs: readonly T
   const log = tlogs.find((tlog) => tlog.logID.equals(entry.logId.keyId) && /^\S+$/.test(tlog.baseURL) && isRekorV1LogId(tlog));
   if (log === undefined) return envelope;
 
+  // One line by the log is enough (a signed note needs one signature by its log): once the log's
+  // name is found, or one line with its key hint was tried, no other line costs a verification.
+  let settled = false;
   const rewritten = signatures.replace(SIGNATURE_LINE, (line, name: string, hintAndSignature: string) => {
-    if (log.baseURL.includes(name)) return line; // already accepted as it is
+    if (settled) return line;
+    if (log.baseURL.includes(name)) {
+      settled = true; // already accepted as it is
+      return line;
+    }
     const bytes = Buffer.from(hintAndSignature, 'base64');
     if (bytes.length <= KEY_HINT_BYTES) return line;
     if (!bytes.subarray(0, KEY_HINT_BYTES).equals(log.logID.subarray(0, KEY_HINT_BYTES))) return line;
+    // One attempt per checkpoint: a second line with the log's hint is a second claim by the
+    // same key, and trying each would let a bundle buy one verification per line.
+    settled = true;
     if (!sigstoreCrypto.verify(note, log.publicKey, bytes.subarray(KEY_HINT_BYTES))) return line;
     return `\u2014 ${log.baseURL} ${hintAndSignature}\n`;
   });
