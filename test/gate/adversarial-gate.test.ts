@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectOneLineError, runCli, type CliRun } from '../support/cli.js';
 import { writeModel } from '../support/fixtures.js';
+import { legacyVsaStatement, signStatementFile } from '../support/vsa.js';
 
 /**
  * The adversarial second look at the deployment gate (`verify vsa`, `verify lineage --evidence`,
@@ -25,24 +26,6 @@ interface Statement {
 function statementOfBundle(text: string): Statement {
   const bundle = JSON.parse(text.trim()) as { dsseEnvelope: { payload: string } };
   return JSON.parse(Buffer.from(bundle.dsseEnvelope.payload, 'base64').toString('utf8')) as Statement;
-}
-
-/** Signs an in-toto statement with a key file and writes it as a one-line bundle. */
-async function signStatement(statement: unknown, keyPath: string, out: string): Promise<void> {
-  const { signDssePayload } = await import('../../src/sign/signer.js');
-  const { parsePrivateKey } = await import('../../src/format/keys.js');
-  const bundle = await signDssePayload(Buffer.from(JSON.stringify(statement)), 'application/vnd.in-toto+json', { kind: 'key', privateKey: parsePrivateKey(await readFile(keyPath, 'utf8'), keyPath) });
-  await writeFile(out, `${JSON.stringify(bundle)}\n`);
-}
-
-/** A VSA as aiprov wrote them before it recorded kind, serialization and the resources digest: refused now. */
-function legacyVsa(name: string, rootDigest: string): unknown {
-  return {
-    _type: 'https://in-toto.io/Statement/v1',
-    subject: [{ name, digest: { sha256: rootDigest.replace(/^sha256:/, '') } }],
-    predicateType: 'https://slsa.dev/verification_summary/v1',
-    predicate: { verifier: { id: 'https://aiprov.dev/verifier' }, timeVerified: new Date().toISOString(), resourceUri: name, policy: { uri: 'p' }, verificationResult: 'PASSED', verifiedLevels: ['AIPROV_SIGNATURE_VERIFIED'] },
-  };
 }
 
 describe('adversarial: the gate never passes a model that differs from what was verified', () => {
@@ -110,7 +93,7 @@ describe('adversarial: the gate never passes a model that differs from what was 
     await ok(['sign', model, '--key', key, '--quiet']);
     const statement = statementOfBundle(await readFile(join(model, 'model.sig'), 'utf8')) as Statement & { predicate: { serialization: { ignore_paths: string[] } } };
     statement.predicate.serialization.ignore_paths = statement.predicate.serialization.ignore_paths.filter((path) => path !== 'model.intoto.jsonl' && path !== 'model.evidence.jsonl');
-    await signStatement(statement, key, join(model, 'model.sig'));
+    await signStatementFile(statement, key, join(model, 'model.sig'));
     await ok(['verify', model, '--key', pub]);
     return model;
   }
@@ -133,7 +116,7 @@ describe('adversarial: the gate never passes a model that differs from what was 
     const model = await modelSigningStyle('legacy-intoto', { 'weights.bin': 'w' });
     const { rootDigest } = JSON.parse((await ok(['verify', model, '--key', pub, '--json'])).stdout) as { rootDigest: string };
     const vsa = join(root, 'legacy-intoto', 'legacy.vsa.jsonl');
-    await signStatement(legacyVsa('m', rootDigest), key, vsa);
+    await signStatementFile(legacyVsaStatement('m', rootDigest), key, vsa);
     await writeFile(join(model, 'model.intoto.jsonl'), 'not bundles: loadable content under a metadata name\n');
     expect((await runCli(['verify', model, '--key', pub])).status).toBe(1);
     // The fix: a summary that records no serialization and no resources digest is refused whole.
@@ -146,7 +129,7 @@ describe('adversarial: the gate never passes a model that differs from what was 
     await ok(['sign', model, '--key', key, '--quiet']);
     const { rootDigest } = JSON.parse((await ok(['verify', model, '--key', pub, '--json'])).stdout) as { rootDigest: string };
     const vsa = join(root, 'legacy-kinds', 'legacy.vsa.jsonl');
-    await signStatement(legacyVsa('m', rootDigest), key, vsa);
+    await signStatementFile(legacyVsaStatement('m', rootDigest), key, vsa);
     await writeModel(join(model, 'dataset.sig'), { 'evil.py': 'import os' });
     await writeModel(join(model, 'recipe.intoto.jsonl'), { 'evil.so': 'ELF' });
     expect((await runCli(['verify', model, '--key', pub])).status).toBe(1);
@@ -158,7 +141,7 @@ describe('adversarial: the gate never passes a model that differs from what was 
     await ok(['sign', model, '--key', key, '--quiet', '--ignore-paths', 'local.cfg']);
     const { rootDigest } = JSON.parse((await ok(['verify', model, '--key', pub, '--json'])).stdout) as { rootDigest: string };
     const vsa = join(root, 'legacy-custom', 'legacy.vsa.jsonl');
-    await signStatement(legacyVsa('m', rootDigest), key, vsa);
+    await signStatementFile(legacyVsaStatement('m', rootDigest), key, vsa);
     await writeFile(join(model, 'local.cfg'), 'changed');
     expectOneLineError(await runCli(['verify', 'vsa', model, '--vsa', vsa, '--key', pub]), 2, 'VSA_INCOMPLETE');
   });
@@ -230,7 +213,7 @@ describe('adversarial: the gate never passes a model that differs from what was 
     const statement = statementOfBundle(await readFile(vsa, 'utf8'));
     for (const kind of ['dataset', 'Model', 'model ', 'MODEL']) {
       const altered = join(root, 'kind', `${kind.trim()}-${String(kind.length)}.vsa.jsonl`);
-      await signStatement({ ...statement, predicate: { ...statement.predicate, kind } }, key, altered);
+      await signStatementFile({ ...statement, predicate: { ...statement.predicate, kind } }, key, altered);
       expectOneLineError(await runCli(['verify', 'vsa', model, '--vsa', altered, '--key', pub]), 3, 'VSA_KIND_MISMATCH');
     }
     // A model summary asked about as a dataset.
@@ -243,7 +226,7 @@ describe('adversarial: the gate never passes a model that differs from what was 
     let index = 0;
     for (const bad of ['', '..', '../m', '/etc', 'a/../weights.bin', './weights.bin', 'weights.bin/', 'a\\b']) {
       const altered = join(root, 'ignores', `bad-${String(index++)}.vsa.jsonl`);
-      await signStatement({ ...statement, predicate: { ...statement.predicate, serialization: { ...statement.predicate.serialization, ignorePaths: [bad] } } }, key, altered);
+      await signStatementFile({ ...statement, predicate: { ...statement.predicate, serialization: { ...statement.predicate.serialization, ignorePaths: [bad] } } }, key, altered);
       const run = await runCli(['verify', 'vsa', model, '--vsa', altered, '--key', pub]);
       expect(run.status, `${bad}: ${run.stderr}`).not.toBe(0);
       expect(run.stderr, bad).toMatch(/VSA_INVALID/);
@@ -255,7 +238,7 @@ describe('adversarial: the gate never passes a model that differs from what was 
     const statement = statementOfBundle(await readFile(vsa, 'utf8'));
     const ignorePaths = [...(statement.predicate.serialization?.['ignorePaths'] as string[]), '.', 'x/./y', 'x//y'];
     const altered = join(root, 'dot', 'dot.vsa.jsonl');
-    await signStatement({ ...statement, predicate: { ...statement.predicate, serialization: { ...statement.predicate.serialization, ignorePaths } } }, key, altered);
+    await signStatementFile({ ...statement, predicate: { ...statement.predicate, serialization: { ...statement.predicate.serialization, ignorePaths } } }, key, altered);
     await ok(['verify', 'vsa', model, '--vsa', altered, '--key', pub]);
     await writeFile(join(model, 'extra.py'), 'x');
     await writeModel(join(model, 'x'), { 'y/z.py': 'x' });
@@ -267,10 +250,10 @@ describe('adversarial: the gate never passes a model that differs from what was 
     const statement = statementOfBundle(await readFile(vsa, 'utf8'));
     const two = join(root, 'subjects', 'two.vsa.jsonl');
     const [first] = statement.subject;
-    await signStatement({ ...statement, subject: [first, { name: 'other', digest: { sha256: '0'.repeat(64) } }] }, key, two);
+    await signStatementFile({ ...statement, subject: [first, { name: 'other', digest: { sha256: '0'.repeat(64) } }] }, key, two);
     expect((await runCli(['verify', 'vsa', model, '--vsa', two, '--key', pub])).stderr).toMatch(/VSA_INVALID/);
     const unknown = join(root, 'subjects', 'unknown.vsa.jsonl');
-    await signStatement({ ...statement, predicate: { ...statement.predicate, serialization: { ...statement.predicate.serialization, ignoreGlobs: ['*.py'] } } }, key, unknown);
+    await signStatementFile({ ...statement, predicate: { ...statement.predicate, serialization: { ...statement.predicate.serialization, ignoreGlobs: ['*.py'] } } }, key, unknown);
     expect((await runCli(['verify', 'vsa', model, '--vsa', unknown, '--key', pub])).stderr).toMatch(/VSA_INVALID/);
   });
 

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectOneLineError, runCli, type CliRun } from '../support/cli.js';
 import { writeModel } from '../support/fixtures.js';
+import { legacyVsaStatement, signStatementFile } from '../support/vsa.js';
 
 async function ok(args: readonly string[]): Promise<CliRun> {
   const run = await runCli(args);
@@ -46,17 +47,8 @@ describe('verify vsa: what it hashes with, kinds, levels and signers', () => {
     const model = await writeModel(join(root, 'legacy', 'm'), { 'weights.bin': 'w', 'notes.txt': 'n' });
     await ok(['sign', model, '--key', key, '--ignore-paths', 'notes.txt', '--quiet']);
     const { rootDigest } = JSON.parse((await ok(['verify', model, '--key', pub, '--json'])).stdout) as { rootDigest: string };
-    const { signDssePayload } = await import('../../src/sign/signer.js');
-    const { parsePrivateKey } = await import('../../src/format/keys.js');
-    const statement = {
-      _type: 'https://in-toto.io/Statement/v1',
-      subject: [{ name: 'm', digest: { sha256: rootDigest.replace('sha256:', '') } }],
-      predicateType: 'https://slsa.dev/verification_summary/v1',
-      predicate: { verifier: { id: 'https://aiprov.dev/verifier' }, timeVerified: new Date().toISOString(), resourceUri: 'm', policy: { uri: 'p' }, verificationResult: 'PASSED', verifiedLevels: ['AIPROV_SIGNATURE_VERIFIED'] },
-    };
-    const bundle = await signDssePayload(Buffer.from(JSON.stringify(statement)), 'application/vnd.in-toto+json', { kind: 'key', privateKey: parsePrivateKey(await readFile(key, 'utf8'), key) });
     const legacy = join(root, 'legacy', 'legacy.vsa.jsonl');
-    await writeFile(legacy, `${JSON.stringify(bundle)}\n`);
+    await signStatementFile(legacyVsaStatement('m', rootDigest), key, legacy);
     // Its root binds the contents in order but not the names, and it says nothing of what was left out.
     expectOneLineError(await runCli(['verify', 'vsa', model, '--vsa', legacy, '--key', pub]), 2, 'VSA_INCOMPLETE');
     await rm(join(model, 'notes.txt'));
