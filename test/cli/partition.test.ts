@@ -485,7 +485,7 @@ describe('verify PATH --partition K/N and verify --merge', () => {
     });
   });
 
-  describe('the merge authenticates the signature itself: hand-written or edited parts never verify', () => {
+  describe('the merge authenticates the signature itself: parts edited to name another signature, model, digest or result never verify', () => {
     let path: string;
     let files: string[];
     beforeAll(async () => {
