@@ -96,7 +96,11 @@ describe('a cancelled step (SIGTERM or SIGINT) stops aiprov and removes the key'
 
   /** Polls for `file` (the preload's marker) for at most `ms`. */
   async function waitFor(file: string, ms: number): Promise<void> {
-    for (const deadline = Date.now() + ms; !existsSync(file); await sleep(20)) if (Date.now() > deadline) throw new Error(`${file} did not appear`);
+    const deadline = Date.now() + ms;
+    while (!existsSync(file)) {
+      if (Date.now() > deadline) throw new Error(`${file} did not appear`);
+      await sleep(20);
+    }
   }
   const alive = (pid: number): boolean => {
     try {

@@ -157,7 +157,7 @@ describe('ambient CI credentials (stub commands on PATH, fake endpoints on 127.0
     it('an IAM credentials endpoint that is not https:// is refused, IAM_CREDENTIALS_URL_INVALID (exit 2), before the access token is asked for: the http endpoint receives nothing', async () => {
       requests.length = 0;
       plainIamRequests.length = 0;
-      for (const url of [plainIamUrl, `${iamUrl.replace('https:', 'ftp:')}`, 'iamcredentials.googleapis.com', `https://user:secret@${iamUrl.slice('https://'.length)}`, `${iamUrl}/?key=secret`]) {
+      for (const url of [plainIamUrl, iamUrl.replace('https:', 'ftp:'), 'iamcredentials.googleapis.com', `https://user:secret@${iamUrl.slice('https://'.length)}`, `${iamUrl}/?key=secret`]) {
         const error = await rejectionOf(resolveIdentityToken({ env: { GCE_METADATA_HOST: host, GOOGLE_SERVICE_ACCOUNT_NAME: account, GOOGLE_IAM_CREDENTIALS_URL: url }, fetch: fetchTrusting(iamCa) }));
         expect(error, url).toMatchObject({ code: 'IAM_CREDENTIALS_URL_INVALID', category: 'input' });
         expect(error.message).not.toContain('secret');
