@@ -385,7 +385,7 @@ async function main() {
     if (run.cancelledBy !== undefined) return 128 + CANCEL_SIGNALS[run.cancelledBy];
     const { status, stdout } = await runAiprov(args, secrets);
     if (run.cancelledBy !== undefined) {
-      log(`aiprov ${operation}: cancelled (${run.cancelledBy}); aiprov was stopped (exit ${String(status)}) and the key files removed`);
+      log(`aiprov ${operation}: cancelled (${run.cancelledBy}); aiprov was stopped (exit ${String(status)}); its key files are removed`);
       return 128 + CANCEL_SIGNALS[run.cancelledBy];
     }
     let result;
