@@ -10,7 +10,21 @@
  * environment variable of the child (`--passphrase-env`), never as an argument. No input is ever
  * printed, and the child process does not inherit the `INPUT_*` variables. Keyless signing fetches
  * the job's OIDC token itself (aiprov reads `ACTIONS_ID_TOKEN_REQUEST_URL` and
- * `ACTIONS_ID_TOKEN_REQUEST_TOKEN`) and never prints it.
+ * `ACTIONS_ID_TOKEN_REQUEST_TOKEN`) and never prints it. An identity token passed in `args` is
+ * masked (`::add-mask::`) before anything is logged, and shown as `<secret>` in the command line.
+ *
+ * Workflow commands: the runner treats a log line (stdout or stderr) that starts with `::`, or
+ * holds `##[` (the runner's legacy form), as a command. Every line this step logs that carries an
+ * input or aiprov's output goes through `logLine`, and the data and properties of its own commands
+ * are escaped as the runner unescapes them (`escapeData`, `escapeProperty`;
+ * https://docs.github.com/en/actions/reference/workflow-commands-for-github-actions), so a path
+ * holding a newline cannot add a mask, a warning or anything else.
+ *
+ * Cancellation: on SIGINT or SIGTERM (the runner cancelling the step) the signal is forwarded to
+ * aiprov, which is killed outright if it has not ended within CHILD_GRACE_MS; the step then removes
+ * its temporary directory (the key files) and exits with 128 + the signal's number, as a shell
+ * reports a process ended by it. aiprov writes a signature only by renaming a finished file, so a
+ * killed run leaves either the old signature or the new one, never a part.
  *
  * Plain JavaScript with no dependency: it runs from the action's checkout before anything but
  * aiprov itself is installed.
@@ -28,6 +42,16 @@ const KEY_PASSPHRASE_VAR = 'AIPROV_ACTION_KEY_PASSPHRASE';
 const VSA_KEY_PASSPHRASE_VAR = 'AIPROV_ACTION_VSA_KEY_PASSPHRASE';
 /** Exit status of aiprov for bad input (the action's own usage errors use it too). */
 const EXIT_USAGE = 2;
+/** aiprov options whose value is a bearer credential (unless it is `@FILE`, a file's path). */
+const SECRET_OPTIONS = new Set(['--identity-token', '--vsa-identity-token', '--identity_token']);
+/** The signals of a cancelled step, and their numbers (exit status 128 + number). */
+const CANCEL_SIGNALS = { SIGINT: 2, SIGTERM: 15 };
+/**
+ * How long aiprov has to stop after the forwarded signal before it is killed: the runner sends
+ * SIGINT, then SIGTERM 7.5 s later and SIGKILL 2.5 s after that, and a killed step would leave
+ * aiprov running and its key file behind.
+ */
+const CHILD_GRACE_MS = 2000;
 
 class ActionInputError extends Error {}
 
@@ -221,12 +245,62 @@ function report(operation, result, status) {
   }
 }
 
+/** A workflow command's data, escaped as the runner unescapes it: `%`, CR, LF. */
+function escapeData(value) {
+  return String(value).replaceAll('%', '%25').replaceAll('\r', '%0D').replaceAll('\n', '%0A');
+}
+
+/** A workflow command's property value: also `:` and `,`, which end a property. */
+function escapeProperty(value) {
+  return escapeData(value).replaceAll(':', '%3A').replaceAll(',', '%2C');
+}
+
+/**
+ * A message as the data of this step's own command: escaped, and with the legacy prefix `##[`
+ * written `##%5B` as in `logLine` (the runner reads the line as this command, but a reader of the
+ * raw log, or a runner that falls back to the legacy parser, should not see a second one).
+ */
+function messageData(value) {
+  return escapeData(value).replaceAll('##[', '##%5B');
+}
+
+/**
+ * One log line that can start no workflow command: CR and LF escaped as in command data (so a
+ * value is one line), a leading `::` written `%3A:`, and the legacy command prefix `##[` written
+ * `##%5B` wherever it is (the runner looks for it anywhere in a line).
+ */
+function logLine(value) {
+  const line = messageData(value);
+  return /^\s*::/.test(line) ? `%3A${line.trimStart().slice(1)}` : line;
+}
+
+/** Prints one value as one log line. */
+function log(value) {
+  process.stdout.write(`${logLine(value)}\n`);
+}
+
+/** Prints text of several lines (aiprov's output), each line through `logLine`. */
+function logLines(text) {
+  for (const line of String(text).split('\n')) log(line);
+}
+
+/** The values in `args` that are secrets: an identity token as `--identity-token T` or `--identity-token=T`. */
+function secretValues(args) {
+  const secrets = new Set();
+  args.forEach((arg, index) => {
+    const equals = arg.indexOf('=');
+    const [name, value] = equals > 0 ? [arg.slice(0, equals), arg.slice(equals + 1)] : [arg, args[index + 1]];
+    if (SECRET_OPTIONS.has(name) && value !== undefined && value !== '' && !value.startsWith('@')) secrets.add(value);
+  });
+  return secrets;
+}
+
 /** `name<<delimiter` form, safe for any value (what @actions/core writes). */
 function writeOutputs(outputs) {
   const file = process.env['GITHUB_OUTPUT'];
   const entries = Object.entries(outputs).filter(([, value]) => value !== undefined);
   if (file === undefined || file === '') {
-    for (const [name, value] of entries) console.log(`${name}=${value}`);
+    for (const [name, value] of entries) log(`${name}=${value}`);
     return;
   }
   for (const [name, value] of entries) {
@@ -240,14 +314,46 @@ function writeSummary(markdown) {
   if (file !== undefined && file !== '' && markdown !== '') appendFileSync(file, markdown);
 }
 
+/** The running aiprov process, and the signal that cancelled the step (if one did). */
+const run = { child: undefined, cancelledBy: undefined };
+
+function cancel(signal) {
+  if (run.cancelledBy !== undefined) return;
+  run.cancelledBy = signal;
+  const { child } = run;
+  if (child === undefined) return;
+  child.kill(signal);
+  setTimeout(() => child.kill('SIGKILL'), CHILD_GRACE_MS).unref();
+}
+
+for (const signal of Object.keys(CANCEL_SIGNALS)) process.on(signal, () => cancel(signal));
+
+/** Copies a stream to `stream` line by line through `logLine` (aiprov's messages quote paths). */
+function relayLines(readable, stream) {
+  let pending = '';
+  readable.on('data', (chunk) => {
+    const lines = (pending + chunk.toString()).split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines) stream.write(`${logLine(line)}\n`);
+  });
+  readable.on('end', () => {
+    if (pending !== '') stream.write(`${logLine(pending)}\n`);
+  });
+}
+
 function runAiprov(args, extraEnv) {
   const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('INPUT_')));
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [AIPROV, ...args], { env: { ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [AIPROV, ...args], { env: { ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+    run.child = child;
     let stdout = '';
     child.stdout.on('data', (chunk) => (stdout += chunk.toString()));
+    relayLines(child.stderr, process.stderr);
     child.on('error', reject);
-    child.on('close', (status) => resolve({ status: status ?? 70, stdout }));
+    child.on('close', (status) => {
+      run.child = undefined;
+      resolve({ status: status ?? 70, stdout });
+    });
   });
 }
 
@@ -267,22 +373,31 @@ async function main() {
       args = [...commandFor(operation, secrets, writeSecretFile), '--json', ...list('args')];
     } catch (error) {
       if (!(error instanceof ActionInputError)) throw error;
-      console.log(`::error title=aiprov::${error.message}`);
+      console.log(`::error title=aiprov::${messageData(error.message)}`);
       writeSummary(`### ❌ aiprov ${text(operation)}: ${text(error.message)}\n`);
       return EXIT_USAGE;
     }
-    console.log(`aiprov ${args.map((arg) => (arg.startsWith(tmp) ? '<temporary file>' : arg)).join(' ')}`);
+    // Masked before anything is logged: the runner then hides the token wherever it appears.
+    const secretArgs = secretValues(args);
+    for (const secret of secretArgs) console.log(`::add-mask::${escapeData(secret)}`);
+    const shown = args.map((arg) => (arg.startsWith(tmp) ? '<temporary file>' : [...secretArgs].reduce((text, secret) => text.replaceAll(secret, '<secret>'), arg)));
+    log(`aiprov ${shown.join(' ')}`);
+    if (run.cancelledBy !== undefined) return 128 + CANCEL_SIGNALS[run.cancelledBy];
     const { status, stdout } = await runAiprov(args, secrets);
+    if (run.cancelledBy !== undefined) {
+      log(`aiprov ${operation}: cancelled (${run.cancelledBy}); aiprov was stopped (exit ${String(status)}); its key files are removed`);
+      return 128 + CANCEL_SIGNALS[run.cancelledBy];
+    }
     let result;
     try {
       result = JSON.parse(stdout);
     } catch {
       result = undefined;
-      if (stdout !== '') process.stdout.write(stdout);
+      if (stdout !== '') logLines(stdout.replace(/\n$/, ''));
     }
     if (result !== undefined) {
       console.log('::group::aiprov result (JSON)');
-      console.log(JSON.stringify(result, null, 2));
+      logLines(JSON.stringify(result, null, 2));
       console.log('::endgroup::');
     }
     const { outputs, summary } = report(operation, result, status);
@@ -294,8 +409,7 @@ async function main() {
     writeSummary(summary);
     if (status !== 0) {
       const reason = result?.error !== undefined ? `${result.error.code}: ${String(result.error.message)}` : `${result?.verdict ?? 'verification failed'} (exit ${status})`;
-      // A workflow command: one line, its data escaped as the runner expects (%, CR, LF).
-      console.log(`::error title=aiprov ${operation}::${reason.replaceAll('%', '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A')}`);
+      console.log(`::error title=${escapeProperty(`aiprov ${operation}`)}::${messageData(reason)}`);
     }
     return status;
   } finally {

@@ -84,6 +84,8 @@ export type InputErrorCode =
   | 'IDENTITY_TOKEN_UNAVAILABLE'
   | 'HUB_NOT_CACHED'
   | 'HUB_URI_INVALID'
+  // GOOGLE_IAM_CREDENTIALS_URL is not an https:// URL: it would receive the metadata server's access token.
+  | 'IAM_CREDENTIALS_URL_INVALID'
   | 'IGNORE_PATH_NOT_FOUND'
   // sign --incremental where no digest cache can be kept (no cache directory, no file owners).
   | 'INCREMENTAL_UNAVAILABLE'

@@ -50,12 +50,18 @@ export function parseOutputFile(text: string): Record<string, string> {
   return outputs;
 }
 
+/** A started run of the action's step: its process id, and the run once it has ended. */
+export interface StartedAction {
+  readonly pid: number;
+  readonly finished: Promise<ActionRun>;
+}
+
 /**
  * Runs the action's `run` step as the runner does for a composite action: each `env` entry of the
  * step whose value is `${{ inputs.NAME }}` gets the input's value (or its default from action.yml),
  * and the step's command gets fresh `GITHUB_OUTPUT` and `GITHUB_STEP_SUMMARY` files.
  */
-export async function runAction(inputs: Readonly<Record<string, string>>, options: { cwd: string; env: Record<string, string>; files: string }): Promise<ActionRun> {
+export async function startAction(inputs: Readonly<Record<string, string>>, options: { cwd: string; env: Record<string, string>; files: string }): Promise<StartedAction> {
   for (const name of Object.keys(inputs)) if (!(name in ACTION.inputs)) throw new Error(`action.yml has no input ${name}`);
   const step = actionStep('run');
   const env: Record<string, string> = {};
@@ -70,12 +76,12 @@ export async function runAction(inputs: Readonly<Record<string, string>>, option
   await writeFile(outputFile, '');
   await writeFile(summaryFile, '');
   const command = (step.run ?? '').trim();
-  const { status, stdout, stderr } = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn('bash', ['-e', '-c', command], {
-      cwd: options.cwd,
-      env: { PATH: process.env['PATH'] ?? '', GITHUB_ACTION_PATH: REPO_ROOT, GITHUB_OUTPUT: outputFile, GITHUB_STEP_SUMMARY: summaryFile, ...options.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+  const child = spawn('bash', ['-e', '-c', command], {
+    cwd: options.cwd,
+    env: { PATH: process.env['PATH'] ?? '', GITHUB_ACTION_PATH: REPO_ROOT, GITHUB_OUTPUT: outputFile, GITHUB_STEP_SUMMARY: summaryFile, ...options.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const ended = new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
     let out = '';
     let err = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
@@ -85,5 +91,14 @@ export async function runAction(inputs: Readonly<Record<string, string>>, option
       resolve({ status: code, stdout: out, stderr: err });
     });
   });
-  return { status, stdout, stderr, outputs: parseOutputFile(await readFile(outputFile, 'utf8')), summary: await readFile(summaryFile, 'utf8') };
+  const finished = ended.then(async ({ status, stdout, stderr }) => ({ status, stdout, stderr, outputs: parseOutputFile(await readFile(outputFile, 'utf8')), summary: await readFile(summaryFile, 'utf8') }));
+  // A process that could not start has no pid: its spawn error is the reason.
+  if (child.pid === undefined) await finished;
+  if (child.pid === undefined) throw new Error('the action did not start');
+  return { pid: child.pid, finished };
+}
+
+/** Runs the action's `run` step (`startAction`) to its end. */
+export async function runAction(inputs: Readonly<Record<string, string>>, options: { cwd: string; env: Record<string, string>; files: string }): Promise<ActionRun> {
+  return (await startAction(inputs, options)).finished;
 }

@@ -8,6 +8,8 @@
  *   service account. The metadata host is `GCE_METADATA_HOST` (as Google's client libraries
  *   read it), default `metadata.google.internal`; it is only asked on Google Cloud (that variable
  *   or `GOOGLE_SERVICE_ACCOUNT_NAME` set, or a DMI product name that says Google).
+ *   `GOOGLE_IAM_CREDENTIALS_URL` replaces `https://iamcredentials.googleapis.com` (a private
+ *   service endpoint); it must be https, as it is sent the metadata server's access token.
  * - Buildkite (`BUILDKITE=true`): `buildkite-agent oidc request-token --audience sigstore`.
  * - CircleCI (`CIRCLECI=true`): `circleci run oidc get --claims '{"aud":"sigstore"}'`.
  * - GitLab CI: tokens come from the job's `id_tokens:`; by convention `SIGSTORE_ID_TOKEN` with
@@ -93,10 +95,11 @@ async function googleCloudToken(options: AmbientOptions): Promise<string> {
     const response = await metadata(`identity?audience=${SIGSTORE_AUDIENCE}&format=full`);
     return nonEmpty(await response.text(), 'the Google Cloud metadata server');
   }
+  // Checked before the access token is asked for: a wrong endpoint gets no token at all.
+  const endpoint = iamCredentialsEndpoint(options.env['GOOGLE_IAM_CREDENTIALS_URL']);
   const access: unknown = await (await metadata('token')).json().catch(() => undefined);
   const accessToken = isJsonObject(access) && typeof access['access_token'] === 'string' ? access['access_token'] : undefined;
   if (accessToken === undefined) throw new IOError('IDENTITY_TOKEN_UNAVAILABLE', 'the Google Cloud metadata server returned no access token');
-  const endpoint = options.env['GOOGLE_IAM_CREDENTIALS_URL'] ?? 'https://iamcredentials.googleapis.com';
   const response = await request(
     options.fetch,
     `${endpoint}/v1/projects/-/serviceAccounts/${encodeURIComponent(serviceAccount)}:generateIdToken`,
@@ -105,6 +108,33 @@ async function googleCloudToken(options: AmbientOptions): Promise<string> {
   );
   const body: unknown = await response.json().catch(() => undefined);
   return nonEmpty(isJsonObject(body) && typeof body['token'] === 'string' ? body['token'] : '', `IAM Credentials (impersonating ${serviceAccount})`);
+}
+
+/** Google's IAM Credentials API (https://cloud.google.com/iam/docs/reference/credentials/rest). */
+const GOOGLE_IAM_CREDENTIALS_URL = 'https://iamcredentials.googleapis.com';
+
+/**
+ * The IAM Credentials endpoint to send the access token to: Google's, or an https:// URL in
+ * `GOOGLE_IAM_CREDENTIALS_URL` (unset or empty: Google's). The access token is a bearer
+ * credential for the instance's service account, so it never travels in clear text, and the URL
+ * carries no user name, password, query or fragment (the API path is appended to it). The value
+ * is not quoted in the error: it may hold a credential.
+ */
+function iamCredentialsEndpoint(value: string | undefined): string {
+  if (value === undefined || value === '') return GOOGLE_IAM_CREDENTIALS_URL;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InputError('IAM_CREDENTIALS_URL_INVALID', 'GOOGLE_IAM_CREDENTIALS_URL is not a URL');
+  }
+  if (url.protocol !== 'https:') {
+    throw new InputError('IAM_CREDENTIALS_URL_INVALID', `GOOGLE_IAM_CREDENTIALS_URL must be an https:// URL (it is sent the metadata server's access token), not ${url.protocol}`);
+  }
+  if (url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') {
+    throw new InputError('IAM_CREDENTIALS_URL_INVALID', 'GOOGLE_IAM_CREDENTIALS_URL must have no user name, password, query or fragment');
+  }
+  return url.href.replace(/\/+$/, '');
 }
 
 async function request(fetchFn: typeof fetch, url: string, init: RequestInit, what: string): Promise<Response> {
