@@ -144,7 +144,7 @@ describe('hashJobs equals the sequential reference', () => {
 });
 
 describe('choosing where to hash', () => {
-  const job = (size: number): HashJob => ({ file: { name: 'f', sourcePath: '/f', size, mtimeMs: 0 }, start: 0, end: size });
+  const job = (size: number): HashJob => ({ file: { name: 'f', sourcePath: '/f', size, mtimeMs: 0, dev: 0, ino: 0 }, start: 0, end: size });
 
   it('stays on this thread for small work, one job, or one core', () => {
     expect(chooseThreads([job(1000), job(1000)], 8)).toBe(0);
