@@ -279,6 +279,22 @@ describe('files swapped after the listing (never followed, never hashed)', () =>
     }
   }
 
+  it('a folder on the way swapped for a link to a folder outside is FILE_CHANGED_WHILE_HASHING (device and inode, not the name)', async () => {
+    const dir = mkdtempSync(join(root, 'swap-folder-'));
+    const model = join(dir, 'model');
+    const outside = join(dir, 'outside');
+    mkdirSync(join(model, 'weights'), { recursive: true });
+    mkdirSync(outside);
+    for (const [folder, seed] of [[join(model, 'weights'), 13], [outside, 14]] as const) {
+      writeFileSync(join(folder, 'a.bin'), content(seed, 100));
+      utimesSync(join(folder, 'a.bin'), LISTED_TIME, LISTED_TIME);
+    }
+    const jobs = await jobsOf(model);
+    rmSync(join(model, 'weights'), { recursive: true });
+    symlinkSync(outside, join(model, 'weights'));
+    await expect(hashJobs(jobs, { hashType: 'sha256', threads: 0 })).rejects.toMatchObject({ code: 'FILE_CHANGED_WHILE_HASHING', path: 'weights/a.bin' });
+  });
+
   it('a file replaced by a directory is FILE_CHANGED_WHILE_HASHING, not a read error', async () => {
     const { listed, jobs } = await listedWithStandIn('swap-dir-', 100);
     unlinkSync(listed);
