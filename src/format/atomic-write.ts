@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Dirent } from 'node:fs';
 import { link, lstat, open, readdir, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ioErrorFrom } from '../errors.js';
@@ -27,10 +28,11 @@ export interface AtomicWriteOptions {
  *
  * The sibling is named `.aiprov-tmp-<pid>-<hex>`. It lives in the target's directory (a rename
  * across file systems is not atomic, and the system temporary directory is often another file
- * system), which is usually the artifact itself: every artifact walk skips that name (walk.ts),
- * so a run killed between open and rename cannot make the next `verify` report an unsigned file
- * or the next `sign` sign the leftover; `sign` removes the leftovers of dead processes
- * (`removeStaleTemporaryFiles`).
+ * system), which is usually the artifact's top level: every artifact walk skips a regular file of
+ * that name there (walk.ts), so a run killed between open and rename cannot make the next
+ * `verify` report an unsigned file or the next `sign` sign the leftover; `sign` removes the
+ * leftovers of dead processes (`removeStaleTemporaryFiles`). A signature written deeper inside
+ * the artifact (`--signature m/sub/x.sig`) has its leftover hashed: reported, never hidden.
  *
  * Returns 'exists' (and writes nothing) only when `exclusive` and the target exists.
  */
@@ -70,14 +72,17 @@ export async function writeFileAtomic(path: string, contents: string | Uint8Arra
  * and may lose its temporary file, and fails with an I/O error rather than writing anything bad.)
  */
 export async function removeStaleTemporaryFiles(directory: string): Promise<void> {
-  let names: string[];
+  let entries: Dirent[];
   try {
-    names = await readdir(directory);
+    entries = await readdir(directory, { withFileTypes: true });
   } catch {
     return;
   }
-  for (const name of names) {
-    if (!isTemporaryFileName(name)) continue;
+  for (const entry of entries) {
+    const { name } = entry;
+    // Only regular files: aiprov writes nothing else by this name, and a folder or link of that
+    // name is the artifact's content (walk.ts hashes it), not a leftover to delete.
+    if (!entry.isFile() || !isTemporaryFileName(name)) continue;
     const pid = Number(name.slice(TEMPORARY_FILE_PREFIX.length).split('-')[0]);
     if (pid === process.pid || isAlive(pid)) continue;
     await rm(join(directory, name), { force: true });

@@ -13,10 +13,13 @@ export const DEFAULT_IGNORED_PATHS: readonly string[] = ['.git', '.gitattributes
 
 /**
  * The names of aiprov's temporary files (`format/atomic-write.ts`): `.aiprov-tmp-<pid>-<12 hex>`.
- * A signature is written beside (usually inside) the artifact; a run killed before its rename
- * leaves one behind. Every walk skips such names at any depth, so the leftover is neither signed
- * by the next `sign` nor reported as an unsigned file by `verify`. Only this exact shape is
- * skipped; it is never recorded in `ignore_paths`.
+ * A signature is written beside the artifact or at its top level; a run killed before its rename
+ * leaves one behind. The walk skips such a name only where aiprov writes it by default: a regular
+ * file at the artifact's top level (`walkDirectory`), so the leftover is neither signed
+ * by the next `sign` nor reported as an unsigned file by `verify`. A folder of that name, a link,
+ * or such a name at depth is content like any other: skipping it would let
+ * `m/.aiprov-tmp-1-0123456789ab/evil.py` ride along unsigned in a verified model. The skip is
+ * never recorded in `ignore_paths`.
  */
 export const TEMPORARY_FILE_PREFIX = '.aiprov-tmp-';
 const TEMPORARY_FILE_NAME = /^\.aiprov-tmp-[0-9]+-[0-9a-f]{12}$/;
@@ -55,6 +58,12 @@ export interface ArtifactFile {
   readonly size: number;
   /** Modification time at walk time, to detect a file that changes while it is hashed. */
   readonly mtimeMs: number;
+  /**
+   * Device and inode of what the walk listed (a followed link's target), so the hasher can tell
+   * the file it opened is that file and not one swapped in since (see `worker-hasher.ts`).
+   */
+  readonly dev: number;
+  readonly ino: number;
 }
 
 export interface ArtifactListing {
@@ -186,7 +195,7 @@ export async function streamArtifact(artifactPath: string, options: WalkOptions)
   }
   const name = basename(rootReal);
   if (rootStats.isFile()) {
-    const file: ArtifactFile = { name: SINGLE_FILE_RESOURCE_NAME, sourcePath: rootReal, size: rootStats.size, mtimeMs: rootStats.mtimeMs };
+    const file: ArtifactFile = { name: SINGLE_FILE_RESOURCE_NAME, sourcePath: rootReal, size: rootStats.size, mtimeMs: rootStats.mtimeMs, dev: rootStats.dev, ino: rootStats.ino };
     return { kind: 'file', name: basename(artifactPath) || name, files: singleFile(file) };
   }
   if (!rootStats.isDirectory()) {
@@ -268,7 +277,7 @@ async function* walkDirectory(rootBytes: Buffer, rootReal: string, options: Walk
       continue;
     }
     const entryName = entry.name;
-    if (isTemporaryFileName(entryName)) continue;
+    const maybeOwnTemporaryFile = frame.relativePath === '' && isTemporaryFileName(entryName);
     const relativePath = frame.relativePath === '' ? entryName : `${frame.relativePath}/${entryName}`;
     if (isIgnoredPath(relativePath, options.ignorePaths)) continue;
     const absolutePath = typeof frame.path === 'string' && !ESCAPED_BYTE.test(entryName) ? `${frame.path}${sep}${entryName}` : childPath(typeof frame.path === 'string' ? Buffer.from(frame.path, 'utf8') : frame.path, entry.bytes);
@@ -280,8 +289,11 @@ async function* walkDirectory(rootBytes: Buffer, rootReal: string, options: Walk
     try {
       entryStats = lstatSync(absolutePath);
     } catch (error) {
+      // A concurrent `sign`'s temporary file, renamed into place since the directory was read.
+      if (maybeOwnTemporaryFile && (error as NodeJS.ErrnoException).code === 'ENOENT') continue;
       throw ioErrorFrom(error, relativePath, 'read');
     }
+    if (maybeOwnTemporaryFile && entryStats.isFile()) continue;
     let sourcePath: string | Buffer = absolutePath;
     if (entryStats.isSymbolicLink()) {
       const refused = new InputError('SYMLINK_REFUSED', `${relativePath} is a symbolic link; pass --allow-symlinks to hash its target under its name`, { path: relativePath });
@@ -311,7 +323,7 @@ async function* walkDirectory(rootBytes: Buffer, rootReal: string, options: Walk
       }
       stack.push(await enter(sourcePath, relativePath, realKey));
     } else if (entryStats.isFile()) {
-      yield { name: relativePath, sourcePath, size: entryStats.size, mtimeMs: entryStats.mtimeMs };
+      yield { name: relativePath, sourcePath, size: entryStats.size, mtimeMs: entryStats.mtimeMs, dev: entryStats.dev, ino: entryStats.ino };
     } else {
       throw new InputError('UNSUPPORTED_FILE_TYPE', `${relativePath} is ${describeSpecialFile(entryStats) ?? 'not a regular file'}; only regular files can be signed`, { path: relativePath });
     }

@@ -1,7 +1,7 @@
-import { closeSync, fstatSync, openSync, readSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { IOError, ioErrorFrom } from '../errors.js';
+import { IOError, ioErrorFrom, type AiprovError } from '../errors.js';
 import type { HashJob } from './hash-jobs.js';
 import { createContentHash, digestOnce, type HashType } from './hash-type.js';
 import type { ArtifactFile } from './walk.js';
@@ -104,7 +104,7 @@ export class JobHasher {
       checkUnchanged(fstatSync(fd), file);
       return digest;
     } catch (error) {
-      throw ioErrorFrom(error, file.name, 'read');
+      throw replacement(statOrUndefined(() => fstatSync(fd)), file) ?? ioErrorFrom(error, file.name, 'read');
     } finally {
       closeSync(fd);
     }
@@ -133,7 +133,7 @@ export class JobHasher {
       checkUnchanged(fstatSync(fd), file);
       return hash.digest();
     } catch (error) {
-      throw signal?.aborted === true ? signal.reason : ioErrorFrom(error, file.name, 'read');
+      throw signal?.aborted === true ? signal.reason : (replacement(statOrUndefined(() => fstatSync(fd)), file) ?? ioErrorFrom(error, file.name, 'read'));
     } finally {
       closeSync(fd);
     }
@@ -164,7 +164,8 @@ export class JobHasher {
       checkUnchanged(await handle.stat(), file);
       return hash.digest();
     } catch (error) {
-      throw signal?.aborted === true ? signal.reason : ioErrorFrom(error, file.name, 'read');
+      if (signal?.aborted === true) throw signal.reason;
+      throw replacement(await handle.stat().catch(() => undefined), file) ?? ioErrorFrom(error, file.name, 'read');
     } finally {
       // The buffers are reused by the next job: never leave a read writing into one.
       await inFlight?.catch(() => undefined);
@@ -202,31 +203,73 @@ function fileSystemPath(path: string | Uint8Array): string | Buffer {
   return typeof path === 'string' ? path : Buffer.from(path.buffer, path.byteOffset, path.byteLength);
 }
 
+/**
+ * How a listed file is opened: never through a symbolic link (`O_NOFOLLOW`), never blocking on a
+ * FIFO (`O_NONBLOCK`; no effect on a regular file's reads). The walk listed a regular file, or
+ * resolved an allowed link to its target's real path: either way the last component was no link
+ * then, so a link there now was put there since, and following it could sign or verify a file
+ * outside the artifact (`/etc/shadow`) under a model's name.
+ */
+const OPEN_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+
 function openJobFileBlocking(file: ArtifactFile): number {
   try {
-    return openSync(fileSystemPath(file.sourcePath), 'r');
+    return openSync(fileSystemPath(file.sourcePath), OPEN_FLAGS);
   } catch (error) {
-    throw ioErrorFrom(error, file.name, 'open');
+    throw openFailure(error, file);
   }
 }
 
 async function openJobFile(file: ArtifactFile): Promise<FileHandle> {
   try {
-    return await open(fileSystemPath(file.sourcePath), 'r');
+    return await open(fileSystemPath(file.sourcePath), OPEN_FLAGS);
   } catch (error) {
-    throw ioErrorFrom(error, file.name, 'open');
+    throw openFailure(error, file);
   }
+}
+
+function openFailure(error: unknown, file: ArtifactFile): AiprovError {
+  // ELOOP: the last component is a symbolic link (O_NOFOLLOW), or a link put in the path since.
+  if ((error as NodeJS.ErrnoException | undefined)?.code === 'ELOOP') return fileReplaced(file, 'a symbolic link');
+  return ioErrorFrom(error, file.name, 'open');
 }
 
 /**
  * A file whose size or modification time changed since the walk listed it: its digest would be
- * of bytes that were never one consistent file, and must not be signed or trusted.
+ * of bytes that were never one consistent file, and must not be signed or trusted. Checked once
+ * the bytes are read (one fstat per file, which the small-file rate depends on); the digest is
+ * returned only after it passes.
  */
 function checkUnchanged(after: Stats, file: ArtifactFile): void {
+  const replaced = replacement(after, file);
+  if (replaced !== undefined) throw replaced;
   if (after.size !== file.size) throw fileChanged(file, after.size > file.size ? 'grew' : 'shrank');
   if (after.mtimeMs !== file.mtimeMs) throw fileChanged(file, 'was modified');
 }
 
+/**
+ * The error for an opened file that is not the one the walk listed (another device or inode:
+ * renamed over it, or reached through a directory swapped for a link), or undefined. Also asked
+ * after a failed read, which a replacement explains better than the read's own error (EISDIR).
+ */
+function replacement(opened: Stats | undefined, file: ArtifactFile): IOError | undefined {
+  if (opened === undefined || (opened.isFile() && opened.dev === file.dev && opened.ino === file.ino)) return undefined;
+  return fileReplaced(file, 'another file');
+}
+
+function statOrUndefined(stat: () => Stats): Stats | undefined {
+  try {
+    return stat();
+  } catch {
+    return undefined;
+  }
+}
+
 function fileChanged(file: ArtifactFile, how: string): IOError {
   return new IOError('FILE_CHANGED_WHILE_HASHING', `${file.name} ${how} while it was being hashed`, { path: file.name });
+}
+
+/** The same condition as `fileChanged` (the artifact did not hold still), from a swap. */
+function fileReplaced(file: ArtifactFile, by: string): IOError {
+  return new IOError('FILE_CHANGED_WHILE_HASHING', `${file.name} was replaced by ${by} after it was listed; it is not hashed`, { path: file.name });
 }

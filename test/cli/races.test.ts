@@ -4,10 +4,10 @@
  */
 import { spawn } from 'node:child_process';
 import { createPublicKey, createPrivateKey } from 'node:crypto';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AIPROV_BIN, expectOneLineError, runCli } from '../support/cli.js';
+import { AIPROV_BIN, expectOneLineError, runCli, type CliRun } from '../support/cli.js';
 import { SMALL_MODEL, temporaryDirectory, writeModel } from '../support/fixtures.js';
 import { REPO_ROOT } from '../support/paths.js';
 
@@ -24,6 +24,67 @@ async function signKilledBeforeRename(args: readonly string[], suffix: string): 
     });
   });
 }
+
+/**
+ * `aiprov` whose first open of a path ending in `suffix` finds that file swapped for `replacement`
+ * (a symbolic link to it, or it renamed over the file) since the walk listed it: the race won.
+ */
+async function runWithSwapBeforeOpen(args: readonly string[], swap: { readonly suffix: string; readonly replacement: string; readonly how: 'symlink' | 'rename' }): Promise<CliRun> {
+  const preload = join(REPO_ROOT, 'test', 'support', 'swap-before-open.js');
+  return new Promise((resolve, reject) => {
+    const env = { PATH: process.env['PATH'] ?? '', AIPROV_TEST_SWAP_SUFFIX: swap.suffix, AIPROV_TEST_SWAP_WITH: swap.replacement, AIPROV_TEST_SWAP_HOW: swap.how };
+    const child = spawn(process.execPath, ['--import', preload, AIPROV_BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (status) => {
+      resolve({ status, stdout, stderr });
+    });
+  });
+}
+
+/** A whole second: a modification time both files can be given exactly. */
+const LISTED_TIME = 1_700_000_000;
+
+describe('a file swapped between the listing and the hashing', () => {
+  const SWAPS = [
+    { how: 'symlink', what: 'a symbolic link to a file outside the model' },
+    { how: 'rename', what: 'another file of the same size and modification time' },
+  ] as const;
+
+  /** A signed model whose config.json has a stand-in of the same size and time outside it. */
+  async function modelAndStandIn(bytes: string): Promise<{ dir: string; model: string; standIn: string }> {
+    const dir = await temporaryDirectory();
+    expect((await runCli(['keygen', '--output-prefix', join(dir, 'k')])).status).toBe(0);
+    const model = await writeModel(join(dir, 'model'), SMALL_MODEL);
+    const standIn = join(dir, 'outside.json');
+    expect(bytes).toHaveLength(SMALL_MODEL['config.json']?.length ?? 0);
+    await writeFile(standIn, bytes);
+    await utimes(join(model, 'config.json'), LISTED_TIME, LISTED_TIME);
+    await utimes(standIn, LISTED_TIME, LISTED_TIME);
+    return { dir, model, standIn };
+  }
+
+  for (const { how, what } of SWAPS) {
+    it(`sign: config.json swapped for ${what} is never hashed: FILE_CHANGED_WHILE_HASHING, exit 4, no model.sig`, PER_TEST, async () => {
+      const { dir, model, standIn } = await modelAndStandIn('{"secret": 1}\n');
+      const run = await runWithSwapBeforeOpen(['sign', model, '--key', join(dir, 'k.key')], { suffix: join('model', 'config.json'), replacement: standIn, how });
+      expectOneLineError(run, 4, 'FILE_CHANGED_WHILE_HASHING');
+      expect(run.stderr).toContain('config.json');
+      expect((await readdir(model)).sort()).toEqual(['.hidden', 'config.json', 'weights']);
+    });
+
+    it(`verify: config.json swapped for ${what} with the signed bytes is never hashed: FILE_CHANGED_WHILE_HASHING, exit 4, nothing written`, PER_TEST, async () => {
+      const { dir, model, standIn } = await modelAndStandIn(SMALL_MODEL['config.json'] ?? '');
+      expect((await runCli(['sign', model, '--key', join(dir, 'k.key')])).status).toBe(0);
+      const run = await runWithSwapBeforeOpen(['verify', model, '--key', join(dir, 'k.pub')], { suffix: join('model', 'config.json'), replacement: standIn, how });
+      expectOneLineError(run, 4, 'FILE_CHANGED_WHILE_HASHING');
+      expect((await readdir(model)).sort()).toEqual(['.hidden', 'config.json', 'model.sig', 'weights']);
+    });
+  }
+});
 
 describe('concurrent writers and killed runs', () => {
   it('eight parallel `attest dataset` runs leave eight lines', PER_TEST, async () => {
@@ -94,5 +155,59 @@ describe('concurrent writers and killed runs', () => {
     expect(signed.stdout).not.toContain('.aiprov-tmp-');
     expect((await readdir(model)).filter((name) => name.startsWith('.aiprov-tmp-'))).toEqual([]);
     expect((await runCli(['verify', model, '--key', join(dir, 'k.pub')])).status).toBe(0);
+  });
+
+  // A process id above any kernel's pid_max: never alive, so `sign`'s cleanup would take it.
+  const DEAD_TEMPORARY_NAME = '.aiprov-tmp-999999999-0123456789ab';
+
+  it('a folder named like aiprov\'s temporary file hides nothing: verify reports its files (FILE_UNSIGNED, exit 1)', PER_TEST, async () => {
+    const dir = await temporaryDirectory();
+    expect((await runCli(['keygen', '--output-prefix', join(dir, 'k')])).status).toBe(0);
+    const model = await writeModel(join(dir, 'model'), SMALL_MODEL);
+    expect((await runCli(['sign', model, '--key', join(dir, 'k.key')])).status).toBe(0);
+    await writeModel(join(model, DEAD_TEMPORARY_NAME), { 'evil.py': 'import os' });
+    const verified = await runCli(['verify', model, '--key', join(dir, 'k.pub'), '--json']);
+    expect(verified.status).toBe(1);
+    const result = JSON.parse(verified.stdout) as { verified: boolean; diff: unknown; findings: { code: string; path?: string }[] };
+    expect(result.diff).toEqual({ extra: [`${DEAD_TEMPORARY_NAME}/evil.py`], missing: [], changed: [] });
+    expect(result.findings).toEqual([expect.objectContaining({ code: 'FILE_UNSIGNED', path: `${DEAD_TEMPORARY_NAME}/evil.py` })]);
+  });
+
+  it('a file named like aiprov\'s temporary file below the top level is a file of the model: FILE_UNSIGNED, exit 1', PER_TEST, async () => {
+    const dir = await temporaryDirectory();
+    expect((await runCli(['keygen', '--output-prefix', join(dir, 'k')])).status).toBe(0);
+    const model = await writeModel(join(dir, 'model'), SMALL_MODEL);
+    expect((await runCli(['sign', model, '--key', join(dir, 'k.key')])).status).toBe(0);
+    await writeFile(join(model, 'weights', DEAD_TEMPORARY_NAME), 'import os');
+    const verified = await runCli(['verify', model, '--key', join(dir, 'k.pub')]);
+    expect(verified.status).toBe(1);
+    expect(verified.stdout).toContain(`FILE_UNSIGNED: weights/${DEAD_TEMPORARY_NAME}`);
+  });
+
+  it('a link named like aiprov\'s temporary file at the top level is not skipped: SYMLINK_REFUSED, exit 2', PER_TEST, async () => {
+    const dir = await temporaryDirectory();
+    expect((await runCli(['keygen', '--output-prefix', join(dir, 'k')])).status).toBe(0);
+    const model = await writeModel(join(dir, 'model'), SMALL_MODEL);
+    expect((await runCli(['sign', model, '--key', join(dir, 'k.key')])).status).toBe(0);
+    await symlink('config.json', join(model, DEAD_TEMPORARY_NAME));
+    expectOneLineError(await runCli(['verify', model, '--key', join(dir, 'k.pub')]), 2, 'SYMLINK_REFUSED');
+  });
+
+  it('sign signs a folder named like a temporary file of a dead process and leaves it in place (its cleanup takes only files)', PER_TEST, async () => {
+    const dir = await temporaryDirectory();
+    expect((await runCli(['keygen', '--output-prefix', join(dir, 'k')])).status).toBe(0);
+    const model = await writeModel(join(dir, 'model'), SMALL_MODEL);
+    await mkdir(join(model, DEAD_TEMPORARY_NAME));
+    await writeFile(join(model, DEAD_TEMPORARY_NAME, 'tokenizer.json'), '{}');
+    // And a real leftover of a dead sign, which the cleanup still removes.
+    await writeFile(join(model, DEAD_TEMPORARY_NAME.replace('0123456789ab', 'ba9876543210')), 'half a signature');
+    const signed = await runCli(['sign', model, '--key', join(dir, 'k.key'), '--json']);
+    expect(signed.status).toBe(0);
+    // The model's four files and the folder's one.
+    expect((JSON.parse(signed.stdout) as { resourceCount: number }).resourceCount).toBe(Object.keys(SMALL_MODEL).length + 1);
+    expect((await readdir(model)).filter((name) => name.startsWith('.aiprov-tmp-'))).toEqual([DEAD_TEMPORARY_NAME]);
+    expect((await runCli(['verify', model, '--key', join(dir, 'k.pub')])).status).toBe(0);
+    await rm(join(model, DEAD_TEMPORARY_NAME), { recursive: true });
+    expect((await runCli(['verify', model, '--key', join(dir, 'k.pub')])).status).toBe(1);
   });
 });

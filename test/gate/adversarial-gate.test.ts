@@ -186,15 +186,14 @@ describe('adversarial: the gate never passes a model that differs from what was 
     expectOneLineError(await runCli(['verify', 'vsa', model, '--vsa', vsa, '--key', pub]), 2, 'SYMLINK_REFUSED');
   });
 
-  it('a file or directory under aiprov\'s temporary-file name is skipped by verify and by the gate alike (documented, out of scope)', async () => {
+  it('a directory under aiprov\'s temporary-file name, at the top level or deeper, is content: verify and the gate refuse it alike', async () => {
     const { model, vsa } = await verifiedModel('tmpname', { 'weights.bin': 'w' });
-    await writeModel(join(model, 'sub', '.aiprov-tmp-1-0123456789ab'), { 'payload.py': 'import os' });
-    await rm(join(model, 'sub'), { recursive: true });
-    await writeModel(join(model, '.aiprov-tmp-1-0123456789ab'), { 'payload.py': 'import os' });
-    const verify = await runCli(['verify', model, '--key', pub]);
-    const gate = await runCli(['verify', 'vsa', model, '--vsa', vsa, '--key', pub]);
-    // The gate is never more permissive than verify.
-    expect(gate.status === 0 ? verify.status : 0).toBe(0);
+    for (const folder of [join(model, 'sub', '.aiprov-tmp-1-0123456789ab'), join(model, '.aiprov-tmp-1-0123456789ab')]) {
+      await writeModel(folder, { 'payload.py': 'import os' });
+      expect((await runCli(['verify', model, '--key', pub])).status).toBe(1);
+      expectOneLineError(await runCli(['verify', 'vsa', model, '--vsa', vsa, '--key', pub]), 1, 'VSA_SUBJECT_MISMATCH');
+      await rm(folder, { recursive: true });
+    }
   });
 
   it('an extra .git / .github at the top level is ignored by verify and gate alike; below the top level it counts (VSA_SUBJECT_MISMATCH)', async () => {

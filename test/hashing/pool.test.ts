@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, mkdirSync, mkdtempSync, rmSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, truncateSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -144,7 +144,7 @@ describe('hashJobs equals the sequential reference', () => {
 });
 
 describe('choosing where to hash', () => {
-  const job = (size: number): HashJob => ({ file: { name: 'f', sourcePath: '/f', size, mtimeMs: 0 }, start: 0, end: size });
+  const job = (size: number): HashJob => ({ file: { name: 'f', sourcePath: '/f', size, mtimeMs: 0, dev: 0, ino: 0 }, start: 0, end: size });
 
   it('stays on this thread for small work, one job, or one core', () => {
     expect(chooseThreads([job(1000), job(1000)], 8)).toBe(0);
@@ -232,6 +232,100 @@ describe('files that change while they are hashed', () => {
     };
     await expect(hashJobs(jobs, { hashType: 'sha256', threads: 0, onProgress })).rejects.toMatchObject({ code: 'FILE_CHANGED_WHILE_HASHING', path: 'a.bin' });
     expect(grown).toBe(true);
+  });
+});
+
+describe('files swapped after the listing (never followed, never hashed)', () => {
+  // A whole second: the stand-in gets exactly the listed file's size and modification time, so
+  // only the open (O_NOFOLLOW) and the device and inode can tell the two apart.
+  const LISTED_TIME = 1_700_000_000;
+  const SIZES = [
+    { label: 'small', size: 100 },
+    { label: 'large', size: SMALL_JOB_SIZE + 4096 },
+  ] as const;
+
+  /** A model of one file `a.bin` and a stand-in outside it, same size and time; the listing's jobs. */
+  async function listedWithStandIn(prefix: string, size: number): Promise<{ listed: string; standIn: string; jobs: HashJob[]; model: string }> {
+    const dir = mkdtempSync(join(root, prefix));
+    const model = join(dir, 'model');
+    mkdirSync(model);
+    const listed = join(model, 'a.bin');
+    const standIn = join(dir, 'outside.bin');
+    writeFileSync(listed, content(11, size));
+    writeFileSync(standIn, content(12, size));
+    utimesSync(listed, LISTED_TIME, LISTED_TIME);
+    utimesSync(standIn, LISTED_TIME, LISTED_TIME);
+    return { listed, standIn, model, jobs: await jobsOf(model) };
+  }
+
+  for (const mode of MODES) {
+    for (const { label, size } of SIZES) {
+      it(`${mode.name}: a ${label} file swapped for a symbolic link to a file outside is FILE_CHANGED_WHILE_HASHING`, async () => {
+        const { listed, standIn, jobs } = await listedWithStandIn('swap-link-', size);
+        unlinkSync(listed);
+        symlinkSync(standIn, listed);
+        const error = await hashJobs(jobs, { hashType: 'sha256', ...mode.options }).catch((caught: unknown) => caught);
+        expect(error).toBeInstanceOf(IOError);
+        expect(error).toMatchObject({ code: 'FILE_CHANGED_WHILE_HASHING', path: 'a.bin', category: 'io' });
+        expectAllWorkersStopped();
+      });
+
+      it(`${mode.name}: a ${label} file replaced by another of the same size and time is FILE_CHANGED_WHILE_HASHING`, async () => {
+        const { listed, standIn, jobs } = await listedWithStandIn('swap-file-', size);
+        renameSync(standIn, listed);
+        await expect(hashJobs(jobs, { hashType: 'sha256', ...mode.options })).rejects.toMatchObject({ code: 'FILE_CHANGED_WHILE_HASHING', path: 'a.bin' });
+        expectAllWorkersStopped();
+      });
+    }
+  }
+
+  it('a folder on the way swapped for a link to a folder outside is FILE_CHANGED_WHILE_HASHING (device and inode, not the name)', async () => {
+    const dir = mkdtempSync(join(root, 'swap-folder-'));
+    const model = join(dir, 'model');
+    const outside = join(dir, 'outside');
+    mkdirSync(join(model, 'weights'), { recursive: true });
+    mkdirSync(outside);
+    for (const [folder, seed] of [[join(model, 'weights'), 13], [outside, 14]] as const) {
+      writeFileSync(join(folder, 'a.bin'), content(seed, 100));
+      utimesSync(join(folder, 'a.bin'), LISTED_TIME, LISTED_TIME);
+    }
+    const jobs = await jobsOf(model);
+    rmSync(join(model, 'weights'), { recursive: true });
+    symlinkSync(outside, join(model, 'weights'));
+    await expect(hashJobs(jobs, { hashType: 'sha256', threads: 0 })).rejects.toMatchObject({ code: 'FILE_CHANGED_WHILE_HASHING', path: 'weights/a.bin' });
+  });
+
+  it('a file replaced by a directory is FILE_CHANGED_WHILE_HASHING, not a read error', async () => {
+    const { listed, jobs } = await listedWithStandIn('swap-dir-', 100);
+    unlinkSync(listed);
+    mkdirSync(listed);
+    await expect(hashJobs(jobs, { hashType: 'sha256', threads: 0 })).rejects.toMatchObject({ code: 'FILE_CHANGED_WHILE_HASHING', path: 'a.bin' });
+  });
+
+  it('with links allowed: the listed target swapped for a link is FILE_CHANGED_WHILE_HASHING; a link retargeted since is not followed (its listed target is hashed)', async () => {
+    const { listed, standIn, model } = await listedWithStandIn('swap-allowed-', 100);
+    symlinkSync('a.bin', join(model, 'link.bin'));
+    const listing = await walkArtifact(model, { ignorePaths: [], allowSymlinks: true });
+    const jobs = planHashJobs(listing.files, undefined);
+    const expected = hex(await hashJobsSequentially(jobs, { hashType: 'sha256' }));
+    // The link now points outside: what the walk resolved (a.bin) is still what is read.
+    unlinkSync(join(model, 'link.bin'));
+    symlinkSync(standIn, join(model, 'link.bin'));
+    expect(hex(await hashJobs(jobs, { hashType: 'sha256', threads: 0 }))).toEqual(expected);
+    // The resolved target itself becomes a link: never followed.
+    unlinkSync(listed);
+    symlinkSync(standIn, listed);
+    await expect(hashJobs(jobs, { hashType: 'sha256', threads: 0 })).rejects.toMatchObject({ code: 'FILE_CHANGED_WHILE_HASHING' });
+  });
+
+  it('the reference hasher refuses the same swaps', async () => {
+    const linked = await listedWithStandIn('swap-ref-link-', 100);
+    unlinkSync(linked.listed);
+    symlinkSync(linked.standIn, linked.listed);
+    await expect(hashJobsSequentially(linked.jobs, { hashType: 'sha256' })).rejects.toMatchObject({ code: 'FILE_CHANGED_WHILE_HASHING' });
+    const renamed = await listedWithStandIn('swap-ref-file-', 100);
+    renameSync(renamed.standIn, renamed.listed);
+    await expect(hashJobsSequentially(renamed.jobs, { hashType: 'sha256' })).rejects.toMatchObject({ code: 'FILE_CHANGED_WHILE_HASHING' });
   });
 });
 

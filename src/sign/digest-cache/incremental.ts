@@ -8,7 +8,7 @@
  * of the current listing are written back, so deleted ones drop out. Verification never uses any
  * of this: it lives in `sign/`, which `verify/`, a peer, cannot import.
  */
-import { statSync, type BigIntStats } from 'node:fs';
+import { lstatSync, type BigIntStats } from 'node:fs';
 import { realpath } from 'node:fs/promises';
 import { ioErrorFrom } from '../../errors.js';
 import type { Finding } from '../../findings.js';
@@ -182,13 +182,17 @@ async function loadCache(path: string, scope: CacheScope, tally: Tally): Promise
   return decoded.entries;
 }
 
-/** The file's stat with nanosecond times, followed as the hasher opens it; undefined if unusable. */
+/**
+ * The file's stat with nanosecond times, not followed, as the hasher opens it (`O_NOFOLLOW`);
+ * undefined if unusable, or if it is no longer the file the walk listed (a link or another file
+ * swapped in since): a cached digest is then never reused for it, and hashing reports the swap.
+ */
 function statKey(file: ArtifactFile): BigIntStats | undefined {
   const path = typeof file.sourcePath === 'string' ? file.sourcePath : Buffer.from(file.sourcePath.buffer, file.sourcePath.byteOffset, file.sourcePath.byteLength);
   try {
     // Direct calls, not libuv's thread pool: a hand-off costs ten times the call (walk.ts).
-    const stats = statSync(path, { bigint: true, throwIfNoEntry: false });
-    return stats?.isFile() === true ? stats : undefined;
+    const stats = lstatSync(path, { bigint: true, throwIfNoEntry: false });
+    return stats?.isFile() === true && Number(stats.dev) === file.dev && Number(stats.ino) === file.ino ? stats : undefined;
   } catch {
     // Hashing reports the file's error.
     return undefined;
