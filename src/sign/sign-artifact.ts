@@ -9,7 +9,7 @@ import { MAX_BUNDLE_BYTES, parseBundle, type BundleJson } from '../format/bundle
 import { ARTIFACT_KINDS, artifactFiles, pathInsideArtifact, type ArtifactFiles, type ArtifactKind } from '../format/artifact-kind.js';
 import type { Finding } from '../findings.js';
 import { entryExists, removeStaleTemporaryFiles, writeFileAtomic } from '../format/atomic-write.js';
-import { manifestToSign, type ArtifactManifestOptions } from './artifact-manifest.js';
+import { manifestToSign, requireSomeResource, type ArtifactManifestOptions } from './artifact-manifest.js';
 import { IncrementalHashing, type DigestCacheOptions, type IncrementalOutcome } from './digest-cache/incremental.js';
 import { signDssePayload, type SigningMethod } from './signer.js';
 
@@ -61,11 +61,8 @@ export async function signArtifact(artifactReference: string, options: SignArtif
   const incremental = options.digestCache === undefined ? undefined : new IncrementalHashing(options.digestCache, artifactPath);
   const computed = options.manifestSource === undefined ? await manifestToSign(artifactPath, { ...options, signaturePath, ...(incremental === undefined ? {} : { knownDigests: incremental.open }) }) : await options.manifestSource(artifactPath, signaturePath);
   const manifest = options.name === undefined ? computed : { ...computed, name: options.name };
-  if (manifest.resources.length === 0) {
-    // OMS v1.0 §6.1: a model is at least one file; a signature over nothing vouches for nothing
-    // (and verification refuses it).
-    throw new InputError('EMPTY_ARTIFACT', `${artifactPath} holds no file to sign (every file is ignored or the directory is empty)`, { path: artifactPath });
-  }
+  // A manifest given by `manifestSource` (`sign --manifest`) is checked here too.
+  requireSomeResource(artifactPath, manifest.resources.length);
   const payload = Buffer.from(JSON.stringify(buildOmsStatement(manifest)), 'utf8');
   const bundle = await signDssePayload(payload, IN_TOTO_PAYLOAD_TYPE, options.signingMethod);
   options.signal?.throwIfAborted();
