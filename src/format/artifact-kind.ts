@@ -1,7 +1,7 @@
-import { lstat, stat } from 'node:fs/promises';
+import { lstat, realpath, stat } from 'node:fs/promises';
 import { relative, resolve, sep } from 'node:path';
 import { ioErrorFrom, isAiprovError } from '../errors.js';
-import { HUB_LOCAL_DIR_METADATA } from '../hashing/hub-cache.js';
+import { HUB_LOCAL_DIR_METADATA, hubSnapshotBlobs } from '../hashing/hub-cache.js';
 import { entryExists } from './atomic-write.js';
 import { readAttestations } from './attestation-file.js';
 import { readBundleFile } from './bundle.js';
@@ -97,12 +97,15 @@ export async function artifactMetadataIgnores(artifactPath: string, kind: Artifa
  * regular file (not a link, a directory or a special file) that holds one Sigstore bundle (a
  * `.sig`) or JSON Lines of bundles (`.intoto.jsonl`, `.evidence.jsonl`). Anything else under such
  * a name is `other`, content like any file: were a name left out for its name alone, anything
- * could be smuggled into a verified artifact under it.
+ * could be smuggled into a verified artifact under it. In a Hugging Face snapshot every file is a
+ * link into the repository's `blobs/` (`hubSnapshotBlobs` of the artifact's real path): there
+ * such a link to such a file counts as the file.
  */
-export async function metadataFileState(path: string): Promise<'absent' | 'bundles' | 'other'> {
+export async function metadataFileState(path: string, hubBlobs?: string): Promise<'absent' | 'bundles' | 'other'> {
   let info;
   try {
     info = await lstat(path);
+    if (info.isSymbolicLink() && hubBlobs !== undefined && (await realpath(path)).startsWith(hubBlobs)) info = await stat(path);
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'absent' : 'other';
   }
@@ -114,5 +117,14 @@ export async function metadataFileState(path: string): Promise<'absent' | 'bundl
   } catch (error) {
     if (isAiprovError(error) && error.category !== 'internal') return 'other';
     throw error;
+  }
+}
+
+/** The real path of a snapshot's repository `blobs/` when `artifactPath` is a hub snapshot. */
+export async function artifactHubBlobs(artifactPath: string): Promise<string | undefined> {
+  try {
+    return hubSnapshotBlobs(await realpath(artifactPath));
+  } catch {
+    return undefined;
   }
 }

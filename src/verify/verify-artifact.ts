@@ -9,7 +9,7 @@ import { resolveIgnorePaths } from '../manifest/ignore-paths.js';
 import { computeResourcesDigest, diffManifests, resourcePath, type ManifestDiff, type Serialization } from '../manifest/manifest.js';
 import { legacyModelSigningPae, preAuthEncoding } from '../format/dsse.js';
 import { curveOf, hashForKey, publicKeyHint, sameEmbeddedKey } from '../format/keys.js';
-import { ARTIFACT_KINDS, artifactFiles, KIND_METADATA_NAMES, metadataFileState, pathInsideArtifact, type ArtifactFiles, type ArtifactKind } from '../format/artifact-kind.js';
+import { ARTIFACT_KINDS, artifactFiles, artifactHubBlobs, KIND_METADATA_NAMES, metadataFileState, pathInsideArtifact, type ArtifactFiles, type ArtifactKind } from '../format/artifact-kind.js';
 import { readAttestations } from '../format/attestation-file.js';
 import { manifestFromStatement, OMS_LEGACY_DIGESTS_V01, type SignedManifest } from '../statement/oms.js';
 import { parseStatement } from '../statement/parse.js';
@@ -237,10 +237,11 @@ async function metadataToIgnore(artifactPath: string, signaturePath: string, fil
   // records them): a summary's gate then still accepts them once written, if they are bundles.
   const ownFiles = new Set([files.attestationsPath, files.evidencePath]);
   const otherFiles = files.isDirectory ? KIND_METADATA_NAMES.map((name) => resolve(artifactPath, name)).filter((path) => !ownFiles.has(path)) : [];
+  const hubBlobs = files.isDirectory ? await artifactHubBlobs(artifactPath) : undefined;
   for (const path of [...ownFiles, ...otherFiles]) {
     const inside = pathInsideArtifact(artifactPath, path);
     if (inside === undefined || signedIgnores.includes(inside) || ignores.includes(inside)) continue;
-    const state = await metadataFileState(path);
+    const state = await metadataFileState(path, hubBlobs);
     if (state === 'bundles' || (state === 'absent' && ownFiles.has(path))) ignores.push(inside);
   }
   return ignores;

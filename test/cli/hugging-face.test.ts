@@ -95,6 +95,19 @@ describe('Hugging Face hub cache', () => {
     expectOneLineError(await runCli(['verify', snapshot, '--key', pub, '--partition', '1/1', '--allow-external-symlinks']), 1, 'HUB_LINK_OUTSIDE_BLOBS');
   });
 
+  it('leaves out another kind\'s bundles in a snapshot (links into blobs/), never other content under such a name', async () => {
+    const dir = await temporaryDirectory();
+    const { artifact, pub } = await signedDirectory(dir);
+    const bundleLine = `${JSON.stringify(JSON.parse(await readFile(join(artifact, 'model.sig'), 'utf8')))}\n`;
+    await writeFile(join(artifact, 'dataset.intoto.jsonl'), bundleLine);
+    await writeFile(join(artifact, 'recipe.sig'), 'print("not a bundle")\n');
+    const snapshot = await hubCacheOf(artifact, join(dir, 'cache'), 'models--org--name');
+    const run = await runCli(['verify', snapshot, '--key', pub]);
+    expect(run.status).toBe(1);
+    expect(run.stdout).toContain('FILE_UNSIGNED: recipe.sig');
+    expect(run.stdout).not.toContain('dataset.intoto.jsonl');
+  });
+
   it('resolves hf://org/name[@revision] through HF_HUB_CACHE, HF_HOME and the default cache, offline', async () => {
     const dir = await temporaryDirectory();
     const { artifact, pub } = await signedDirectory(dir);
