@@ -156,6 +156,8 @@ export type VerificationErrorCode =
   | 'CERTIFICATE_INVALID'
   | 'CERTIFICATE_USAGE_INVALID'
   | 'DIGEST_MISMATCH'
+  // A Hugging Face hub-cache snapshot's link resolves outside its repository's blobs/.
+  | 'HUB_LINK_OUTSIDE_BLOBS'
   | 'KEY_MISMATCH'
   | 'LINEAGE_NOT_VERIFIED'
   // sign --manifest: the artifact on disk is not what the manifest lists.

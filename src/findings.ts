@@ -37,6 +37,7 @@ export type FindingCode =
   | 'LEGACY_DSSE_ENCODING'
   // sign: about the inputs
   | 'PRIVATE_KEY_READABLE_BY_OTHERS'
+  | 'OTHER_KIND_SIGNATURE'
   // sign --incremental: about the digest cache (the signature is unaffected)
   | 'DIGEST_CACHE_IGNORED'
   | 'DIGEST_CACHE_UNAVAILABLE'

@@ -1,12 +1,21 @@
-import { stat } from 'node:fs/promises';
+import { lstat, realpath, stat } from 'node:fs/promises';
 import { relative, resolve, sep } from 'node:path';
-import { ioErrorFrom } from '../errors.js';
-import { HUB_LOCAL_DIR_METADATA } from '../hashing/hub-cache.js';
+import { ioErrorFrom, isAiprovError } from '../errors.js';
+import { HUB_LOCAL_DIR_METADATA, hubSnapshotBlobs } from '../hashing/hub-cache.js';
 import { entryExists } from './atomic-write.js';
+import { readAttestations } from './attestation-file.js';
+import { readBundleFile } from './bundle.js';
 
 /** What an artifact is. It names the default signature and attestation files. */
 export const ARTIFACT_KINDS = ['model', 'dataset', 'recipe'] as const;
 export type ArtifactKind = (typeof ARTIFACT_KINDS)[number];
+
+/**
+ * Every kind's own files inside a directory artifact: its signature, attestations and evidence
+ * file (see `ArtifactFiles`). Never content: `sign` and `digest` leave out those present, and
+ * `verify` those that really are files of bundles (`metadataFileState`).
+ */
+export const KIND_METADATA_NAMES: readonly string[] = ARTIFACT_KINDS.flatMap((kind) => [`${kind}.sig`, `${kind}.intoto.jsonl`, `${kind}.evidence.jsonl`]);
 
 /** The roles an artifact plays in a model's lineage (policy sections and provenance roles). */
 export const ARTIFACT_ROLES = ['model', 'dataset', 'recipe', 'base-model'] as const;
@@ -73,7 +82,7 @@ export async function artifactMetadataIgnores(artifactPath: string, kind: Artifa
   const own = await artifactFiles(artifactPath, kind);
   const ignores = new Set(metadataIgnorePaths(artifactPath, signaturePath ?? own.signaturePath, own.attestationsPath, own.evidencePath));
   if (!own.isDirectory) return [...ignores];
-  for (const name of [own.signaturePath, ...ARTIFACT_KINDS.flatMap((other) => [`${other}.sig`, `${other}.intoto.jsonl`, `${other}.evidence.jsonl`]), HUB_LOCAL_DIR_METADATA]) {
+  for (const name of [own.signaturePath, ...KIND_METADATA_NAMES, HUB_LOCAL_DIR_METADATA]) {
     const path = resolve(artifactPath, name);
     const inside = pathInsideArtifact(artifactPath, path);
     if (inside === undefined || ignores.has(inside)) continue;
@@ -82,3 +91,40 @@ export async function artifactMetadataIgnores(artifactPath: string, kind: Artifa
   return [...ignores];
 }
 
+
+/**
+ * What is at a metadata name, for a verifier deciding whether to leave it out: `bundles` only for a
+ * regular file (not a link, a directory or a special file) that holds one Sigstore bundle (a
+ * `.sig`) or JSON Lines of bundles (`.intoto.jsonl`, `.evidence.jsonl`). Anything else under such
+ * a name is `other`, content like any file: were a name left out for its name alone, anything
+ * could be smuggled into a verified artifact under it. In a Hugging Face snapshot every file is a
+ * link into the repository's `blobs/` (`hubSnapshotBlobs` of the artifact's real path): there
+ * such a link to such a file counts as the file.
+ */
+export async function metadataFileState(path: string, hubBlobs?: string): Promise<'absent' | 'bundles' | 'other'> {
+  let info;
+  try {
+    info = await lstat(path);
+    if (info.isSymbolicLink() && hubBlobs !== undefined && (await realpath(path)).startsWith(hubBlobs)) info = await stat(path);
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'absent' : 'other';
+  }
+  if (!info.isFile()) return 'other';
+  try {
+    if (path.endsWith('.sig')) await readBundleFile(path);
+    else await readAttestations(path);
+    return 'bundles';
+  } catch (error) {
+    if (isAiprovError(error) && error.category !== 'internal') return 'other';
+    throw error;
+  }
+}
+
+/** The real path of a snapshot's repository `blobs/` when `artifactPath` is a hub snapshot. */
+export async function artifactHubBlobs(artifactPath: string): Promise<string | undefined> {
+  try {
+    return hubSnapshotBlobs(await realpath(artifactPath));
+  } catch {
+    return undefined;
+  }
+}

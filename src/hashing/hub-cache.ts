@@ -6,7 +6,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { basename, dirname, join, sep } from 'node:path';
-import { InputError } from '../errors.js';
+import { InputError, VerificationError } from '../errors.js';
 import { readBoundedText } from '../input/read-bounded.js';
 
 /** A `refs/` file holds one commit hash (40 hex digits); anything else is not a ref. */
@@ -22,6 +22,16 @@ export function hubSnapshotBlobs(realSnapshotPath: string): string | undefined {
   const repository = dirname(snapshots);
   if (basename(snapshots) !== 'snapshots' || !REPOSITORY_FOLDER.test(basename(repository))) return undefined;
   return `${join(repository, 'blobs')}${sep}`;
+}
+
+/**
+ * huggingface_hub makes every file of a snapshot a link into its repository's `blobs/` (the
+ * content, stored by hash). A link that resolves anywhere else was not made by the hub: the
+ * snapshot was altered after the download, so it is a failed verification (exit 1) whatever the
+ * flags, never a link to follow with `--allow-symlinks` or `--allow-external-symlinks`.
+ */
+export function hubLinkOutsideBlobs(relativePath: string): VerificationError {
+  return new VerificationError('HUB_LINK_OUTSIDE_BLOBS', `${relativePath} is a link that leaves the Hugging Face repository's blobs/: the snapshot was altered after its download`, { path: relativePath });
 }
 
 /** Environment variables that locate the cache (the CLI passes `process.env`). */

@@ -3,7 +3,7 @@ import { readdir, realpath, stat } from 'node:fs/promises';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { basename, sep } from 'node:path';
 import { InputError, ioErrorFrom } from '../errors.js';
-import { hubSnapshotBlobs } from './hub-cache.js';
+import { hubLinkOutsideBlobs, hubSnapshotBlobs } from './hub-cache.js';
 
 /**
  * Paths model_signing always leaves out of a directory's manifest (top level only): version
@@ -309,9 +309,11 @@ async function* walkDirectory(rootBytes: Buffer, rootReal: string, options: Walk
       // A hub snapshot's file is a link into its own repository's blobs/: that is the file.
       const inHubBlobs = hubBlobsBytes !== undefined && target.subarray(0, hubBlobsBytes.length).equals(hubBlobsBytes);
       if (!inHubBlobs) {
+        // No flag makes a snapshot's link elsewhere one of its files: it is tampering.
+        if (hubBlobs !== undefined) throw hubLinkOutsideBlobs(relativePath);
         if (!options.allowSymlinks) throw refused;
         if (options.allowExternalSymlinks !== true && !isInside(rootBytes, target)) {
-          throw new InputError('SYMLINK_ESCAPES_ARTIFACT', `${relativePath} links outside the artifact${hubBlobs === undefined ? '' : ' and outside its Hugging Face repository\'s blobs/'}; pass --allow-external-symlinks to follow it`, { path: relativePath });
+          throw new InputError('SYMLINK_ESCAPES_ARTIFACT', `${relativePath} links outside the artifact; pass --allow-external-symlinks to follow it`, { path: relativePath });
         }
       }
     }

@@ -26,6 +26,8 @@ export function findingMessage(finding: Finding): string {
       return 'the signature covers model_signing v0.2.0\'s malformed DSSE encoding (accepted for that legacy format only)';
     case 'PRIVATE_KEY_READABLE_BY_OTHERS':
       return `${path ?? '?'} is a private key readable by other users (mode ${f.value ?? '?'}); run chmod 600 on it and consider the key exposed`;
+    case 'OTHER_KIND_SIGNATURE':
+      return `the folder already holds ${path ?? '?'}, another kind's signature; this ${f.value ?? '?'} signature leaves it out (if the folder is not a ${f.value ?? '?'}, sign it with the --kind it is)`;
     case 'DIGEST_CACHE_IGNORED':
       return `digest cache ${f.subject ?? '?'} ignored (${f.value ?? '?'}): every file is hashed and the cache rewritten`;
     case 'DIGEST_CACHE_UNAVAILABLE':

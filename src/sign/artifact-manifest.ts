@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { InputError } from '../errors.js';
 import { artifactMetadataIgnores, type ArtifactKind } from '../format/artifact-kind.js';
 import { resolveArtifactPath, type HubEnvironment } from '../hashing/hub-cache.js';
 import { computeManifest, computeRootDigestOf, type ManifestOptions, type RootDigestResult } from '../manifest/compute.js';
@@ -21,13 +22,27 @@ export interface ArtifactManifestOptions extends ManifestOptions {
 
 export async function manifestToSign(artifactReference: string, options: ArtifactManifestOptions): Promise<Manifest> {
   const { artifactPath, extraIgnores } = await artifactToSign(artifactReference, options);
-  return computeManifest(artifactPath, options, extraIgnores);
+  const manifest = await computeManifest(artifactPath, options, extraIgnores);
+  requireSomeResource(artifactPath, manifest.resources.length);
+  return manifest;
 }
 
 /** `manifestToSign`'s root digest alone, keeping nothing per file (`aiprov digest`). */
 export async function rootDigestToSign(artifactReference: string, options: ArtifactManifestOptions): Promise<RootDigestResult> {
   const { artifactPath, extraIgnores } = await artifactToSign(artifactReference, options);
-  return computeRootDigestOf(artifactPath, options, extraIgnores);
+  const result = await computeRootDigestOf(artifactPath, options, extraIgnores);
+  requireSomeResource(artifactPath, result.resourceCount);
+  return result;
+}
+
+/**
+ * OMS v1.0 §6.1: a model is at least one file. The root of no resources is the SHA-256 of nothing,
+ * the same for every empty folder: a signature, an attestation or a digest of it names nothing,
+ * and verification refuses such a manifest. `sign`, `attest` and `digest` refuse it alike.
+ */
+export function requireSomeResource(artifactPath: string, resourceCount: number): void {
+  if (resourceCount > 0) return;
+  throw new InputError('EMPTY_ARTIFACT', `${artifactPath} holds no file (every file is ignored or the directory is empty); OMS v1.0 §6.1: an artifact is at least one file`, { path: artifactPath });
 }
 
 async function artifactToSign(artifactReference: string, options: ArtifactManifestOptions): Promise<{ artifactPath: string; extraIgnores: string[] }> {

@@ -10,6 +10,7 @@ import { IN_TOTO_PAYLOAD_TYPE } from '../statement/statement.js';
 import { readBundleFile, type BundleJson } from '../format/bundle.js';
 import { artifactFiles, artifactMetadataIgnores, pathInsideArtifact, type ArtifactKind } from '../format/artifact-kind.js';
 import { appendAttestation } from '../format/attestation-file.js';
+import { requireSomeResource } from './artifact-manifest.js';
 import { signDssePayload, type SigningMethod } from './signer.js';
 
 /** An artifact named by its root digest, the way every attestation names it. */
@@ -41,6 +42,8 @@ export async function identifyArtifact(path: string, kind: ArtifactKind): Promis
     serialization = resolveSerialization({}, ignores);
   }
   const manifest = await computeManifestWith(path, serialization);
+  // An attestation about no file names the root every empty folder has.
+  requireSomeResource(path, manifest.resources.length);
   return { path, name: manifest.name, rootDigest: computeRootDigest(manifest.resources), serialization };
 }
 

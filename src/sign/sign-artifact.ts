@@ -6,9 +6,10 @@ import { buildOmsStatement } from '../statement/oms.js';
 import { IN_TOTO_PAYLOAD_TYPE } from '../statement/statement.js';
 import { readBounded } from '../input/read-bounded.js';
 import { MAX_BUNDLE_BYTES, parseBundle, type BundleJson } from '../format/bundle.js';
-import { artifactFiles, pathInsideArtifact, type ArtifactFiles } from '../format/artifact-kind.js';
+import { ARTIFACT_KINDS, artifactFiles, pathInsideArtifact, type ArtifactFiles, type ArtifactKind } from '../format/artifact-kind.js';
+import type { Finding } from '../findings.js';
 import { entryExists, removeStaleTemporaryFiles, writeFileAtomic } from '../format/atomic-write.js';
-import { manifestToSign, type ArtifactManifestOptions } from './artifact-manifest.js';
+import { manifestToSign, requireSomeResource, type ArtifactManifestOptions } from './artifact-manifest.js';
 import { IncrementalHashing, type DigestCacheOptions, type IncrementalOutcome } from './digest-cache/incremental.js';
 import { signDssePayload, type SigningMethod } from './signer.js';
 
@@ -42,6 +43,8 @@ export interface SignArtifactResult {
   readonly bundle: BundleJson;
   /** With `digestCache`: how many resources were reused and hashed, and warnings about the cache. */
   readonly incremental?: IncrementalOutcome;
+  /** About the artifact, not the signature: another kind's signature already in the folder. */
+  readonly warnings: readonly Finding[];
 }
 
 /** hash → manifest → statement → sign → write. */
@@ -50,6 +53,7 @@ export async function signArtifact(artifactReference: string, options: SignArtif
   const files = await artifactFiles(artifactPath, options.kind);
   const signaturePath = options.signaturePath === undefined ? files.signaturePath : resolve(options.signaturePath);
   await refuseSignatureOverContent(artifactPath, files, signaturePath);
+  const warnings = await otherKindSignatures(artifactPath, files, options.kind ?? 'model', signaturePath);
   // Leftovers of a sign killed before its rename: walks skip them, but they should not pile up.
   await removeStaleTemporaryFiles(dirname(signaturePath));
   if (options.name?.trim() === '') throw new InputError('USAGE', 'the subject name (--name) must not be empty');
@@ -57,16 +61,29 @@ export async function signArtifact(artifactReference: string, options: SignArtif
   const incremental = options.digestCache === undefined ? undefined : new IncrementalHashing(options.digestCache, artifactPath);
   const computed = options.manifestSource === undefined ? await manifestToSign(artifactPath, { ...options, signaturePath, ...(incremental === undefined ? {} : { knownDigests: incremental.open }) }) : await options.manifestSource(artifactPath, signaturePath);
   const manifest = options.name === undefined ? computed : { ...computed, name: options.name };
-  if (manifest.resources.length === 0) {
-    // OMS v1.0 §6.1: a model is at least one file; a signature over nothing vouches for nothing
-    // (and verification refuses it).
-    throw new InputError('EMPTY_ARTIFACT', `${artifactPath} holds no file to sign (every file is ignored or the directory is empty)`, { path: artifactPath });
-  }
+  // A manifest given by `manifestSource` (`sign --manifest`) is checked here too.
+  requireSomeResource(artifactPath, manifest.resources.length);
   const payload = Buffer.from(JSON.stringify(buildOmsStatement(manifest)), 'utf8');
   const bundle = await signDssePayload(payload, IN_TOTO_PAYLOAD_TYPE, options.signingMethod);
   options.signal?.throwIfAborted();
   await writeFileAtomic(signaturePath, `${JSON.stringify(bundle)}\n`);
-  return { signaturePath, manifest, rootDigest: computeRootDigest(manifest.resources), bundle, ...(incremental === undefined ? {} : { incremental: incremental.outcome() }) };
+  return { signaturePath, manifest, rootDigest: computeRootDigest(manifest.resources), bundle, ...(incremental === undefined ? {} : { incremental: incremental.outcome() }), warnings };
+}
+
+/**
+ * A folder that already holds another kind's signature (`model.sig` when signing `--kind
+ * dataset`) was most likely signed before under the wrong `--kind`, or is being now. Not an error:
+ * a folder may be signed as more than one kind, and each signature leaves the others out.
+ */
+async function otherKindSignatures(artifactPath: string, files: ArtifactFiles, kind: ArtifactKind, signaturePath: string): Promise<Finding[]> {
+  if (!files.isDirectory) return [];
+  const warnings: Finding[] = [];
+  for (const other of ARTIFACT_KINDS) {
+    const path = resolve(artifactPath, `${other}.sig`);
+    if (other === kind || path === signaturePath || !(await entryExists(path))) continue;
+    warnings.push({ code: 'OTHER_KIND_SIGNATURE', severity: 'warning', path: `${other}.sig`, fields: { value: kind } });
+  }
+  return warnings;
 }
 
 /**

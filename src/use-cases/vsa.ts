@@ -4,12 +4,11 @@
  * verification it trusts instead of redoing it.
  */
 import { createHash } from 'node:crypto';
-import { lstat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { IN_TOTO_PAYLOAD_TYPE } from '../statement/statement.js';
 import { publicKeyHint } from '../format/keys.js';
 import { InputError, isAiprovError, PolicyError, VerificationError } from '../errors.js';
-import { ARTIFACT_KINDS, type ArtifactKind } from '../format/artifact-kind.js';
+import { ARTIFACT_KINDS, artifactHubBlobs, KIND_METADATA_NAMES, metadataFileState, type ArtifactKind } from '../format/artifact-kind.js';
 import { writeFileAtomic } from '../format/atomic-write.js';
 import { parseBundle, type BundleJson } from '../format/bundle.js';
 import { readBoundedText } from '../input/read-bounded.js';
@@ -21,8 +20,6 @@ import { authenticateDsseBundle, type ArtifactTrust } from '../verify/verify-art
 import { readAuthenticated } from '../verify/authenticated.js';
 import { rehashManifest } from '../verify/rehash.js';
 import { computeResourcesDigest, computeRootDigest, type Serialization } from '../manifest/manifest.js';
-import { readAttestations } from '../format/attestation-file.js';
-import { readBundleFile } from '../format/bundle.js';
 import { NOT_THIS_SIGNER } from '../lineage/trusted-signer.js';
 
 /**
@@ -205,9 +202,6 @@ function authenticateSummary(bundle: BundleJson, options: VerifyVsaOptions, now:
   }
 }
 
-/** aiprov's own files beside an artifact's content, by name: `<kind>.sig`, `.intoto.jsonl`, `.evidence.jsonl`. */
-const METADATA_NAME = new RegExp(`^(${ARTIFACT_KINDS.join('|')})\\.(sig|intoto\\.jsonl|evidence\\.jsonl)$`);
-
 /**
  * A verifier leaves out a signature, attestations or evidence file because it is one (a file of
  * Sigstore bundles); the summary then records its name among the ignore paths. At the gate each
@@ -215,22 +209,11 @@ const METADATA_NAME = new RegExp(`^(${ARTIFACT_KINDS.join('|')})\\.(sig|intoto\\
  * metadata name is not what was left out.
  */
 async function refuseDisguisedMetadata(modelPath: string, ignorePaths: readonly string[], vsaPath: string): Promise<void> {
-  for (const name of ignorePaths.filter((path) => METADATA_NAME.test(path))) {
+  const hubBlobs = await artifactHubBlobs(modelPath);
+  for (const name of ignorePaths.filter((path) => KIND_METADATA_NAMES.includes(path))) {
     const path = join(modelPath, name);
-    let info;
-    try {
-      info = await lstat(path);
-    } catch {
-      continue;
-    }
-    const refuse = (): VerificationError => new VerificationError('VSA_SUBJECT_MISMATCH', `${path} is not a file of Sigstore bundles, but the verification summary left ${name} out as one: the artifact is not what was verified`, { path: vsaPath });
-    if (!info.isFile()) throw refuse();
-    try {
-      if (name.endsWith('.sig')) await readBundleFile(path);
-      else await readAttestations(path);
-    } catch (error) {
-      if (isAiprovError(error) && error.category !== 'internal') throw refuse();
-      throw error;
+    if ((await metadataFileState(path, hubBlobs)) === 'other') {
+      throw new VerificationError('VSA_SUBJECT_MISMATCH', `${path} is not a file of Sigstore bundles, but the verification summary left ${name} out as one: the artifact is not what was verified`, { path: vsaPath });
     }
   }
 }

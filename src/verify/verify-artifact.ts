@@ -9,7 +9,7 @@ import { resolveIgnorePaths } from '../manifest/ignore-paths.js';
 import { computeResourcesDigest, diffManifests, resourcePath, type ManifestDiff, type Serialization } from '../manifest/manifest.js';
 import { legacyModelSigningPae, preAuthEncoding } from '../format/dsse.js';
 import { curveOf, hashForKey, publicKeyHint, sameEmbeddedKey } from '../format/keys.js';
-import { ARTIFACT_KINDS, artifactFiles, pathInsideArtifact, type ArtifactKind } from '../format/artifact-kind.js';
+import { ARTIFACT_KINDS, artifactFiles, artifactHubBlobs, KIND_METADATA_NAMES, metadataFileState, pathInsideArtifact, type ArtifactFiles, type ArtifactKind } from '../format/artifact-kind.js';
 import { readAttestations } from '../format/attestation-file.js';
 import { manifestFromStatement, OMS_LEGACY_DIGESTS_V01, type SignedManifest } from '../statement/oms.js';
 import { parseStatement } from '../statement/parse.js';
@@ -20,7 +20,7 @@ import { certificateFromDer, issuerOf, subjectOf } from '../format/certificates.
 import { verifyCertificateChain } from './certificate-chain.js';
 import { refuseFulcioLeaf } from './fulcio-ca.js';
 import { checkCertificatePins, type CertificatePins } from './certificate-pins.js';
-import type { Finding } from '../findings.js';
+import { findingFromError, type Finding } from '../findings.js';
 import { requireKeylessIdentity, type IdentityPolicy } from './identity.js';
 import { chainCertificate, rfc3339, type Signer } from './signer.js';
 import { verifySigstoreBundle } from './sigstore-bundle.js';
@@ -115,8 +115,7 @@ export interface OpenedSignature {
 export async function verifyArtifact(artifactReference: string, options: VerifyArtifactOptions): Promise<VerifyArtifactResult> {
   const opened = await openSignature(artifactReference, options);
   const { artifactPath, signed, findings } = opened;
-  const actual = await recomputeManifest(artifactPath, opened.rehash, options, options.ignoreUnsignedFiles === true ? opened.signedPaths : undefined, findings);
-  const diff = diffManifests(signed, actual);
+  const diff = await rehashAndCompare(opened, options, findings);
   findings.push(...diffFindings(diff, artifactPath), ...(await attestationsNote(opened.attestationsPath)));
 
   return {
@@ -159,7 +158,7 @@ export async function openSignature(artifactReference: string, options: VerifyAr
   const signedPaths = new Set(signed.resources.map((resource) => resourcePath(resource.name, signed.serialization.method)));
   const ignorePaths = [...new Set([
     ...signed.serialization.ignorePaths,
-    ...(await metadataToIgnore(artifactPath, signaturePath, [files.attestationsPath, files.evidencePath], signed.serialization.ignorePaths)),
+    ...(await metadataToIgnore(artifactPath, signaturePath, files, signed.serialization.ignorePaths)),
     ...(await hubMetadataToIgnore(artifactPath, signedPaths)),
     ...(await resolveIgnorePaths(artifactPath, options.extraIgnorePaths ?? [])),
   ])];
@@ -223,22 +222,27 @@ export async function attestationsNote(attestationsPath: string): Promise<Findin
 }
 
 /**
- * The signature file is never part of the artifact. The attestations and evidence files (JSON
- * Lines of bundles) are left out only when the signer recorded them or they really are files of
- * Sigstore bundles: otherwise anything could be smuggled into a signed model under those names.
+ * The signature file is never part of the artifact. Every other metadata file, this kind's
+ * attestations and evidence files and every kind's signature, attestations and evidence file
+ * (a `model.sig` beside the `dataset.sig` of a folder signed both ways), is left out only when
+ * the signer recorded it or it really is a regular file of Sigstore bundles
+ * (`metadataFileState`): otherwise anything could be smuggled into a signed artifact under those
+ * names. `sign` and `digest` leave out every such file present, so this kind's verification
+ * agrees with them whatever else was signed in the folder.
  */
-async function metadataToIgnore(artifactPath: string, signaturePath: string, bundleFiles: readonly string[], signedIgnores: readonly string[]): Promise<string[]> {
+async function metadataToIgnore(artifactPath: string, signaturePath: string, files: ArtifactFiles, signedIgnores: readonly string[]): Promise<string[]> {
   const signatureInside = pathInsideArtifact(artifactPath, signaturePath);
   const ignores = signatureInside === undefined ? [] : [signatureInside];
-  for (const path of bundleFiles) {
+  // This kind's attestations and evidence files are left out even before they exist (as `sign`
+  // records them): a summary's gate then still accepts them once written, if they are bundles.
+  const ownFiles = new Set([files.attestationsPath, files.evidencePath]);
+  const otherFiles = files.isDirectory ? KIND_METADATA_NAMES.map((name) => resolve(artifactPath, name)).filter((path) => !ownFiles.has(path)) : [];
+  const hubBlobs = files.isDirectory ? await artifactHubBlobs(artifactPath) : undefined;
+  for (const path of [...ownFiles, ...otherFiles]) {
     const inside = pathInsideArtifact(artifactPath, path);
-    if (inside === undefined || signedIgnores.includes(inside)) continue;
-    try {
-      await readAttestations(path);
-      ignores.push(inside);
-    } catch {
-      // Not a file of bundles (or none at all): it is content, and must be signed.
-    }
+    if (inside === undefined || signedIgnores.includes(inside) || ignores.includes(inside)) continue;
+    const state = await metadataFileState(path, hubBlobs);
+    if (state === 'bundles' || (state === 'absent' && ownFiles.has(path))) ignores.push(inside);
   }
   return ignores;
 }
@@ -254,6 +258,22 @@ async function hubMetadataToIgnore(artifactPath: string, signedPaths: ReadonlySe
     return [HUB_LOCAL_DIR_METADATA];
   } catch {
     return [];
+  }
+}
+
+/**
+ * The file diff. A Hugging Face snapshot whose link leaves its repository's blobs/ was altered
+ * after its download: the walk stops there, and the verification fails with that finding (exit
+ * 1) rather than an error, so the report and `--json` say what was found.
+ */
+async function rehashAndCompare(opened: OpenedSignature, options: VerifyArtifactOptions, findings: Finding[]): Promise<ManifestDiff> {
+  try {
+    const actual = await recomputeManifest(opened.artifactPath, opened.rehash, options, options.ignoreUnsignedFiles === true ? opened.signedPaths : undefined, findings);
+    return diffManifests(opened.signed, actual);
+  } catch (error) {
+    if (!isAiprovError(error) || error.code !== 'HUB_LINK_OUTSIDE_BLOBS') throw error;
+    findings.push(findingFromError(error));
+    return { extra: [], missing: [], changed: [] };
   }
 }
 

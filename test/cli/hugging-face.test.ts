@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { expectOneLineError, runCli } from '../support/cli.js';
@@ -58,13 +58,54 @@ describe('Hugging Face hub cache', () => {
     expect((await runCli(['verify', snapshot, '--key', pub, '--allow-symlinks'])).status).toBe(0);
   });
 
-  it('refuses a link in a snapshot that leads anywhere but the repository\'s blobs/', async () => {
+  it('a snapshot link that leaves the repository\'s blobs/ is tampering: exit 1 with a finding, whatever the flags, and no hint to follow it', async () => {
     const dir = await temporaryDirectory();
     const { artifact, pub } = await signedDirectory(dir);
     const snapshot = await hubCacheOf(artifact, join(dir, 'cache'), 'models--org--name');
-    await writeFile(join(dir, 'outside'), 'not from the hub');
-    await symlink(join(dir, 'outside'), join(snapshot, 'extra.bin'));
-    expectOneLineError(await runCli(['verify', snapshot, '--key', pub]), 2, 'SYMLINK_REFUSED');
+    // The signed bytes, but from outside the cache: with --allow-external-symlinks this verified.
+    await writeFile(join(dir, 'outside.json'), SMALL_MODEL['config.json'] ?? '');
+    await rm(join(snapshot, 'config.json'));
+    await symlink(join(dir, 'outside.json'), join(snapshot, 'config.json'));
+    for (const flags of [[], ['--allow-symlinks'], ['--allow-symlinks', '--allow-external-symlinks'], ['--allow-external-symlinks']]) {
+      const run = await runCli(['verify', snapshot, '--key', pub, ...flags]);
+      expect({ flags, status: run.status }).toEqual({ flags, status: 1 });
+      expect(run.stdout).toMatch(/^Verification FAILED/);
+      expect(run.stdout).toContain('HUB_LINK_OUTSIDE_BLOBS: config.json is a link that leaves the Hugging Face repository\'s blobs/');
+      expect(run.stdout + run.stderr).not.toContain('--allow');
+      const json = JSON.parse((await runCli(['verify', snapshot, '--key', pub, '--json', ...flags])).stdout) as { verified: boolean; findings: { code: string; severity: string; path?: string }[] };
+      expect(json.verified).toBe(false);
+      expect(json.findings).toContainEqual(expect.objectContaining({ code: 'HUB_LINK_OUTSIDE_BLOBS', severity: 'error', path: 'config.json' }));
+    }
+    // A link to a file inside the snapshot that is not in blobs/ is no hub file either; nor does
+    // sign or digest follow one.
+    await rm(join(snapshot, 'config.json'));
+    await symlink('weights', join(snapshot, 'config.json'));
+    expect((await runCli(['verify', snapshot, '--key', pub, '--allow-symlinks'])).status).toBe(1);
+    const digest = await runCli(['digest', snapshot, '--allow-symlinks', '--allow-external-symlinks']);
+    expectOneLineError(digest, 1, 'HUB_LINK_OUTSIDE_BLOBS');
+    expect(digest.stderr).not.toContain('--allow');
+  });
+
+  it('verify --partition of such a snapshot fails the same way (exit 1)', async () => {
+    const dir = await temporaryDirectory();
+    const { artifact, pub } = await signedDirectory(dir);
+    const snapshot = await hubCacheOf(artifact, join(dir, 'cache'), 'models--org--name');
+    await writeFile(join(dir, 'extra.bin'), 'not from the hub');
+    await symlink(join(dir, 'extra.bin'), join(snapshot, 'extra.bin'));
+    expectOneLineError(await runCli(['verify', snapshot, '--key', pub, '--partition', '1/1', '--allow-external-symlinks']), 1, 'HUB_LINK_OUTSIDE_BLOBS');
+  });
+
+  it('leaves out another kind\'s bundles in a snapshot (links into blobs/), never other content under such a name', async () => {
+    const dir = await temporaryDirectory();
+    const { artifact, pub } = await signedDirectory(dir);
+    const bundleLine = `${JSON.stringify(JSON.parse(await readFile(join(artifact, 'model.sig'), 'utf8')))}\n`;
+    await writeFile(join(artifact, 'dataset.intoto.jsonl'), bundleLine);
+    await writeFile(join(artifact, 'recipe.sig'), 'print("not a bundle")\n');
+    const snapshot = await hubCacheOf(artifact, join(dir, 'cache'), 'models--org--name');
+    const run = await runCli(['verify', snapshot, '--key', pub]);
+    expect(run.status).toBe(1);
+    expect(run.stdout).toContain('FILE_UNSIGNED: recipe.sig');
+    expect(run.stdout).not.toContain('dataset.intoto.jsonl');
   });
 
   it('resolves hf://org/name[@revision] through HF_HUB_CACHE, HF_HOME and the default cache, offline', async () => {

@@ -43,6 +43,10 @@ export function registerSignCommands(program: Command, context: CliContext, _set
     context.stdout.write(`${text}\n`);
   };
   const printSigned = async (result: SignArtifactResult, json: boolean): Promise<void> => {
+    if (result.warnings.length > 0) {
+      const { renderFinding } = await import('../../report/text.js');
+      for (const warning of result.warnings) context.stderr.write(`${renderFinding(warning, 'aiprov: ')}\n`);
+    }
     if (json) {
       const { signJson } = await import('../../report/json.js');
       write(JSON.stringify(signJson(result), null, 2));
