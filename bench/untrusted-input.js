@@ -61,7 +61,7 @@ export async function createEvidenceFixtures(root, bin, repo, scale) {
   );
   const signature = readFileSync(join(model, 'model.sig'), 'utf8').trim();
   const statement = JSON.parse(Buffer.from(JSON.parse(signature).dsseEnvelope.payload, 'base64').toString('utf8'));
-  const method = { kind: 'key', privateKey: index.parsePrivateKey(readFileSync(join(dir, 'ci.key'), 'utf8')) };
+  const method = { kind: 'key', privateKey: index.parsePrivateKey(readFileSync(join(dir, 'ci.key'), 'utf8'), 'ci.key') };
   const lines = [signature];
   const most = Math.max(...EVIDENCE_LINES.map((count) => Math.max(2, Math.round(count * scale))));
   for (let line = 1; line < most; line++) {

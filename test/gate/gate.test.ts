@@ -266,7 +266,7 @@ describe('gate a deployment on the model and its evidence', () => {
   async function unrelatedSignatures(count: number): Promise<string[]> {
     const [modelLine] = (await readFile(deploy.evidence, 'utf8')).trim().split('\n');
     const statement = JSON.parse(Buffer.from((JSON.parse(modelLine ?? '') as { dsseEnvelope: { payload: string } }).dsseEnvelope.payload, 'base64').toString('utf8')) as Record<string, unknown>;
-    const method = { kind: 'key' as const, privateKey: parsePrivateKey(await readFile(join(root, 'ci.key'), 'utf8')) };
+    const method = { kind: 'key' as const, privateKey: parsePrivateKey(await readFile(join(root, 'ci.key'), 'utf8'), 'ci.key') };
     return Promise.all(
       Array.from({ length: count }, async (_, index) => {
         const other = { ...statement, subject: [{ name: `other-${String(index)}`, digest: { sha256: createHash('sha256').update(String(index)).digest('hex') } }] };
