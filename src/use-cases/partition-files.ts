@@ -54,7 +54,7 @@ function isSizedResource(value: unknown): value is SizedResource {
   if (!isJsonObject(value)) return false;
   const keys = Object.keys(value);
   if (keys.length !== 4 || Object.getPrototypeOf(value) !== Object.prototype) return false;
-  const { name, algorithm, digest, size } = value as Record<string, unknown>;
+  const { name, algorithm, digest, size } = value;
   return typeof name === 'string' && typeof algorithm === 'string' && typeof digest === 'string' && /^[0-9a-f]+$/.test(digest) && typeof size === 'number' && Number.isSafeInteger(size) && size >= 0 && keys.every((key) => RESOURCE_KEYS.has(key));
 }
 
@@ -65,7 +65,7 @@ const SizedResourcesJson = z.array(z.unknown()).transform((resources, context): 
   for (const [index, resource] of resources.entries()) {
     if (isSizedResource(resource)) continue;
     const parsed = SizedResourceJson.safeParse(resource, { error: issueMessage });
-    for (const issue of parsed.error?.issues ?? [{ code: 'custom' as const, message: 'is not a resource', path: [] }]) context.addIssue({ ...issue, path: [index, ...issue.path] } as Parameters<typeof context.addIssue>[0]);
+    for (const issue of parsed.error?.issues ?? [{ code: 'custom' as const, message: 'is not a resource', path: [] }]) context.addIssue({ ...issue, path: [index, ...issue.path] });
     return z.NEVER;
   }
   return resources as SizedResource[];
