@@ -9,8 +9,14 @@
 //   AIPROV_BENCH_SCALE=0.05   shrink every fixture (sizes and file counts) to iterate quickly
 //   AIPROV_BENCH_ROUNDS=5     rounds per measurement
 //   AIPROV_BENCH_DIR=/path    generate fixtures there and keep them (reused if the scale matches)
-//   AIPROV_BENCH_ONLY=model   only these fixtures (comma separated: model, bigfile, dataset, million, startup)
+//   AIPROV_BENCH_ONLY=model   only these fixtures (comma separated: model, bigfile, dataset, million, startup,
+//                             evidence, merge)
 //   AIPROV_BENCH_BIN=/path    measure another build's bin/aiprov.js (to compare before and after)
+//   AIPROV_BENCH_OUT=/path    write the results there instead of bench/results/latest.json (a partial run)
+//
+// `evidence` and `merge` measure untrusted input (bench/untrusted-input.js): `verify lineage
+// --evidence` over 1,000 and 10,000 lines, `digest --merge` of 1,000 and 10,000 tiny parts and of
+// one part of 120,000 and 1,200,000 resources, each with its time and peak RSS.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync, writeSync } from 'node:fs';
@@ -18,15 +24,16 @@ import { availableParallelism, cpus, release, tmpdir, totalmem } from 'node:os';
 import { basename, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { createEvidenceFixtures, createMergeFixtures, evidenceCases, mergeCases, untrustedInputTargets } from './untrusted-input.js';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 const BIN = process.env.AIPROV_BENCH_BIN ?? join(REPO, 'bin', 'aiprov.js');
 const PEER = join(REPO, 'bench', 'peers', 'model_signing_style.py');
-const RESULTS = join(REPO, 'bench', 'results', 'latest.json');
+const RESULTS = process.env.AIPROV_BENCH_OUT ?? join(REPO, 'bench', 'results', 'latest.json');
 
 const SCALE = Number(process.env.AIPROV_BENCH_SCALE ?? '1');
 const ROUNDS = Math.max(1, Number(process.env.AIPROV_BENCH_ROUNDS ?? '5'));
-const ONLY = (process.env.AIPROV_BENCH_ONLY ?? 'model,bigfile,dataset,million,startup').split(',');
+const ONLY = (process.env.AIPROV_BENCH_ONLY ?? 'model,bigfile,dataset,million,startup,evidence,merge').split(',');
 const CORES = availableParallelism();
 const GiB = 1024 ** 3;
 const KiB = 1024;
@@ -53,7 +60,7 @@ function available(command) {
 
 /**
  * @typedef {{ name: string, path: string, files: string[], fileCount: number, bytes: number }} Fixture
- * @typedef {{ fixture: string, name: string, argv: string[], role: 'aiprov' | 'peer' | 'b3sum' | 'baseline', times: number[], rssKiB: number[], outputs: string[], env?: Record<string, string>, before?: () => void, after?: (stdout: string) => void }} Case
+ * @typedef {{ fixture: string, name: string, argv: string[], role: 'aiprov' | 'untrusted' | 'peer' | 'b3sum' | 'baseline', times: number[], rssKiB: number[], outputs: string[], status?: number, env?: Record<string, string>, before?: () => void, after?: (stdout: string) => void }} Case
  */
 
 // ---------------------------------------------------------------------------------------------
@@ -213,14 +220,15 @@ function waitForQuietMachine() {
  * Runs a command once; returns wall seconds, peak RSS (KiB, or NaN without /usr/bin/time) and stdout.
  * @param {string[]} argv
  * @param {Record<string, string>} [env] added to this process's environment
+ * @param {number} [status] the exit status it must end with (0 unless a case expects a refusal)
  */
-function measure(argv, env) {
+function measure(argv, env, status = 0) {
   waitForQuietMachine();
   const [command, ...args] = TIME === undefined ? argv : [TIME, '-f', '%M', ...argv];
   const started = performance.now();
   const run = spawnSync(/** @type {string} */ (command), args, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, ...(env === undefined ? {} : { env: { ...process.env, ...env } }) });
   const seconds = (performance.now() - started) / 1000;
-  if (run.status !== 0) throw new Error(`${argv.join(' ').slice(0, 300)} failed (${String(run.status)}): ${run.stderr.slice(-2000)}`);
+  if (run.status !== status) throw new Error(`${argv.join(' ').slice(0, 300)} failed (${String(run.status)}): ${run.stderr.slice(-2000)}`);
   const rssKiB = TIME === undefined ? Number.NaN : Number(run.stderr.trim().split('\n').at(-1));
   return { seconds, rssKiB, stdout: run.stdout.trim() };
 }
@@ -245,8 +253,10 @@ function opensslSha256(processes) {
 
 /** @param {Fixture} fixture @returns {Case[]} */
 function casesFor(fixture) {
-  /** @type {(name: string, role: Case['role'], argv: string[]) => Case} */
-  const item = (name, role, argv) => ({ fixture: fixture.name, name, role, argv, times: [], rssKiB: [], outputs: [] });
+  /** @type {(name: string, role: Case['role'], argv: string[], status?: number) => Case} */
+  const item = (name, role, argv, status) => ({ fixture: fixture.name, name, role, argv, times: [], rssKiB: [], outputs: [], ...(status === undefined ? {} : { status }) });
+  if (fixture.name.startsWith('evidence-')) return evidenceCases(fixture, BIN, item);
+  if (fixture.name.startsWith('merge-')) return mergeCases(fixture, BIN, item);
   const aiprov = [process.execPath, BIN, 'digest', fixture.path];
   const peer = [PYTHON ?? 'python3', PEER, fixture.path];
   /** @type {Case[]} */
@@ -401,9 +411,11 @@ try {
   } else {
     log(`generating fixtures in ${root} (scale ${String(SCALE)})`);
     // Only what this script creates: AIPROV_BENCH_DIR may hold other things.
-    for (const name of ['model', 'model.gguf', 'dataset', 'million', 'cache', 'parts']) rmSync(join(root, name), { recursive: true, force: true });
+    for (const name of ['model', 'model.gguf', 'dataset', 'million', 'cache', 'parts', 'evidence', 'merge']) rmSync(join(root, name), { recursive: true, force: true });
     mkdirSync(root, { recursive: true });
     fixtures = createFixtures(root);
+    if (ONLY.includes('evidence')) fixtures.push(...(await createEvidenceFixtures(root, BIN, REPO, SCALE)));
+    if (ONLY.includes('merge')) fixtures.push(...(await createMergeFixtures(root, REPO, SCALE)));
   }
   for (const fixture of fixtures) warm(fixture);
   if (ownDir !== undefined) writeFileSync(marker, JSON.stringify({ key: wanted, fixtures }));
@@ -430,7 +442,7 @@ try {
     }
     for (const item of cases) {
       item.before?.();
-      const result = measure(item.argv, item.env);
+      const result = measure(item.argv, item.env, item.status);
       item.after?.(result.stdout);
       item.times.push(result.seconds);
       item.rssKiB.push(result.rssKiB);
@@ -493,7 +505,8 @@ try {
     targets.push(target('dataset files/s vs peer', filesRate(byName('dataset', 'aiprov files sha256')), 3 * filesRate(byName('dataset', 'peer files sha256')), 'min', 'files/s', '≥ 3 × peer'));
   }
   const aiprovRss = Math.max(...cases.filter((item) => item.role === 'aiprov').flatMap((item) => item.rssKiB)) / 1024;
-  targets.push(target('aiprov peak RSS', aiprovRss, 128, 'max', 'MiB', '≤ 128 MiB, every fixture (1,000,000 files too) and command'));
+  // Only the hashing fixtures: the untrusted-input cases read a whole evidence file or part.
+  if (Number.isFinite(aiprovRss)) targets.push(target('aiprov peak RSS', aiprovRss, 128, 'max', 'MiB', '≤ 128 MiB, every fixture (1,000,000 files too) and command'));
   const fullSign = byName('model', 'aiprov sign');
   const incrementalSign = byName('model', 'aiprov sign --incremental');
   if (fullSign !== undefined && incrementalSign !== undefined) {
@@ -505,6 +518,7 @@ try {
     const same = merged.outputs.length > 0 && new Set([...merged.outputs, ...single]).size === 1;
     targets.push({ name: '--partition K/3 ×3 + --merge vs one process', value: same ? 1 : 0, target: 1, ratio: same ? 1 : 0, met: same, unit: '', note: 'the merged root is the single-process root' });
   }
+  targets.push(...untrustedInputTargets(byName, median));
   if (startupCases.length > 0) {
     const [version, node] = startupCases.map((item) => median(item.times));
     targets.push(target('aiprov --version vs node -e 0', version ?? Number.NaN, 1.5 * (node ?? Number.NaN), 'max', 's', '≤ 1.5 × node -e 0'));

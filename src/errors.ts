@@ -74,6 +74,8 @@ export type InputErrorCode =
   | 'DIGEST_MODE_UNSUPPORTED'
   | 'DUPLICATE_RESOURCE'
   | 'EMPTY_ARTIFACT'
+  // verify lineage --evidence: more bundles than an evidence file may hold (MAX_EVIDENCE_LINES).
+  | 'EVIDENCE_TOO_MANY_LINES'
   // A Fulcio CA (or a leaf it issued) given as certificate trust, which checks no identity.
   | 'FULCIO_CERTIFICATE_AS_CA'
   | 'HYPERPARAMETERS_INVALID'

@@ -90,7 +90,8 @@ export function parseBundle(bytes: Uint8Array, source = 'bundle'): BundleJson {
   }
   let json: unknown;
   try {
-    json = JSON.parse(Buffer.from(bytes).toString('utf8'));
+    // A view of the bytes, not a copy: an evidence file's lines are parsed from the file's buffer.
+    json = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
   } catch (error) {
     throw new InputError('BUNDLE_NOT_JSON', `${source} is not valid JSON (${(error as Error).message})`, { cause: error });
   }
@@ -114,12 +115,35 @@ export async function readBundleFile(path: string): Promise<BundleJson> {
   return parseBundle(await readBounded(path, { maxBytes: MAX_BUNDLE_BYTES, kind: 'BUNDLE', what: 'signature' }), path);
 }
 
+/** What a bundle's payload claims, unverified (see `peekUnverifiedStatement`). */
+export interface UnverifiedClaim {
+  readonly predicateType?: string;
+  readonly subjectName?: string;
+  readonly subjectDigest?: string;
+}
+
+/**
+ * Each bundle is peeked once: lookups into an evidence file of 10,000 lines ask about every line
+ * for every artifact of the lineage, and decoding a payload (up to 64 MiB) each time made the
+ * cost per line grow with the lineage. Bundles are parsed once and never changed.
+ */
+const peeked = new WeakMap<BundleJson, UnverifiedClaim | null>();
+
 /**
  * What a bundle's DSSE payload claims, read without verifying anything: only for choosing which
  * bundles to verify (by predicate type) or where to look for an artifact (by subject digest).
  * Never a basis for a verdict; `undefined` when the payload is not an in-toto statement.
  */
-export function peekUnverifiedStatement(bundle: BundleJson): { readonly predicateType?: string; readonly subjectName?: string; readonly subjectDigest?: string } | undefined {
+export function peekUnverifiedStatement(bundle: BundleJson): UnverifiedClaim | undefined {
+  let claim = peeked.get(bundle);
+  if (claim === undefined) {
+    claim = readClaim(bundle) ?? null;
+    peeked.set(bundle, claim);
+  }
+  return claim ?? undefined;
+}
+
+function readClaim(bundle: BundleJson): UnverifiedClaim | undefined {
   if (bundle.dsseEnvelope === undefined) return undefined;
   let statement: unknown;
   try {

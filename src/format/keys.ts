@@ -39,8 +39,20 @@ export function publicKeyPem(key: KeyObject): string {
  * v1.1). It names the key; it is never trusted as the key.
  */
 export function publicKeyHint(key: KeyObject): string {
-  return createHash('sha256').update(publicKeyPem(key)).digest('hex');
+  let hint = hints.get(key);
+  if (hint === undefined) {
+    hint = createHash('sha256').update(publicKeyPem(key)).digest('hex');
+    hints.set(key, hint);
+  }
+  return hint;
 }
+
+/**
+ * Each key's hint, computed once: every key-signed bundle checked against a policy signer asks
+ * for it, and exporting the key cost as much as verifying the signature (half of checking an
+ * evidence file of 10,000 lines). KeyObjects are immutable.
+ */
+const hints = new WeakMap<KeyObject, string>();
 
 /**
  * Refuses a private key given where a public key belongs (`verify --key`, a policy's `key:`).

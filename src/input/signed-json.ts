@@ -40,31 +40,53 @@ function duplicateKey(text: string): string | undefined {
   // One entry per open container: the keys seen so far in an object, undefined for an array.
   const open: (Set<string> | undefined)[] = [];
   let expectKey = false;
+  // Character codes, and strings skipped with indexOf: a part of `digest --merge` is 200 MB of
+  // JSON, and a character-by-character walk with a JSON.parse per key took longer than parsing it.
   for (let index = 0; index < text.length; index++) {
-    const character = text[index];
-    if (character === '"') {
-      let end = index + 1;
-      while (text[end] !== '"') end += text[end] === '\\' ? 2 : 1;
+    const character = text.charCodeAt(index);
+    if (character === QUOTE) {
+      const end = closingQuote(text, index);
       const keys = open[open.length - 1];
       if (expectKey && keys !== undefined) {
-        const key = JSON.parse(text.slice(index, end + 1)) as string;
+        const raw = text.slice(index + 1, end);
+        const key = raw.includes('\\') ? (JSON.parse(`"${raw}"`) as string) : raw;
         if (keys.has(key)) return key;
         keys.add(key);
         expectKey = false;
       }
       index = end;
-    } else if (character === '{') {
+    } else if (character === OPEN_BRACE) {
       open.push(new Set());
       expectKey = true;
-    } else if (character === '[') {
+    } else if (character === OPEN_BRACKET) {
       open.push(undefined);
       expectKey = false;
-    } else if (character === '}' || character === ']') {
+    } else if (character === CLOSE_BRACE || character === CLOSE_BRACKET) {
       open.pop();
       expectKey = false;
-    } else if (character === ',') {
+    } else if (character === COMMA) {
       expectKey = open[open.length - 1] !== undefined;
     }
   }
   return undefined;
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+const COMMA = 0x2c;
+
+/** The index of the quote that closes the string opened at `start` (valid JSON: there is one). */
+function closingQuote(text: string, start: number): number {
+  let end = text.indexOf('"', start + 1);
+  for (;;) {
+    // Escaped when preceded by an odd number of backslashes.
+    let backslashes = 0;
+    while (text.charCodeAt(end - 1 - backslashes) === BACKSLASH) backslashes++;
+    if (backslashes % 2 === 0) return end;
+    end = text.indexOf('"', end + 1);
+  }
 }

@@ -1,5 +1,5 @@
 import { basename, dirname, resolve } from 'node:path';
-import { AiprovError, isAiprovError } from '../errors.js';
+import { isAiprovError } from '../errors.js';
 import { licenseAllowed, type ResolvedPolicy } from '../policy/resolve.js';
 import { artifactFiles, KIND_OF_ROLE, type ArtifactRole } from '../format/artifact-kind.js';
 import { readAttestations, type StoredAttestation } from '../format/attestation-file.js';
@@ -15,7 +15,8 @@ import { manifestFromStatement } from '../statement/oms.js';
 import { parseStatement } from '../statement/parse.js';
 import { bundleKey, EvidenceStore, type SourcedBundle } from './evidence.js';
 import { ArtifactLocator } from './locator.js';
-import { failure, NOT_THIS_SIGNER, summarize, trustsOf, withTrustedSigner } from './trusted-signer.js';
+import { failure, summarize, withTrustedSigner } from './trusted-signer.js';
+import { unusedEvidenceFindings } from './unused-evidence.js';
 import type { AttestationSummary, LineageNode, LineageResult, PolicySigner } from './types.js';
 
 export interface VerifyLineageOptions {
@@ -129,48 +130,14 @@ export async function verifyLineage(modelPath: string, options: VerifyLineageOpt
   let root = await verifyNode({ role: 'model', path: modelPath, name: basename(resolve(modelPath)), depth: 0, ancestors: [] }, run);
   const nodes = flatten(root);
   const evidence = uniqueBundles(nodes.flatMap((node) => run.restedOn.get(node) ?? []));
-  if (run.evidence !== undefined) root = { ...root, findings: [...root.findings, ...unusedEvidenceFindings(run.evidence, evidence, nodes, run)] };
+  if (run.evidence !== undefined) {
+    const unused = run.evidence.unused(new Set(evidence.map(bundleKey)));
+    const failedAlready = nodes.some((node) => node.findings.some((finding) => finding.severity === 'error'));
+    root = { ...root, findings: [...root.findings, ...unusedEvidenceFindings(run.evidence.source, unused, options.policy, run.now, failedAlready)] };
+  }
   const errors = flatten(root).flatMap((node) => node.findings).filter((finding) => finding.severity === 'error');
   const verdict = errors.some((finding) => finding.category !== 'policy') ? 'failed' : errors.length > 0 ? 'denied' : 'verified';
   return { verdict, root, evidence, ...(run.verifiedWith === undefined ? {} : { verifiedWith: run.verifiedWith }) };
-}
-
-/**
- * Evidence the verdict did not use. A bundle no trusted signer's key verifies (a bad signature,
- * an altered payload) is a forgery: the verification fails, whatever else it found. A genuine
- * bundle left unused is about something else, or a second account of an input: a verdict that
- * would pass must not (the file is not what the release wrote); one already failed or denied is
- * not made worse by bundles it never reached (an input the policy wants on disk, a base model
- * deeper than it follows).
- */
-function unusedEvidenceFindings(store: EvidenceStore, used: readonly BundleJson[], nodes: readonly LineageNode[], run: Run): Finding[] {
-  const unused = store.unused(new Set(used.map(bundleKey)));
-  if (unused.length === 0) return [];
-  const findings: Finding[] = [];
-  const genuine: number[] = [];
-  for (const { line, bundle } of unused) {
-    const failures: AiprovError[] = [];
-    let authenticated = false;
-    for (const signer of run.options.policy.signers.values()) {
-      for (const trust of trustsOf(signer, run.options.policy)) {
-        try {
-          authenticateDsseBundle(bundle, trust, run.now);
-          authenticated = true;
-        } catch (error) {
-          if (!isAiprovError(error)) throw error;
-          failures.push(error);
-        }
-      }
-    }
-    const decisive = authenticated ? undefined : failures.find((error) => !NOT_THIS_SIGNER.has(error.code) && error.category !== 'policy' && error.code !== 'TIMESTAMP_AUTHORITY_REQUIRED');
-    if (decisive !== undefined) findings.push({ ...findingFromError(decisive, `${store.source}:${String(line)}`), category: 'verification' });
-    else genuine.push(line);
-  }
-  const failedAlready = findings.length > 0 || nodes.some((node) => node.findings.some((finding) => finding.severity === 'error'));
-  if (genuine.length > 0 && !failedAlready) {
-    findings.push(failure('EVIDENCE_UNUSED', 'verification', { value: store.source, values: genuine.map(String), count: genuine.length }));
-  }
-  return findings;
 }
 
 function flatten(node: LineageNode): LineageNode[] {

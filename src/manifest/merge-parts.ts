@@ -54,11 +54,12 @@ export type SourcedPart = Sourced<ManifestPart>;
  * - PART_FOREIGN: a part of another listing (other files or sizes), serialization, name or N;
  * - PART_DUPLICATE, PART_MISSING: not every K in 1..N exactly once;
  * - PART_INVALID: a resource whose algorithm, digest length or shard size contradicts its part;
+ * - DUPLICATE_RESOURCE: one resource twice in one part (as `checkResourceNames`, exit 2);
  * - PART_OVERLAP: one resource in two parts;
  * - PARTS_UNION_MISMATCH: the union does not reproduce the listing digest, count and bytes;
  * - PART_ASSIGNMENT_MISMATCH: a resource in another part than the partition gives it.
  *
- * The first three are a usage mistake (exit 2); the last three mean a part was altered or made by
+ * The first four are a usage mistake (exit 2); the last three mean a part was altered or made by
  * something else (exit 1). A digest altered inside a part passes every check (the parts carry no
  * proof of their digests): the merged root then differs from the artifact's, which `sign
  * --manifest` cannot see but every `verify` does.
@@ -80,7 +81,12 @@ export function mergeManifestParts(parts: readonly [SourcedPart, ...SourcedPart[
     for (const resource of part.resources) {
       checkResource(resource, algorithm, serialization, source);
       const other = owner.get(resource.name);
-      if (other !== undefined) throw new VerificationError('PART_OVERLAP', `${JSON.stringify(resource.name)} is in both ${other.source} and ${source}`, { path: resource.name });
+      if (other !== undefined) {
+        // Twice in one part is a malformed list, refused as `checkResourceNames` (and so `sign
+        // --manifest`) refuses it; in two parts, a part was altered or made by something else.
+        if (other.source === source && other.index === part.partition.index) throw new InputError('DUPLICATE_RESOURCE', `${source} lists ${JSON.stringify(resource.name)} twice`, { path: resource.name });
+        throw new VerificationError('PART_OVERLAP', `${JSON.stringify(resource.name)} is in both ${other.source} and ${source}`, { path: resource.name });
+      }
       owner.set(resource.name, { source, index: part.partition.index });
       union.push(resource);
     }

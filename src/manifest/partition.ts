@@ -89,13 +89,19 @@ export function shardLength(name: string): number | undefined {
  */
 export function summarizeListing(units: readonly Unit[]): ListingSummary {
   const hash = createHash('sha256');
-  hash.update('[');
   let bytes = 0;
+  // Fed to the hash a thousand units at a time: one native call per unit dominated the merge of
+  // a part of a million resources.
+  let batch = '[';
   units.forEach((unit, index) => {
-    hash.update(`${index === 0 ? '' : ','}${JSON.stringify([unit.name, unit.size])}`, 'utf8');
+    batch += `${index === 0 ? '' : ','}${JSON.stringify([unit.name, unit.size])}`;
     bytes += unit.size;
+    if (index % 1000 === 999) {
+      hash.update(batch, 'utf8');
+      batch = '';
+    }
   });
-  hash.update(']');
+  hash.update(`${batch}]`, 'utf8');
   return { digest: `sha256:${hash.digest('hex')}`, resourceCount: units.length, bytes };
 }
 
@@ -106,6 +112,8 @@ export function summarizeListing(units: readonly Unit[]): ListingSummary {
  * gets more than 4/3 of the optimum).
  */
 export function assignParts(units: readonly Unit[], count: number): Uint32Array {
+  // One part holds everything: no need to sort a million units to learn that.
+  if (count === 1) return new Uint32Array(units.length).fill(1);
   const order = units.map((_, index) => index).sort((a, b) => (units[b]?.size ?? 0) - (units[a]?.size ?? 0) || a - b);
   const parts = new Uint32Array(units.length);
   const heap = new PartHeap(count);

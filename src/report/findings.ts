@@ -69,7 +69,8 @@ export function findingMessage(finding: Finding): string {
     case 'EVIDENCE_CONFLICT':
       return `the evidence holds other signatures for ${subject} that name another digest than ${f.digest ?? '?'} (${(f.values ?? []).join(', ')})`;
     case 'EVIDENCE_UNUSED':
-      return `${String(f.count ?? 0)} bundle(s) of the evidence ${f.value ?? ''} (line ${(f.values ?? []).join(', ')}) are not part of this lineage: evidence about something else, or a second account of an input`;
+      // `values` holds the first few line numbers only; `count` says how many lines there are.
+      return `${String(f.count ?? 0)} bundle(s) of the evidence ${f.value ?? ''} (line ${(f.values ?? []).join(', ')}${(f.count ?? 0) > (f.values ?? []).length ? ', …' : ''}) are not part of this lineage: evidence about something else, or a second account of an input`;
     default:
       // A finding made from an error of the hierarchy: the error's own message.
       return f.subject === undefined ? f.message ?? finding.code : `${f.subject}: ${f.message ?? finding.code}`;

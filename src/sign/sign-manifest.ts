@@ -4,7 +4,7 @@ import { artifactMetadataIgnores } from '../format/artifact-kind.js';
 import { resolveSerialization } from '../manifest/compute.js';
 import { resolveIgnorePaths } from '../manifest/ignore-paths.js';
 import { checkManifestListing } from '../manifest/listing-check.js';
-import type { Serialization } from '../manifest/manifest.js';
+import { checkResourceNames, type Serialization } from '../manifest/manifest.js';
 import type { SizedManifest } from '../manifest/merge-parts.js';
 import { signArtifact, type SignArtifactOptions, type SignArtifactResult } from './sign-artifact.js';
 
@@ -17,11 +17,17 @@ import { signArtifact, type SignArtifactOptions, type SignArtifactResult } from 
  *   every `<kind>.sig` and attestations file left out): MANIFEST_SERIALIZATION_MISMATCH, exit 2;
  * - it must list exactly PATH's files and sizes (a stat-only walk): MANIFEST_FILE_EXTRA,
  *   MANIFEST_FILE_MISSING, MANIFEST_SIZE_MISMATCH, MANIFEST_SHARDS_MISMATCH, exit 1;
- * - its name must be PATH's, unless `--name` names the subject: MANIFEST_NAME_MISMATCH.
+ * - its name must be PATH's, unless `--name` names the subject: MANIFEST_NAME_MISMATCH;
+ * - its resource names pass the checks `digest --merge` runs before it prints a manifest, and
+ *   every verifier runs on a signed one (`checkResourceNames`): a name listed twice is
+ *   DUPLICATE_RESOURCE, an unsafe one RESOURCE_PATH_ESCAPES or BAD_RESOURCE_NAME, exit 2, before
+ *   the artifact is walked or anything is signed. The listing check alone let a file listed twice,
+ *   its sizes adding up to the file's, be signed.
  *
  * `options.hashType`, `method` and `shardSize` are only those the user gave.
  */
 export async function signMergedManifest(artifactReference: string, merged: SizedManifest, options: Omit<SignArtifactOptions, 'manifestSource'>): Promise<SignArtifactResult> {
+  checkResourceNames(merged.resources, merged.serialization.method);
   return signArtifact(artifactReference, {
     ...options,
     manifestSource: async (artifactPath, signaturePath) => {

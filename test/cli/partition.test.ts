@@ -310,6 +310,32 @@ describe('sign PATH --manifest MERGED', () => {
     await expectMismatch(sharded, retiled, 'MANIFEST_SHARDS_MISMATCH', 'config.json');
   });
 
+  it('a file listed twice is refused before signing with the code digest --merge gives it (DUPLICATE_RESOURCE, exit 2); so is an unsafe name (RESOURCE_PATH_ESCAPES)', async () => {
+    const path = await model('m');
+    const manifest = await readJson<{ rootDigest: string; resources: SizedResource[] }>(await mergedManifest(path, 2));
+    const withRoot = (resources: SizedResource[]): string => JSON.stringify({ ...manifest, resources, rootDigest: `sha256:${computeRootDigest(resources)}` });
+    // tokenizer.json (300 bytes) listed twice, its sizes adding up to the file's: the listing check alone accepts it.
+    const tokenizer = manifest.resources.find((resource) => resource.name === 'tokenizer.json');
+    if (tokenizer === undefined) throw new Error('no tokenizer.json');
+    const twice = manifest.resources.flatMap((resource) => (resource === tokenizer ? [{ ...resource, size: 100 }, { ...resource, size: 200 }] : [resource]));
+    const file = join(await temporaryDirectory(), 'twice.json');
+    await writeFile(file, withRoot(twice));
+    expectOneLineError(await runCli(['sign', path, '--manifest', file, '--key', key]), 2, 'DUPLICATE_RESOURCE');
+    await expect(readFile(join(path, 'model.sig'))).rejects.toThrow();
+
+    // digest --merge: a part that lists one file twice.
+    const [part = ''] = await digestParts(path, 1);
+    const single = await readJson<Part>(part);
+    const [first] = single.resources;
+    if (first === undefined) throw new Error('empty part');
+    await writeFile(part, JSON.stringify({ ...single, resources: [first, ...single.resources] }));
+    expectOneLineError(await runCli(['digest', '--merge', part]), 2, 'DUPLICATE_RESOURCE');
+
+    const escaping = join(await temporaryDirectory(), 'escaping.json');
+    await writeFile(escaping, withRoot(manifest.resources.map((resource) => (resource === tokenizer ? { ...resource, name: '../tokenizer.json' } : resource))));
+    expectOneLineError(await runCli(['sign', path, '--manifest', escaping, '--key', key]), 2, 'RESOURCE_PATH_ESCAPES');
+  });
+
   it('the artifact under another name: MANIFEST_NAME_MISMATCH unless --name names the subject', async () => {
     const path = await model('m');
     const manifest = await mergedManifest(path, 2);

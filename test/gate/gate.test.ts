@@ -1,7 +1,9 @@
+import { createHash } from 'node:crypto';
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { IN_TOTO_PAYLOAD_TYPE, parsePrivateKey, signDssePayload } from '../../src/index.js';
 import { expectOneLineError, runCli, type CliRun } from '../support/cli.js';
 import { writeModel } from '../support/fixtures.js';
 
@@ -258,6 +260,69 @@ describe('gate a deployment on the model and its evidence', () => {
     const notEvidence = join(deploy.dir, 'not-evidence.jsonl');
     await writeFile(notEvidence, '{"hello": "world"}\n');
     expectOneLineError(await gate({ evidence: notEvidence }), 2, 'BUNDLE_INVALID');
+  });
+
+  /** Genuine signatures by the model's signer of `count` other artifacts: evidence the verdict does not use. */
+  async function unrelatedSignatures(count: number): Promise<string[]> {
+    const [modelLine] = (await readFile(deploy.evidence, 'utf8')).trim().split('\n');
+    const statement = JSON.parse(Buffer.from((JSON.parse(modelLine ?? '') as { dsseEnvelope: { payload: string } }).dsseEnvelope.payload, 'base64').toString('utf8')) as Record<string, unknown>;
+    const method = { kind: 'key' as const, privateKey: parsePrivateKey(await readFile(join(root, 'ci.key'), 'utf8'), 'ci.key') };
+    return Promise.all(
+      Array.from({ length: count }, async (_, index) => {
+        const other = { ...statement, subject: [{ name: `other-${String(index)}`, digest: { sha256: createHash('sha256').update(String(index)).digest('hex') } }] };
+        return JSON.stringify(await signDssePayload(Buffer.from(JSON.stringify(other), 'utf8'), IN_TOTO_PAYLOAD_TYPE, method));
+      }),
+    );
+  }
+
+  type RootFindings = { root: { findings: { code: string; fields: { count?: number; values?: string[] } }[] } };
+
+  it('reports unused evidence once, summarised: one EVIDENCE_UNUSED with the count and the first lines, not one per line (exit 1)', async () => {
+    const lines = (await readFile(deploy.evidence, 'utf8')).trim().split('\n');
+    const padded = join(deploy.dir, 'summarised.evidence.jsonl');
+    await writeFile(padded, `${[...lines, ...(await unrelatedSignatures(12))].join('\n')}\n`);
+    const run = await gate({ evidence: padded });
+    expect(run.status, run.stderr).toBe(1);
+    const unused = (JSON.parse(run.stdout) as RootFindings).root.findings.filter((finding) => finding.code === 'EVIDENCE_UNUSED');
+    expect(unused).toHaveLength(1);
+    expect(unused[0]?.fields.count).toBe(12);
+    expect(unused[0]?.fields.values).toEqual(['10', '11', '12', '13', '14']);
+    const text = await runCli(['verify', 'lineage', deploy.model, '--policy', deploy.policy, '--evidence', padded]);
+    expect(text.stdout).toContain('12 bundle(s) of the evidence');
+    expect(text.stdout).toContain('line 10, 11, 12, 13, 14, …');
+  });
+
+  it('reports forgeries among unused evidence once, summarised, and still fails (exit 1)', async () => {
+    const lines = (await readFile(deploy.evidence, 'utf8')).trim().split('\n');
+    // Each unrelated signature with its payload altered after signing: a forgery by the model's signer.
+    const forgeries = (await unrelatedSignatures(7)).map((line) => {
+      const bundle = JSON.parse(line) as { dsseEnvelope: { payload: string } };
+      bundle.dsseEnvelope.payload = Buffer.from(Buffer.from(bundle.dsseEnvelope.payload, 'base64').toString('utf8').replace('other-', 'forged-'), 'utf8').toString('base64');
+      return JSON.stringify(bundle);
+    });
+    const forged = join(deploy.dir, 'forged-unused.evidence.jsonl');
+    await writeFile(forged, `${[...lines, ...forgeries].join('\n')}\n`);
+    const run = await gate({ evidence: forged });
+    expect(run.status, run.stderr).toBe(1);
+    const findings = (JSON.parse(run.stdout) as RootFindings).root.findings;
+    const invalid = findings.filter((finding) => finding.code === 'SIGNATURE_INVALID');
+    expect(invalid).toHaveLength(1);
+    expect(invalid[0]?.fields.count).toBe(7);
+    expect(invalid[0]?.fields.values).toEqual(['10', '11', '12', '13', '14']);
+    expect(findings.some((finding) => finding.code === 'EVIDENCE_UNUSED')).toBe(false);
+  });
+
+  it('refuses an evidence file of more than 10,000 bundles before verifying any (exit 2, EVIDENCE_TOO_MANY_LINES), and accepts 10,000', async () => {
+    const lines = (await readFile(deploy.evidence, 'utf8')).trim().split('\n');
+    const [first = ''] = lines;
+    // The release's evidence, its first line repeated (repeats are the same bundle: used, not unused).
+    const atLimit = [...lines, ...Array.from({ length: 10_000 - lines.length }, () => first)];
+    const limit = join(deploy.dir, 'limit.evidence.jsonl');
+    await writeFile(limit, `${atLimit.join('\n')}\n\n`);
+    expect((await gate({ evidence: limit })).status).toBe(0);
+    const over = join(deploy.dir, 'over.evidence.jsonl');
+    await writeFile(over, `${[...atLimit, first].join('\n')}\n`);
+    expectOneLineError(await gate({ evidence: over }), 2, 'EVIDENCE_TOO_MANY_LINES');
   });
 
   it('fails (exit 1) when the evidence holds two signatures for one input that name different digests', async () => {
