@@ -167,8 +167,12 @@ function text(value) {
   return String(value).replace(/[\r\n]+/g, ' ').replace(/[\\`*_[\]<>|#~!]/g, (c) => `\\${c}`);
 }
 
+/**
+ * A value as Markdown code, safe in a table cell: GitHub's tables split cells on `|` even inside
+ * a code span, so it is escaped (`\|`, which GFM renders as `|` there).
+ */
 function code(value) {
-  return `\`${String(value).replace(/[\r\n`]+/g, ' ')}\``;
+  return `\`${String(value).replace(/[\r\n`]+/g, ' ').replace(/\|/g, '\\|')}\``;
 }
 
 function signerText(signedBy) {
@@ -288,9 +292,14 @@ function logLines(text) {
 function secretValues(args) {
   const secrets = new Set();
   args.forEach((arg, index) => {
-    const equals = arg.indexOf('=');
-    const [name, value] = equals > 0 ? [arg.slice(0, equals), arg.slice(equals + 1)] : [arg, args[index + 1]];
-    if (SECRET_OPTIONS.has(name) && value !== undefined && value !== '' && !value.startsWith('@')) secrets.add(value);
+    // `--identity-token=T`, `--identity-token` then `T`, and `--identity-token T` written on one
+    // line of `args` (one argument, which aiprov refuses, quoting it): each masks T.
+    const separator = arg.search(/[=\s]/);
+    const [name, value] = separator > 0 ? [arg.slice(0, separator), arg.slice(separator + 1).trim()] : [arg, args[index + 1]];
+    if (SECRET_OPTIONS.has(name) && value !== undefined && value !== '' && !value.startsWith('@')) {
+      secrets.add(value);
+      if (separator > 0) secrets.add(arg.slice(separator + 1));
+    }
   });
   return secrets;
 }

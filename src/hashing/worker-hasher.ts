@@ -1,4 +1,4 @@
-import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readlinkSync, readSync, realpathSync, type Stats } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { IOError, ioErrorFrom, type AiprovError } from '../errors.js';
@@ -213,19 +213,54 @@ function fileSystemPath(path: string | Uint8Array): string | Buffer {
 const OPEN_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
 
 function openJobFileBlocking(file: ArtifactFile): number {
+  let fd: number;
   try {
-    return openSync(fileSystemPath(file.sourcePath), OPEN_FLAGS);
+    fd = openSync(fileSystemPath(file.sourcePath), OPEN_FLAGS);
   } catch (error) {
     throw openFailure(error, file);
   }
+  try {
+    checkOpenedPath(fd, file);
+  } catch (error) {
+    closeSync(fd);
+    throw error;
+  }
+  return fd;
 }
 
 async function openJobFile(file: ArtifactFile): Promise<FileHandle> {
+  let handle: FileHandle;
   try {
-    return await open(fileSystemPath(file.sourcePath), OPEN_FLAGS);
+    handle = await open(fileSystemPath(file.sourcePath), OPEN_FLAGS);
   } catch (error) {
     throw openFailure(error, file);
   }
+  try {
+    checkOpenedPath(handle.fd, file);
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+  return handle;
+}
+
+/**
+ * `O_NOFOLLOW` guards the last component only. The walk lists every file under its real path
+ * (the artifact's real path joined with real names, or an allowed link's resolved target), so
+ * the file the kernel opened must have exactly that path: a folder on the way swapped for a link
+ * (`sub -> /etc`, before the walk listed it or since) opens another file, under another path,
+ * even when its device and inode were taken through the same link. Linux names an open file in
+ * `/proc/self/fd`; elsewhere the path is resolved again, which narrows the race to the open.
+ */
+function checkOpenedPath(fd: number, file: ArtifactFile): void {
+  const expected = Buffer.from(fileSystemPath(file.sourcePath));
+  let opened: Buffer;
+  try {
+    opened = readlinkSync(`/proc/self/fd/${String(fd)}`, { encoding: 'buffer' });
+  } catch {
+    opened = realpathSync(fileSystemPath(file.sourcePath), { encoding: 'buffer' });
+  }
+  if (!opened.equals(expected)) throw fileReplaced(file, 'a file reached through a symbolic link (a folder on its path was replaced by one)');
 }
 
 function openFailure(error: unknown, file: ArtifactFile): AiprovError {
