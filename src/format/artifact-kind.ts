@@ -4,7 +4,9 @@ import { ioErrorFrom, isAiprovError } from '../errors.js';
 import { HUB_LOCAL_DIR_METADATA, hubSnapshotBlobs } from '../hashing/hub-cache.js';
 import { entryExists } from './atomic-write.js';
 import { readAttestations } from './attestation-file.js';
-import { readBundleFile } from './bundle.js';
+import { readBundleFile, type BundleJson } from './bundle.js';
+import { parseStatement } from '../statement/parse.js';
+import { IN_TOTO_PAYLOAD_TYPE } from '../statement/statement.js';
 
 /** What an artifact is. It names the default signature and attestation files. */
 export const ARTIFACT_KINDS = ['model', 'dataset', 'recipe'] as const;
@@ -111,11 +113,25 @@ export async function metadataFileState(path: string, hubBlobs?: string): Promis
   }
   if (!info.isFile()) return 'other';
   try {
-    if (path.endsWith('.sig')) await readBundleFile(path);
-    else await readAttestations(path);
-    return 'bundles';
+    const bundles = path.endsWith('.sig') ? [await readBundleFile(path)] : (await readAttestations(path)).map(({ bundle }) => bundle);
+    // What aiprov and model_signing write there: at least one bundle, each a DSSE envelope of an
+    // in-toto statement. A file of blank lines, or bundles carrying other bytes as their payload,
+    // is not one, however well-formed: nobody signed those bytes, and they would ride along.
+    return bundles.length > 0 && bundles.every(carriesStatement) ? 'bundles' : 'other';
   } catch (error) {
     if (isAiprovError(error) && error.category !== 'internal') return 'other';
+    throw error;
+  }
+}
+
+function carriesStatement(bundle: BundleJson): boolean {
+  const envelope = bundle.dsseEnvelope;
+  if (envelope?.payloadType !== IN_TOTO_PAYLOAD_TYPE) return false;
+  try {
+    parseStatement(Buffer.from(envelope.payload, 'base64'));
+    return true;
+  } catch (error) {
+    if (isAiprovError(error)) return false;
     throw error;
   }
 }
