@@ -114,10 +114,11 @@ export async function metadataFileState(path: string, hubBlobs?: string): Promis
   if (!info.isFile()) return 'other';
   try {
     const bundles = path.endsWith('.sig') ? [await readBundleFile(path)] : (await readAttestations(path)).map(({ bundle }) => bundle);
-    // What aiprov and model_signing write there: at least one bundle, each a DSSE envelope of an
-    // in-toto statement. A file of blank lines, or bundles carrying other bytes as their payload,
-    // is not one, however well-formed: nobody signed those bytes, and they would ride along.
-    return bundles.length > 0 && bundles.every(carriesStatement) ? 'bundles' : 'other';
+    // What aiprov and model_signing write there: bundles, each a DSSE envelope of an in-toto
+    // statement, or nothing yet (an empty file). Blank lines, or bundles carrying other bytes as
+    // their payload, are not, however well-formed: nobody signed those bytes, and they would ride along.
+    if (bundles.length === 0) return info.size === 0 ? 'bundles' : 'other';
+    return bundles.every(carriesStatement) ? 'bundles' : 'other';
   } catch (error) {
     if (isAiprovError(error) && error.category !== 'internal') return 'other';
     throw error;
