@@ -253,14 +253,28 @@ async function openJobFile(file: ArtifactFile): Promise<FileHandle> {
  * `/proc/self/fd`; elsewhere the path is resolved again, which narrows the race to the open.
  */
 function checkOpenedPath(fd: number, file: ArtifactFile): void {
-  const expected = Buffer.from(fileSystemPath(file.sourcePath));
-  let opened: Buffer;
-  try {
-    opened = readlinkSync(`/proc/self/fd/${String(fd)}`, { encoding: 'buffer' });
-  } catch {
-    opened = realpathSync(fileSystemPath(file.sourcePath), { encoding: 'buffer' });
+  // One readlink per file and no copy: this runs for every small file hashed. A string path is
+  // all UTF-8 (the walk keeps bytes for any other name), so comparing strings is exact.
+  const path = fileSystemPath(file.sourcePath);
+  const same = typeof path === 'string' ? openedPath(fd, file, () => realpathSync(path), (link) => readlinkSync(link)) === path : path.equals(openedPath(fd, file, () => realpathSync(path, { encoding: 'buffer' }), (link) => readlinkSync(link, { encoding: 'buffer' })));
+  if (!same) throw fileReplaced(file, 'a file reached through a symbolic link (a folder on its path was replaced by one)');
+}
+
+/** Whether this system names open files in /proc/self/fd (Linux); learnt from the first file. */
+let procFdAvailable: boolean | undefined;
+
+function openedPath<T>(fd: number, file: ArtifactFile, resolveAgain: () => T, readLink: (link: string) => T): T {
+  if (procFdAvailable !== false) {
+    try {
+      const opened = readLink(`/proc/self/fd/${String(fd)}`);
+      procFdAvailable = true;
+      return opened;
+    } catch (error) {
+      if (procFdAvailable === true) throw ioErrorFrom(error, file.name, 'check the opened path of');
+      procFdAvailable = false;
+    }
   }
-  if (!opened.equals(expected)) throw fileReplaced(file, 'a file reached through a symbolic link (a folder on its path was replaced by one)');
+  return resolveAgain();
 }
 
 function openFailure(error: unknown, file: ArtifactFile): AiprovError {
