@@ -6,39 +6,13 @@
  * check and the hash is left out unhashed: `verify vsa` checks those names again, and a swap after
  * verification is out of scope, SECURITY.md.)
  */
-import { cp, link, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { cp, link, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectOneLineError, runCli, type CliRun } from '../support/cli.js';
 import { writeModel } from '../support/fixtures.js';
-
-const BUILDER = 'https://ci.example/org/models/.github/workflows/train.yml@refs/heads/main';
-
-const POLICY = `version: 1
-signers:
-  ci:
-    key: ./ci.pub
-  data-team:
-    key: ./data.pub
-roles:
-  model:
-    signers: [ci]
-    requireAttestations: [training-provenance]
-    builderIds: [${BUILDER}]
-  base-model:
-    signers: [ci]
-    requireAttestations: [training-provenance]
-    maxDepth: 1
-  dataset:
-    signers: [data-team]
-    requireAttestations: [dataset-card]
-    allowedLicenses: [CC-BY-4.0]
-  recipe:
-    signers: [ci]
-`;
-
-const CARD = 'name: corpus\nlicense: CC-BY-4.0\ndatasetType: [text]\nhasSensitivePersonalInformation: "no"\n';
+import { releaseLineage, type ReleasedLineage } from '../support/lineage.js';
 
 interface Bundle {
   mediaType: string;
@@ -72,38 +46,11 @@ let deploy: { dir: string; model: string; policy: string; evidence: string };
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'aiprov-adv18b-'));
-  artifacts = join(root, 'artifacts');
-  await ok(['keygen', '--output-prefix', join(root, 'ci')]);
-  await ok(['keygen', '--output-prefix', join(root, 'data')]);
-  await ok(['keygen', '--output-prefix', join(root, 'other')]);
-  const ciKey = join(root, 'ci.key');
-  const dataKey = join(root, 'data.key');
-  const base = await writeModel(join(artifacts, 'base-1b'), { 'weights.bin': 'base weights', 'config.json': '{}' });
-  model = await writeModel(join(artifacts, 'chat-1b'), { 'weights.bin': 'tuned weights', 'config.json': '{"tuned": true}' });
-  const recipe = await writeModel(join(artifacts, 'recipe'), { 'train.yaml': 'lr: 0.001\n' });
-  const wiki = await writeModel(join(artifacts, 'wiki'), { 'part-0.jsonl': '{"text": "a"}\n' });
-  const chats = await writeModel(join(artifacts, 'chats'), { 'part-0.jsonl': '{"text": "b"}\n' });
-  await writeFile(join(root, 'card.yaml'), CARD);
-  for (const dataset of [wiki, chats]) {
-    await ok(['sign', dataset, '--kind', 'dataset', '--key', dataKey, '--quiet']);
-    await ok(['attest', 'dataset', dataset, '--card', join(root, 'card.yaml'), '--key', dataKey]);
-  }
-  await ok(['sign', recipe, '--kind', 'recipe', '--key', ciKey, '--quiet']);
-  await ok(['sign', base, '--key', ciKey, '--quiet']);
-  await ok(['attest', 'training', '--model', base, '--recipe', recipe, '--dataset', wiki, '--builder-id', BUILDER, '--key', ciKey]);
-  await ok(['sign', model, '--key', ciKey, '--quiet']);
-  await ok(['attest', 'training', '--model', model, '--recipe', recipe, '--dataset', chats, '--base-model', base, '--builder-id', BUILDER, '--key', ciKey]);
-  await writeFile(join(root, 'policy.yaml'), POLICY);
-  const evidence = join(root, 'chat-1b.evidence.jsonl');
-  await ok(['verify', 'lineage', model, '--policy', join(root, 'policy.yaml'), '--search', artifacts, '--evidence-out', evidence]);
-  evidenceLines = (await readFile(evidence, 'utf8')).trim().split('\n');
+  let release: ReleasedLineage['release'];
+  ({ release, deploy } = await releaseLineage(root));
+  ({ artifacts, model } = release);
+  evidenceLines = (await readFile(release.evidence, 'utf8')).trim().split('\n');
   signatureLine = (await readFile(join(model, 'model.sig'), 'utf8')).trim();
-
-  const dir = join(root, 'deploy');
-  await mkdir(dir);
-  await cp(model, join(dir, 'chat-1b'), { recursive: true });
-  for (const file of ['chat-1b.evidence.jsonl', 'policy.yaml', 'ci.pub', 'data.pub', 'other.pub']) await cp(join(root, file), join(dir, file));
-  deploy = { dir, model: join(dir, 'chat-1b'), policy: join(dir, 'policy.yaml'), evidence: join(dir, 'chat-1b.evidence.jsonl') };
 });
 
 afterAll(async () => {
